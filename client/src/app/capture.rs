@@ -1,0 +1,75 @@
+//! `--screenshot FILE`: once the hall and your avatar are drawn, saves the window to FILE and
+//! quits. The window test and the README's screenshot use it.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+
+use super::hall::DrawnHall;
+use super::net::Net;
+use super::{ClientArgs, FrameSet};
+use crate::session::ConnState;
+
+/// Frames to let the hall settle (fonts laid out, textures uploaded) before the capture.
+const SETTLE_FRAMES: u32 = 30;
+/// Give up if nothing could be captured in this long.
+const GIVE_UP: Duration = Duration::from_secs(120);
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, capture_when_ready.in_set(FrameSet::View));
+}
+
+#[derive(Default)]
+struct Progress {
+    started: Option<Instant>,
+    ready_frames: u32,
+    requested: Option<PathBuf>,
+    done_frames: u32,
+}
+
+fn capture_when_ready(
+    mut commands: Commands,
+    args: Res<ClientArgs>,
+    net: Res<Net>,
+    drawn: Res<DrawnHall>,
+    mut progress: Local<Progress>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(path) = &args.screenshot else {
+        return;
+    };
+    let started = *progress.started.get_or_insert_with(Instant::now);
+    if let Some(requested) = progress.requested.clone() {
+        // Saving happens a few frames after the request, off this system.
+        if std::fs::metadata(&requested).is_ok_and(|m| m.len() > 0) {
+            progress.done_frames += 1;
+            if progress.done_frames > 3 {
+                info!(path = %requested.display(), "screenshot saved");
+                exit.write(AppExit::Success);
+            }
+        }
+    } else {
+        let ready = net.session.as_ref().is_some_and(|s| s.is_ready())
+            && drawn.map.is_some()
+            && drawn.id.as_deref() == net.session.as_ref().and_then(|s| s.hall_id());
+        if ready {
+            progress.ready_frames += 1;
+        }
+        if progress.ready_frames >= SETTLE_FRAMES {
+            let _ = std::fs::remove_file(path);
+            commands
+                .spawn(Screenshot::primary_window())
+                .observe(save_to_disk(path.clone()));
+            progress.requested = Some(path.clone());
+        }
+    }
+    if let ConnState::Lost(why) = net.state() {
+        error!("cannot take the screenshot: the connection was lost: {why}");
+        exit.write(AppExit::error());
+    } else if started.elapsed() > GIVE_UP {
+        error!("cannot take the screenshot: not ready after {GIVE_UP:?}");
+        exit.write(AppExit::error());
+    }
+}

@@ -1,0 +1,311 @@
+//! Draws the hall you are in: its tile layers, then booths with their names, kiosks, private
+//! areas outlined, the stage marked, and the doors with where they lead.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use bevy::sprite::Anchor;
+use bevy::text::TextBackgroundColor;
+use madang_shared::map::{Bilingual, HallMap, Lang, Rect as TileRect, TILE_PX};
+
+use super::i18n::{Key, t};
+use super::net::Net;
+use super::{ClientArgs, FrameSet, load_image, to_world};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<DrawnHall>();
+    app.add_systems(Update, redraw_hall.in_set(FrameSet::Sync));
+}
+
+/// Which hall is on screen.
+#[derive(Resource, Default)]
+pub struct DrawnHall {
+    pub id: Option<String>,
+    pub map: Option<Arc<HallMap>>,
+}
+
+/// Everything drawn for the hall; despawned when the hall changes.
+#[derive(Component)]
+struct HallPart;
+
+const Z_TILES: f32 = 0.0;
+const Z_ZONES: f32 = 1.0;
+const Z_LABELS: f32 = 50.0;
+
+fn redraw_hall(
+    mut commands: Commands,
+    net: Res<Net>,
+    args: Res<ClientArgs>,
+    mut drawn: ResMut<DrawnHall>,
+    parts: Query<Entity, With<HallPart>>,
+    mut images: ResMut<Assets<Image>>,
+    mut layouts: ResMut<Assets<TextureAtlasLayout>>,
+) {
+    let session = net.session.as_ref();
+    let wanted = session.and_then(|s| s.hall_id().map(str::to_owned));
+    if wanted == drawn.id {
+        return;
+    }
+    for e in &parts {
+        commands.entity(e).despawn();
+    }
+    drawn.id = wanted;
+    drawn.map = session.and_then(|s| s.hall_map.clone());
+    let Some(map) = drawn.map.clone() else {
+        return;
+    };
+    draw_tiles(&mut commands, &map, &mut images, &mut layouts);
+    draw_things(&mut commands, &map, args.lang);
+}
+
+fn draw_tiles(
+    commands: &mut Commands,
+    map: &HallMap,
+    images: &mut Assets<Image>,
+    layouts: &mut Assets<TextureAtlasLayout>,
+) {
+    let mut sheets = Vec::new();
+    let mut cache: HashMap<std::path::PathBuf, Handle<Image>> = HashMap::new();
+    for ts in &map.tilesets {
+        let image = cache
+            .entry(ts.image.clone())
+            .or_insert_with(|| load_image(&ts.image, images))
+            .clone();
+        let rows = ts.tile_count.div_ceil(ts.columns.max(1));
+        let layout = layouts.add(TextureAtlasLayout::from_grid(
+            UVec2::splat(TILE_PX),
+            ts.columns.max(1),
+            rows.max(1),
+            Some(UVec2::splat(ts.spacing)),
+            Some(UVec2::splat(ts.margin)),
+        ));
+        sheets.push((image, layout));
+    }
+    let px = TILE_PX as f32;
+    for (li, layer) in map.layers.iter().enumerate() {
+        let alpha = layer.opacity.clamp(0.0, 1.0);
+        for (i, tile) in layer.tiles.iter().enumerate() {
+            let Some(tile) = tile else { continue };
+            let Some((image, layout)) = sheets.get(tile.tileset as usize) else {
+                continue;
+            };
+            let x = (i as u32 % map.width) as f32;
+            let y = (i as u32 / map.width) as f32;
+            let mut sprite = Sprite::from_atlas_image(
+                image.clone(),
+                TextureAtlas {
+                    layout: layout.clone(),
+                    index: tile.index as usize,
+                },
+            );
+            sprite.flip_x = tile.flip_h;
+            sprite.flip_y = tile.flip_v;
+            sprite.color = Color::srgba(1.0, 1.0, 1.0, alpha);
+            commands.spawn((
+                sprite,
+                Transform::from_xyz((x + 0.5) * px, -(y + 0.5) * px, Z_TILES + li as f32 * 0.01),
+                HallPart,
+            ));
+        }
+    }
+}
+
+fn label(commands: &mut Commands, text: String, at: Vec2, size: f32, color: Color, plate: Color) {
+    anchored_label(
+        commands,
+        text,
+        at,
+        Anchor::BOTTOM_CENTER,
+        size,
+        color,
+        plate,
+    );
+}
+
+fn anchored_label(
+    commands: &mut Commands,
+    text: String,
+    at: Vec2,
+    anchor: Anchor,
+    size: f32,
+    color: Color,
+    plate: Color,
+) {
+    commands.spawn((
+        Text2d::new(text),
+        TextFont::from_font_size(size),
+        TextColor(color),
+        TextBackgroundColor(plate),
+        TextLayout::justify(Justify::Center),
+        anchor,
+        Transform::from_translation(at.extend(Z_LABELS)),
+        HallPart,
+    ));
+}
+
+fn outline(commands: &mut Commands, rect: &TileRect, color: Color, width: f32) {
+    let tl = to_world(madang_shared::Vec2::new(rect.x, rect.y));
+    let size = Vec2::new(rect.w, rect.h) * TILE_PX as f32;
+    let center = tl + Vec2::new(size.x / 2.0, -size.y / 2.0);
+    for (offset, dims) in [
+        (Vec2::new(0.0, size.y / 2.0), Vec2::new(size.x, width)),
+        (Vec2::new(0.0, -size.y / 2.0), Vec2::new(size.x, width)),
+        (Vec2::new(-size.x / 2.0, 0.0), Vec2::new(width, size.y)),
+        (Vec2::new(size.x / 2.0, 0.0), Vec2::new(width, size.y)),
+    ] {
+        commands.spawn((
+            Sprite::from_color(color, dims),
+            Transform::from_translation((center + offset).extend(Z_ZONES)),
+            HallPart,
+        ));
+    }
+}
+
+fn fill(commands: &mut Commands, rect: &TileRect, color: Color) {
+    let tl = to_world(madang_shared::Vec2::new(rect.x, rect.y));
+    let size = Vec2::new(rect.w, rect.h) * TILE_PX as f32;
+    commands.spawn((
+        Sprite::from_color(color, size),
+        Transform::from_translation((tl + Vec2::new(size.x / 2.0, -size.y / 2.0)).extend(Z_ZONES)),
+        HallPart,
+    ));
+}
+
+/// The top-centre of a rectangle, in the world, a few pixels above it.
+fn above(rect: &TileRect) -> Vec2 {
+    to_world(madang_shared::Vec2::new(rect.x + rect.w / 2.0, rect.y)) + Vec2::new(0.0, 4.0)
+}
+
+/// The bottom-centre of a rectangle, in the world, a few pixels below it.
+fn below(rect: &TileRect) -> Vec2 {
+    to_world(madang_shared::Vec2::new(
+        rect.x + rect.w / 2.0,
+        rect.y + rect.h,
+    )) - Vec2::new(0.0, 4.0)
+}
+
+fn pick(text: &Bilingual, lang: Lang, fallback: &str) -> String {
+    let s = text.get(lang);
+    if s.is_empty() {
+        fallback.to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
+    let dark = Color::srgba(0.08, 0.09, 0.12, 0.82);
+    let light = Color::srgba(1.0, 1.0, 1.0, 0.88);
+    for booth in &map.booths {
+        let theme = booth.theme.name();
+        outline(commands, &booth.rect, theme_color(booth.theme.id()), 2.0);
+        let text = format!(
+            "{}\n{} · {}",
+            booth.org.get(lang),
+            booth.title.get(lang),
+            theme.get(lang)
+        );
+        // Inside the booth, under its back desk, so neighbouring labels never overlap.
+        let at = to_world(madang_shared::Vec2::new(
+            booth.rect.x + booth.rect.w / 2.0,
+            booth.rect.y + booth.rect.h,
+        )) + Vec2::new(0.0, 6.0);
+        label(commands, text, at, 13.0, Color::srgb(0.1, 0.1, 0.12), light);
+    }
+    for kiosk in &map.photo_kiosks {
+        outline(commands, &kiosk.rect, Color::srgb(0.55, 0.35, 0.2), 2.0);
+        let title = pick(&kiosk.title, lang, "");
+        let text = format!("{} {}", t(lang, Key::Gallery), title);
+        // Kiosks stand against walls: the label goes on the floor in front.
+        let at = below(&kiosk.rect);
+        anchored_label(
+            commands,
+            text.trim().to_owned(),
+            at,
+            Anchor::TOP_CENTER,
+            13.0,
+            Color::WHITE,
+            dark,
+        );
+    }
+    for kiosk in &map.video_kiosks {
+        outline(commands, &kiosk.rect, Color::srgb(0.2, 0.4, 0.7), 2.0);
+        let title = pick(&kiosk.title, lang, "");
+        let text = format!("{} {}", t(lang, Key::Screen), title);
+        let at = below(&kiosk.rect);
+        anchored_label(
+            commands,
+            text.trim().to_owned(),
+            at,
+            Anchor::TOP_CENTER,
+            13.0,
+            Color::WHITE,
+            dark,
+        );
+    }
+    for area in &map.private_areas {
+        outline(commands, &area.rect, Color::srgb(0.1, 0.55, 0.55), 3.0);
+        let name = pick(&area.name, lang, t(lang, Key::Table));
+        let text = format!("{name} ({})", area.capacity);
+        label(
+            commands,
+            text,
+            above(&area.rect),
+            13.0,
+            Color::WHITE,
+            Color::srgba(0.05, 0.35, 0.35, 0.9),
+        );
+    }
+    for stage in &map.spotlights {
+        fill(commands, &stage.rect, Color::srgba(1.0, 0.85, 0.3, 0.18));
+        outline(commands, &stage.rect, Color::srgb(0.95, 0.7, 0.15), 3.0);
+        let name = pick(&stage.name, lang, t(lang, Key::Stage));
+        label(
+            commands,
+            name,
+            above(&stage.rect),
+            16.0,
+            Color::WHITE,
+            Color::srgba(0.55, 0.35, 0.0, 0.9),
+        );
+    }
+    for portal in &map.portals {
+        let to = pick(&portal.name, lang, &portal.to_map);
+        let text = format!("{} {to}", t(lang, Key::DoorTo));
+        // Doors sit in the outer walls: keep the label on the inside of the hall.
+        let r = &portal.rect;
+        let (ax, x) = if r.x + r.w >= map.width as f32 - 1.0 {
+            (0.5, r.x + r.w)
+        } else if r.x <= 1.0 {
+            (-0.5, r.x)
+        } else {
+            (0.0, r.x + r.w / 2.0)
+        };
+        let (ay, y, dy) = if r.y <= 1.0 {
+            (0.5, r.y + r.h, -4.0)
+        } else {
+            (-0.5, r.y, 4.0)
+        };
+        let anchor = Anchor(Vec2::new(ax, ay));
+        let at = to_world(madang_shared::Vec2::new(x, y)) + Vec2::new(0.0, dy);
+        anchored_label(
+            commands,
+            text,
+            at,
+            anchor,
+            13.0,
+            Color::WHITE,
+            Color::srgba(0.1, 0.4, 0.5, 0.92),
+        );
+    }
+}
+
+fn theme_color(theme: &str) -> Color {
+    match theme {
+        "social_value" => Color::srgb(0.25, 0.6, 0.3),
+        "digital_services" => Color::srgb(0.2, 0.45, 0.8),
+        "participation" => Color::srgb(0.85, 0.5, 0.15),
+        _ => Color::srgb(0.55, 0.35, 0.75),
+    }
+}

@@ -1,0 +1,92 @@
+//! The heads-up display: connection state (connecting, connected, lost with the reason), the
+//! hall you are in, how many people are near, and the controls.
+
+use bevy::prelude::*;
+
+use super::i18n::{Key, t};
+use super::net::Net;
+use super::{ClientArgs, FrameSet};
+use crate::session::ConnState;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_hud);
+    app.add_systems(Update, update_status.in_set(FrameSet::View));
+}
+
+#[derive(Component)]
+struct StatusText;
+
+fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
+    let panel = Node {
+        position_type: PositionType::Absolute,
+        left: px(12.0),
+        top: px(12.0),
+        padding: UiRect::all(px(8.0)),
+        ..default()
+    };
+    commands
+        .spawn((panel, BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.8))))
+        .with_child((
+            Text::new(t(args.lang, Key::Connecting)),
+            TextFont::from_font_size(16.0),
+            TextColor(Color::WHITE),
+            StatusText,
+        ));
+    commands
+        .spawn((
+            Node {
+                position_type: PositionType::Absolute,
+                left: px(12.0),
+                bottom: px(12.0),
+                padding: UiRect::all(px(6.0)),
+                ..default()
+            },
+            BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.6)),
+        ))
+        .with_child((
+            Text::new(t(args.lang, Key::Controls)),
+            TextFont::from_font_size(14.0),
+            TextColor(Color::srgb(0.85, 0.87, 0.9)),
+        ));
+}
+
+fn update_status(
+    net: Res<Net>,
+    args: Res<ClientArgs>,
+    mut text: Query<(&mut Text, &mut TextColor), With<StatusText>>,
+) {
+    let lang = args.lang;
+    let (line, color) = match net.state() {
+        ConnState::Connecting => (
+            t(lang, Key::Connecting).to_owned(),
+            Color::srgb(1.0, 0.85, 0.3),
+        ),
+        ConnState::Connected => {
+            let session = net.session.as_ref();
+            let hall = session
+                .and_then(|s| s.hall_map.as_ref())
+                .map(|m| m.title.get(lang).to_owned())
+                .or_else(|| session.and_then(|s| s.hall_id().map(str::to_owned)))
+                .unwrap_or_default();
+            let near = session.map(|s| s.others.len()).unwrap_or(0);
+            (
+                format!(
+                    "{} · {hall} · {} {near}",
+                    t(lang, Key::Connected),
+                    t(lang, Key::PeopleNear)
+                ),
+                Color::srgb(0.6, 1.0, 0.6),
+            )
+        }
+        ConnState::Lost(why) => (
+            format!("{}: {why}\n{}", t(lang, Key::Lost), t(lang, Key::RetryHint)),
+            Color::srgb(1.0, 0.5, 0.45),
+        ),
+    };
+    for (mut text, mut c) in &mut text {
+        if text.0 != line {
+            text.0 = line.clone();
+        }
+        c.0 = color;
+    }
+}

@@ -1,0 +1,159 @@
+//! The window: a bevy app on the 2D renderer, UI and X11, one plugin per file.
+//!
+//! The hall is drawn in pixels with y up: a tile `(x, y)` of the map (y down) has its centre at
+//! `((x + 0.5) × 32, −(y + 0.5) × 32)`.
+
+use std::path::{Path, PathBuf};
+
+pub use bevy::app::AppExit;
+use bevy::prelude::*;
+use bevy::window::WindowResolution;
+use madang_shared::Vec2 as TileVec;
+use madang_shared::map::{Lang, TILE_PX};
+
+mod avatars;
+mod capture;
+mod hall;
+mod hud;
+pub mod i18n;
+mod net;
+
+/// How the window app was started.
+#[derive(Resource, Debug, Clone)]
+pub struct ClientArgs {
+    /// The display name to join with.
+    pub name: String,
+    /// The join endpoint, e.g. `http://127.0.0.1:7780`.
+    pub server: String,
+    /// The folder holding `maps/`, `tilesets/`, `sprites/`, `fonts/`.
+    pub assets: PathBuf,
+    pub lang: Lang,
+    /// The hall to arrive in (the entrance if absent).
+    pub hall: Option<String>,
+    pub spawn: Option<String>,
+    /// Save a screenshot here once the hall and your avatar are drawn, then quit.
+    pub screenshot: Option<PathBuf>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The order of a frame's work.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum FrameSet {
+    /// Network in, prediction, network out.
+    Net,
+    /// Entities follow the session: hall, avatars.
+    Sync,
+    /// Camera, HUD, capture.
+    View,
+}
+
+/// Runs the window until it is closed. Returns the app's exit status.
+pub fn run(args: ClientArgs) -> AppExit {
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: i18n::t(args.lang, i18n::Key::WindowTitle).into(),
+                    resolution: WindowResolution::new(args.width, args.height),
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(ImagePlugin::default_nearest()),
+    );
+    app.insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.15)));
+    app.configure_sets(
+        Update,
+        (FrameSet::Net, FrameSet::Sync, FrameSet::View).chain(),
+    );
+    app.insert_resource(args);
+    app.add_systems(PreStartup, install_font);
+    app.add_plugins((
+        net::plugin,
+        hall::plugin,
+        avatars::plugin,
+        hud::plugin,
+        capture::plugin,
+    ));
+    app.run()
+}
+
+/// Makes the bundled Hangul font the default for every text: without it, no Korean renders.
+fn install_font(args: Res<ClientArgs>, mut fonts: ResMut<Assets<Font>>) {
+    let path = args.assets.join("fonts").join("NanumGothic.ttf");
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            if let Err(e) = fonts.insert(&Handle::<Font>::default(), Font::from_bytes(bytes)) {
+                error!("cannot install the font {}: {e}", path.display());
+            }
+        }
+        Err(e) => error!(
+            "cannot read the font {} ({e}); text will not be drawn",
+            path.display()
+        ),
+    }
+}
+
+/// A position in tiles (y down) as a point in the world (pixels, y up).
+pub fn to_world(p: TileVec) -> Vec2 {
+    Vec2::new(p.x * TILE_PX as f32, -p.y * TILE_PX as f32)
+}
+
+/// Reads an image file into an asset; a missing or broken file gives a magenta placeholder
+/// and a warning naming it, never a crash.
+pub fn load_image(path: &Path, images: &mut Assets<Image>) -> Handle<Image> {
+    use bevy::asset::RenderAssetUsages;
+    use bevy::image::{CompressedImageFormats, ImageSampler, ImageType};
+    let loaded = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            Image::from_buffer(
+                &bytes,
+                ImageType::Extension("png"),
+                CompressedImageFormats::NONE,
+                true,
+                ImageSampler::nearest(),
+                RenderAssetUsages::default(),
+            )
+            .map_err(|e| e.to_string())
+        });
+    match loaded {
+        Ok(image) => images.add(image),
+        Err(e) => {
+            warn!(
+                "cannot load image {}: {e}; drawing a placeholder",
+                path.display()
+            );
+            images.add(placeholder_image())
+        }
+    }
+}
+
+fn placeholder_image() -> Image {
+    use bevy::asset::RenderAssetUsages;
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    let mut data = Vec::with_capacity(32 * 32 * 4);
+    for y in 0..32 {
+        for x in 0..32 {
+            let on = (x / 8 + y / 8) % 2 == 0;
+            data.extend_from_slice(if on {
+                &[255, 0, 255, 255]
+            } else {
+                &[40, 0, 40, 255]
+            });
+        }
+    }
+    Image::new(
+        Extent3d {
+            width: 32,
+            height: 32,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        data,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    )
+}

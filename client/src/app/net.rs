@@ -1,0 +1,142 @@
+//! Pumps the network session: joins in the background, polls every frame, steps your own
+//! avatar once per server tick with the keys held, and passes the session's events on.
+
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use bevy::prelude::*;
+use madang_shared::rules::MoveInput;
+
+use super::{ClientArgs, FrameSet};
+use crate::session::{ConnState, JoinError, JoinOptions, Session, SessionEvent};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Net>();
+    app.add_systems(Startup, start_join);
+    app.add_systems(
+        Update,
+        (finish_join, drive_session, retry_when_asked)
+            .chain()
+            .in_set(FrameSet::Net),
+    );
+}
+
+/// The connection, as the app sees it.
+#[derive(Resource, Default)]
+pub struct Net {
+    pub session: Option<Session>,
+    joining: Option<Mutex<Receiver<Result<Session, JoinError>>>>,
+    /// Why the last attempt failed, when there is no session to say it.
+    pub failure: Option<String>,
+    /// Time into the current server tick, in seconds.
+    tick_clock: f32,
+}
+
+impl Net {
+    /// The state a person is shown.
+    pub fn state(&self) -> ConnState {
+        match (&self.session, &self.failure) {
+            (Some(s), _) => s.state.clone(),
+            (None, Some(why)) => ConnState::Lost(why.clone()),
+            (None, None) => ConnState::Connecting,
+        }
+    }
+
+    /// How far into the current tick we are, 0 to 1: drawing blends the last two steps.
+    pub fn alpha(&self) -> f32 {
+        match &self.session {
+            Some(s) => (self.tick_clock / s.tick_dt()).clamp(0.0, 1.0),
+            None => 0.0,
+        }
+    }
+}
+
+fn start_join(args: Res<ClientArgs>, mut net: ResMut<Net>) {
+    begin(&args, &mut net);
+}
+
+fn begin(args: &ClientArgs, net: &mut Net) {
+    let (tx, rx) = channel();
+    let server = args.server.clone();
+    let maps = args.assets.join("maps");
+    let opts = JoinOptions {
+        name: args.name.clone(),
+        hall: args.hall.clone(),
+        spawn: args.spawn.clone(),
+    };
+    // The HTTP request blocks; the window keeps drawing meanwhile.
+    std::thread::spawn(move || {
+        let _ = tx.send(Session::join(&server, &opts, &maps));
+    });
+    net.session = None;
+    net.failure = None;
+    net.joining = Some(Mutex::new(rx));
+}
+
+fn finish_join(mut net: ResMut<Net>) {
+    let Some(rx) = &net.joining else { return };
+    let result = match rx.lock() {
+        Ok(rx) => rx.try_recv(),
+        Err(_) => Err(TryRecvError::Disconnected),
+    };
+    match result {
+        Ok(Ok(session)) => {
+            info!(name = %session.join.name, "joining");
+            net.session = Some(session);
+            net.joining = None;
+        }
+        Ok(Err(e)) => {
+            warn!("could not join: {e}");
+            net.failure = Some(e.to_string());
+            net.joining = None;
+        }
+        Err(TryRecvError::Empty) => {}
+        Err(TryRecvError::Disconnected) => {
+            net.failure = Some("the join attempt stopped unexpectedly".into());
+            net.joining = None;
+        }
+    }
+}
+
+/// The movement keys held now: arrows and WASD.
+fn held_input(keys: &ButtonInput<KeyCode>) -> MoveInput {
+    let any = |a, b| keys.pressed(a) || keys.pressed(b);
+    MoveInput::from_keys(
+        any(KeyCode::ArrowLeft, KeyCode::KeyA),
+        any(KeyCode::ArrowRight, KeyCode::KeyD),
+        any(KeyCode::ArrowUp, KeyCode::KeyW),
+        any(KeyCode::ArrowDown, KeyCode::KeyS),
+    )
+}
+
+fn drive_session(mut net: ResMut<Net>, time: Res<Time>, keys: Res<ButtonInput<KeyCode>>) {
+    let net = &mut *net;
+    let Some(session) = net.session.as_mut() else {
+        return;
+    };
+    session.poll(time.delta());
+    let tick = session.tick_dt();
+    net.tick_clock += time.delta_secs();
+    // After a long stall, catch up a little rather than replaying seconds of input at once.
+    net.tick_clock = net.tick_clock.min(tick * 4.0);
+    let input = held_input(&keys);
+    while net.tick_clock >= tick {
+        net.tick_clock -= tick;
+        session.step(input);
+    }
+    session.fade_correction(time.delta_secs());
+    session.flush();
+    // The other plugins follow the session's state; only the loss is worth a log line.
+    for e in session.drain_events() {
+        if let SessionEvent::Lost(why) = e {
+            warn!("connection lost: {why}");
+        }
+    }
+}
+
+/// After the connection is lost, R tries again.
+fn retry_when_asked(keys: Res<ButtonInput<KeyCode>>, args: Res<ClientArgs>, mut net: ResMut<Net>) {
+    if keys.just_pressed(KeyCode::KeyR) && matches!(net.state(), ConnState::Lost(_)) {
+        begin(&args, &mut net);
+    }
+}

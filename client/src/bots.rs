@@ -1,0 +1,162 @@
+//! Headless bots: many sessions from one thread, wandering through the hall with the same
+//! network code as the window. Used for load, for demos, and by the tests.
+
+use std::path::PathBuf;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use madang_shared::rules::{MoveInput, step};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tracing::{info, warn};
+
+use crate::session::{ConnState, JoinOptions, Session};
+
+/// A random walk that respects walls: keep a direction for a while, and pick another when it
+/// runs out or a wall stops you.
+#[derive(Debug, Clone)]
+pub struct Wander {
+    dir: MoveInput,
+    ticks_left: u32,
+}
+
+impl Default for Wander {
+    fn default() -> Self {
+        Wander {
+            dir: MoveInput::IDLE,
+            ticks_left: 0,
+        }
+    }
+}
+
+impl Wander {
+    /// The input for the next tick of `session`.
+    pub fn next(&mut self, session: &Session, rng: &mut impl Rng) -> MoveInput {
+        let blocked = match (&session.me, &session.hall_map) {
+            (Some(me), Some(map)) if !self.dir.is_idle() => {
+                step(
+                    &map.collision,
+                    me.pos,
+                    self.dir,
+                    session.speed,
+                    session.tick_dt(),
+                ) == me.pos
+            }
+            _ => false,
+        };
+        if self.ticks_left == 0 || blocked {
+            self.dir = if rng.random_ratio(1, 8) {
+                MoveInput::IDLE
+            } else {
+                loop {
+                    let d = MoveInput::new(rng.random_range(-1..=1), rng.random_range(-1..=1));
+                    if !d.is_idle() {
+                        break d;
+                    }
+                }
+            };
+            self.ticks_left = rng.random_range(session.tick_hz..=session.tick_hz * 3);
+        }
+        self.ticks_left -= 1;
+        self.dir
+    }
+}
+
+/// What the bots should do.
+#[derive(Debug, Clone)]
+pub struct BotOptions {
+    pub server_url: String,
+    pub count: usize,
+    /// Stop after this long; run until killed when `None`.
+    pub duration: Option<Duration>,
+    pub maps_dir: PathBuf,
+    pub name_prefix: String,
+    pub hall: Option<String>,
+    pub seed: u64,
+}
+
+/// What the bots saw, for the log and for tests.
+#[derive(Debug, Clone, Default)]
+pub struct BotReport {
+    pub joined: usize,
+    pub failed: usize,
+    pub lost: usize,
+    pub snapshots: u64,
+    pub bytes_received: u64,
+}
+
+/// Joins `count` bots and walks them until the duration is over.
+pub fn run_bots(opts: &BotOptions) -> BotReport {
+    let mut rng = StdRng::seed_from_u64(opts.seed);
+    let mut bots: Vec<(Session, Wander)> = Vec::new();
+    let mut report = BotReport::default();
+    for i in 0..opts.count {
+        let join = JoinOptions {
+            name: format!("{}{}", opts.name_prefix, i + 1),
+            hall: opts.hall.clone(),
+            spawn: None,
+        };
+        match Session::join(&opts.server_url, &join, &opts.maps_dir) {
+            Ok(s) => {
+                report.joined += 1;
+                bots.push((s, Wander::default()));
+            }
+            Err(e) => {
+                report.failed += 1;
+                warn!(bot = i + 1, "could not join: {e}");
+            }
+        }
+    }
+    info!(
+        joined = report.joined,
+        failed = report.failed,
+        "bots joined"
+    );
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let mut acc = 0.0f32;
+    let mut last_log = Instant::now();
+    loop {
+        if opts.duration.is_some_and(|d| started.elapsed() >= d) {
+            break;
+        }
+        let now = Instant::now();
+        let dt = now - last;
+        last = now;
+        for (s, _) in bots.iter_mut() {
+            s.poll(dt);
+        }
+        let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(0.05);
+        acc += dt.as_secs_f32();
+        while acc >= tick {
+            acc -= tick;
+            for (s, w) in bots.iter_mut() {
+                if s.is_ready() {
+                    let input = w.next(s, &mut rng);
+                    s.step(input);
+                }
+            }
+        }
+        for (s, _) in bots.iter_mut() {
+            s.flush();
+        }
+        if last_log.elapsed() >= Duration::from_secs(10) {
+            last_log = Instant::now();
+            let connected = bots
+                .iter()
+                .filter(|(s, _)| s.state == ConnState::Connected)
+                .count();
+            info!(connected, of = bots.len(), "bots walking");
+        }
+        sleep(Duration::from_millis(10));
+    }
+    for (s, _) in bots.iter_mut() {
+        if matches!(s.state, ConnState::Lost(_)) {
+            report.lost += 1;
+        }
+        report.snapshots += s.snapshots_received;
+        report.bytes_received += s.bytes_received;
+        s.disconnect();
+    }
+    report
+}

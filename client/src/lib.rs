@@ -1,0 +1,18 @@
+//! Madang's client: the window people walk the expo in, and the headless bots.
+//!
+//! # Layout
+//!
+//! - [`session`]: the network session (join over HTTP, netcode over UDP, prediction,
+//!   reconciliation, interpolation). No window and no bevy, so bots and tests use it directly.
+//! - [`bots`]: many headless sessions wandering through a hall.
+//! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
+//!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
+//!   `capture` the screenshot used by tests and docs.
+
+pub mod bots;
+pub mod session;
+
+#[cfg(feature = "window")]
+pub mod app;
+
+pub use madang_shared::map::Lang;

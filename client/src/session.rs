@@ -1,0 +1,651 @@
+//! The network session: joining through the HTTP endpoint, the netcode connection, and the
+//! client's view of the hall (its own predicted avatar and the others, interpolated).
+//!
+//! It needs no window and no bevy: the window app wraps one [`Session`] in a resource, and the
+//! bots run many of them from one thread. Time is driven from outside: [`Session::poll`] with
+//! the real elapsed time, [`Session::step`] once per server tick with the current input.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use madang_shared::Vec2;
+use madang_shared::map::{HallMap, load_hall};
+use madang_shared::protocol::{
+    AvatarId, ClientMsg, InputFrame, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID,
+    PROTOCOL_VERSION, Role, ServerMsg, USER_DATA_BYTES, channel, connection_config, encode,
+};
+use madang_shared::rules::{Blocking, MoveInput, step};
+use renet::RenetClient;
+use renet_netcode::{ClientAuthentication, ConnectToken, NetcodeClientTransport};
+use tracing::{debug, warn};
+
+/// How far behind the newest snapshot others are drawn, in ticks: enough to always have two
+/// samples to interpolate between, despite jitter.
+pub const INTERPOLATION_DELAY_TICKS: f64 = 2.0;
+/// How many recent input frames each input message repeats, so a lost packet loses nothing.
+pub const REDUNDANT_FRAMES: usize = 6;
+/// Idle frames still sent after the last movement, so the stop is acknowledged.
+pub const IDLE_FRAMES_SENT: u32 = 6;
+/// Unacknowledged frames kept for replay.
+pub const MAX_PENDING: usize = 64;
+
+/// What went wrong joining.
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("cannot reach the join endpoint at {url}: {why}")]
+    Unreachable { url: String, why: String },
+    #[error("the server refused to let you in: {0}")]
+    Refused(String),
+    #[error("the join endpoint answered something unexpected: {0}")]
+    BadResponse(String),
+    #[error("cannot open a UDP socket: {0}")]
+    Socket(#[from] std::io::Error),
+    #[error("cannot start the connection: {0}")]
+    Netcode(String),
+}
+
+/// Who to join as, and where.
+#[derive(Debug, Clone, Default)]
+pub struct JoinOptions {
+    pub name: String,
+    pub hall: Option<String>,
+    pub spawn: Option<String>,
+}
+
+/// Asks the join endpoint (`server_url`, e.g. `http://127.0.0.1:7780`) for a connect token.
+pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse, JoinError> {
+    let url = format!("{}/join", server_url.trim_end_matches('/'));
+    let body = JoinRequest {
+        name: opts.name.clone(),
+        protocol_version: PROTOCOL_VERSION,
+        hall: opts.hall.clone(),
+        spawn: opts.spawn.clone(),
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let mut resp = agent
+        .post(&url)
+        .send_json(&body)
+        .map_err(|e| JoinError::Unreachable {
+            url: url.clone(),
+            why: e.to_string(),
+        })?;
+    let status = resp.status();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .map_err(|e| JoinError::BadResponse(e.to_string()))?;
+    if !status.is_success() {
+        let why = serde_json::from_str::<JoinRefusal>(&text)
+            .map(|r| r.error)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        return Err(JoinError::Refused(why));
+    }
+    serde_json::from_str(&text).map_err(|e| JoinError::BadResponse(e.to_string()))
+}
+
+/// The connection's state, as a person is shown it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Connected,
+    Lost(String),
+}
+
+/// Something the app may want to react to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    /// Welcomed into a hall (also after a portal): redraw the hall.
+    EnteredHall {
+        hall: String,
+    },
+    Appeared(AvatarId),
+    Disappeared(AvatarId),
+    Lost(String),
+}
+
+/// Your own avatar: predicted ahead of the server, reconciled with its answers.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub id: AvatarId,
+    pub name: String,
+    pub role: Role,
+    pub hall: u16,
+    /// Where the prediction says you are after the last step, in tiles.
+    pub pos: Vec2,
+    /// Where you were before the last step: drawing blends the two.
+    pub prev_pos: Vec2,
+    /// A visual offset left by a correction from the server; it fades instead of snapping.
+    pub correction: Vec2,
+    /// The server's last word: the last input it applied and where that put you.
+    pub server_ack: u32,
+    pub server_pos: Vec2,
+}
+
+/// Someone else, drawn from the server's samples.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub name: String,
+    pub role: Role,
+    /// (server tick, position in tiles), oldest first.
+    samples: VecDeque<(f64, Vec2)>,
+}
+
+impl Remote {
+    /// Where to draw them at `time` (in server ticks): between the samples around it.
+    pub fn position_at(&self, time: f64) -> Vec2 {
+        let Some(&(_, last)) = self.samples.back() else {
+            return Vec2::ZERO;
+        };
+        let mut prev: Option<(f64, Vec2)> = None;
+        for &(t, p) in &self.samples {
+            if t >= time {
+                return match prev {
+                    Some((t0, p0)) if t > t0 => p0.lerp(p, ((time - t0) / (t - t0)) as f32),
+                    _ => p,
+                };
+            }
+            prev = Some((t, p));
+        }
+        last
+    }
+
+    /// The newest position the server sent.
+    pub fn latest(&self) -> Vec2 {
+        self.samples.back().map(|s| s.1).unwrap_or(Vec2::ZERO)
+    }
+
+    fn push(&mut self, tick: f64, pos: Vec2) {
+        if let Some(&(last_t, last_p)) = self.samples.back() {
+            if tick <= last_t {
+                return;
+            }
+            // Only changes are sent: a long gap means they stood still until just before.
+            if tick - last_t > 1.0 {
+                self.samples.push_back((tick - 1.0, last_p));
+            }
+        }
+        self.samples.push_back((tick, pos));
+    }
+
+    fn forget_before(&mut self, time: f64) {
+        while self.samples.len() > 2 && self.samples[1].0 < time {
+            self.samples.pop_front();
+        }
+    }
+}
+
+/// Hall maps read from the client's own copy of the assets, by hall id.
+#[derive(Debug, Default)]
+pub struct MapStore {
+    dir: PathBuf,
+    maps: HashMap<String, Option<Arc<HallMap>>>,
+}
+
+impl MapStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        MapStore {
+            dir: dir.into(),
+            maps: HashMap::new(),
+        }
+    }
+
+    /// The hall, loaded on first use; `None` (with a warning) if it cannot be read.
+    pub fn get(&mut self, id: &str) -> Option<Arc<HallMap>> {
+        let dir = &self.dir;
+        self.maps
+            .entry(id.to_owned())
+            .or_insert_with(|| match load_hall(&dir.join(format!("{id}.tmx"))) {
+                Ok(m) => Some(Arc::new(m)),
+                Err(e) => {
+                    warn!("cannot load hall `{id}` locally; walking without walls: {e}");
+                    None
+                }
+            })
+            .clone()
+    }
+}
+
+/// No walls: the prediction used when the hall map is missing (the server still decides).
+struct Open;
+
+impl Blocking for Open {
+    fn blocked(&self, _: i32, _: i32) -> bool {
+        false
+    }
+}
+
+/// One person's connection to a hall server.
+pub struct Session {
+    client: RenetClient,
+    transport: NetcodeClientTransport,
+    pub state: ConnState,
+    pub join: JoinResponse,
+    pub me: Option<Me>,
+    pub others: HashMap<AvatarId, Remote>,
+    pub halls: Vec<String>,
+    pub hall_map: Option<Arc<HallMap>>,
+    maps: MapStore,
+    pub tick_hz: u32,
+    pub speed: f32,
+    /// The server's clock as this client estimates it, in ticks.
+    pub server_time: f64,
+    next_seq: u32,
+    pending: VecDeque<InputFrame>,
+    idle_frames: u32,
+    events: Vec<SessionEvent>,
+    /// Snapshot and message counts, for tests and the bots' report.
+    pub snapshots_received: u64,
+    pub bytes_received: u64,
+}
+
+fn now_since_epoch() -> Duration {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+impl Session {
+    /// Joins through the endpoint and starts connecting.
+    pub fn join(server_url: &str, opts: &JoinOptions, maps_dir: &Path) -> Result<Self, JoinError> {
+        let resp = request_join(server_url, opts)?;
+        Self::connect(resp, maps_dir)
+    }
+
+    /// Starts connecting with an answer of the join endpoint.
+    pub fn connect(join: JoinResponse, maps_dir: &Path) -> Result<Self, JoinError> {
+        let auth = match (&join.token, &join.user_data) {
+            (Some(token), _) => {
+                let bytes = B64
+                    .decode(token)
+                    .map_err(|e| JoinError::BadResponse(format!("token is not base64: {e}")))?;
+                let connect_token = ConnectToken::read(&mut bytes.as_slice())
+                    .map_err(|e| JoinError::BadResponse(format!("token is unreadable: {e}")))?;
+                ClientAuthentication::Secure { connect_token }
+            }
+            (None, Some(data)) => {
+                let bytes = B64
+                    .decode(data)
+                    .map_err(|e| JoinError::BadResponse(format!("user data is not base64: {e}")))?;
+                let user_data: [u8; USER_DATA_BYTES] = bytes
+                    .try_into()
+                    .map_err(|_| JoinError::BadResponse("user data has the wrong size".into()))?;
+                ClientAuthentication::Unsecure {
+                    protocol_id: PROTOCOL_ID,
+                    client_id: join.client_id,
+                    server_addr: join.server_addr,
+                    user_data: Some(user_data),
+                }
+            }
+            (None, None) => {
+                return Err(JoinError::BadResponse(
+                    "the answer holds neither a token nor user data".into(),
+                ));
+            }
+        };
+        Self::with_auth(join, auth, maps_dir)
+    }
+
+    /// Starts connecting with any authentication (tests use this to forge tokens).
+    pub fn with_auth(
+        join: JoinResponse,
+        auth: ClientAuthentication,
+        maps_dir: &Path,
+    ) -> Result<Self, JoinError> {
+        let bind: std::net::SocketAddr = if join.server_addr.ip().is_loopback() {
+            "127.0.0.1:0".parse().expect("a literal address")
+        } else {
+            "0.0.0.0:0".parse().expect("a literal address")
+        };
+        let socket = UdpSocket::bind(bind)?;
+        let transport = NetcodeClientTransport::new(now_since_epoch(), auth, socket)
+            .map_err(|e| JoinError::Netcode(e.to_string()))?;
+        Ok(Session {
+            client: RenetClient::new(connection_config()),
+            transport,
+            state: ConnState::Connecting,
+            join,
+            me: None,
+            others: HashMap::new(),
+            halls: Vec::new(),
+            hall_map: None,
+            maps: MapStore::new(maps_dir),
+            tick_hz: 20,
+            speed: 4.0,
+            server_time: 0.0,
+            next_seq: 0,
+            pending: VecDeque::new(),
+            idle_frames: 0,
+            events: Vec::new(),
+            snapshots_received: 0,
+            bytes_received: 0,
+        })
+    }
+
+    /// The length of one server tick, in seconds.
+    pub fn tick_dt(&self) -> f32 {
+        1.0 / self.tick_hz.max(1) as f32
+    }
+
+    /// The hall you are in, by id.
+    pub fn hall_id(&self) -> Option<&str> {
+        let me = self.me.as_ref()?;
+        self.halls.get(me.hall as usize).map(String::as_str)
+    }
+
+    /// Events since the last call.
+    pub fn drain_events(&mut self) -> Vec<SessionEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Receives and applies what arrived; call every frame with the real elapsed time.
+    pub fn poll(&mut self, dt: Duration) {
+        if matches!(self.state, ConnState::Lost(_)) {
+            return;
+        }
+        self.client.update(dt);
+        if let Err(e) = self.transport.update(dt, &mut self.client) {
+            self.lose(e.to_string());
+            return;
+        }
+        self.server_time += dt.as_secs_f64() * self.tick_hz as f64;
+        if self.client.is_connected() && self.state == ConnState::Connecting {
+            self.state = ConnState::Connected;
+        }
+        for ch in [channel::RELIABLE, channel::SNAPSHOT] {
+            while let Some(bytes) = self.client.receive_message(ch) {
+                self.bytes_received += bytes.len() as u64;
+                match ServerMsg::decode(&bytes) {
+                    Ok(msg) => self.apply(msg),
+                    Err(e) => warn!("dropped a message from the server: {e}"),
+                }
+            }
+        }
+        if self.client.is_disconnected() {
+            let why = self
+                .transport
+                .disconnect_reason()
+                .map(|r| r.to_string())
+                .or_else(|| self.client.disconnect_reason().map(|r| r.to_string()))
+                .unwrap_or_else(|| "disconnected".into());
+            self.lose(why);
+            return;
+        }
+        let render_time = self.render_time();
+        for r in self.others.values_mut() {
+            r.forget_before(render_time - 1.0);
+        }
+    }
+
+    fn lose(&mut self, why: String) {
+        if !matches!(self.state, ConnState::Lost(_)) {
+            self.state = ConnState::Lost(why.clone());
+            self.events.push(SessionEvent::Lost(why));
+        }
+    }
+
+    /// Sends what is queued; call after [`Session::poll`] and [`Session::step`].
+    pub fn flush(&mut self) {
+        if matches!(self.state, ConnState::Lost(_)) {
+            return;
+        }
+        if let Err(e) = self.transport.send_packets(&mut self.client) {
+            self.lose(e.to_string());
+        }
+    }
+
+    /// Leaves: tells the server at once, so others see you go.
+    pub fn disconnect(&mut self) {
+        self.transport.disconnect();
+        self.lose("you left".into());
+    }
+
+    /// Whether you are connected and in a hall.
+    pub fn is_ready(&self) -> bool {
+        self.state == ConnState::Connected && self.me.is_some()
+    }
+
+    /// One server tick of your own movement: predicted at once, sent to the server.
+    pub fn step(&mut self, input: MoveInput) {
+        if self.state != ConnState::Connected {
+            return;
+        }
+        let dt = self.tick_dt();
+        let speed = self.speed;
+        let map = self.hall_map.clone();
+        let Some(me) = self.me.as_mut() else {
+            return;
+        };
+        me.prev_pos = me.pos;
+        if input.is_idle() {
+            self.idle_frames = self.idle_frames.saturating_add(1);
+            if self.idle_frames > IDLE_FRAMES_SENT {
+                return;
+            }
+        } else {
+            self.idle_frames = 0;
+        }
+        self.next_seq += 1;
+        let frame = InputFrame {
+            seq: self.next_seq,
+            input,
+        };
+        me.pos = match &map {
+            Some(m) => step(&m.collision, me.pos, input, speed, dt),
+            None => step(&Open, me.pos, input, speed, dt),
+        };
+        self.pending.push_back(frame);
+        while self.pending.len() > MAX_PENDING {
+            self.pending.pop_front();
+        }
+        let skip = self.pending.len().saturating_sub(REDUNDANT_FRAMES);
+        let frames: Vec<InputFrame> = self.pending.iter().skip(skip).copied().collect();
+        self.client
+            .send_message(channel::INPUT, encode(&ClientMsg::Input { frames }));
+    }
+
+    /// Sends bytes as they are, bypassing the protocol: for tests and tools that probe how the
+    /// server treats malformed or hostile input.
+    pub fn send_raw(&mut self, channel: u8, bytes: Vec<u8>) {
+        self.client.send_message(channel, bytes);
+    }
+
+    /// Lets a visual correction fade; call every frame.
+    pub fn fade_correction(&mut self, dt: f32) {
+        if let Some(me) = self.me.as_mut() {
+            me.correction *= (-dt * 12.0).exp();
+            if me.correction.length_squared() < 1e-6 {
+                me.correction = Vec2::ZERO;
+            }
+        }
+    }
+
+    /// Where to draw your avatar, `alpha` of the way through the current tick.
+    pub fn my_render_pos(&self, alpha: f32) -> Option<Vec2> {
+        let me = self.me.as_ref()?;
+        Some(me.prev_pos.lerp(me.pos, alpha.clamp(0.0, 1.0)) + me.correction)
+    }
+
+    /// The time at which others are drawn, in server ticks.
+    pub fn render_time(&self) -> f64 {
+        self.server_time - INTERPOLATION_DELAY_TICKS
+    }
+
+    /// Where to draw someone else now.
+    pub fn remote_render_pos(&self, id: AvatarId) -> Option<Vec2> {
+        let t = self.render_time();
+        self.others.get(&id).map(|r| r.position_at(t))
+    }
+
+    fn apply(&mut self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Welcome {
+                you,
+                name,
+                role,
+                halls,
+                hall,
+                pos,
+                tick,
+                tick_hz,
+                speed,
+            } => {
+                self.halls = halls;
+                self.tick_hz = tick_hz.max(1) as u32;
+                self.speed = speed;
+                self.server_time = tick as f64;
+                self.me = Some(Me {
+                    id: you,
+                    name,
+                    role,
+                    hall,
+                    pos,
+                    prev_pos: pos,
+                    correction: Vec2::ZERO,
+                    server_ack: 0,
+                    server_pos: pos,
+                });
+                self.enter_hall(hall);
+            }
+            ServerMsg::HallChanged { hall, pos } => {
+                let Some(me) = self.me.as_mut() else { return };
+                me.hall = hall;
+                me.pos = pos;
+                me.prev_pos = pos;
+                me.server_pos = pos;
+                me.correction = Vec2::ZERO;
+                self.pending.clear();
+                let gone: Vec<AvatarId> = self.others.keys().copied().collect();
+                self.others.clear();
+                self.events
+                    .extend(gone.into_iter().map(SessionEvent::Disappeared));
+                self.enter_hall(hall);
+            }
+            ServerMsg::Entered(info) => {
+                let mut remote = Remote {
+                    name: info.name,
+                    role: info.role,
+                    samples: VecDeque::new(),
+                };
+                remote.push(self.server_time, info.pos.to_tiles());
+                self.others.insert(info.id, remote);
+                self.events.push(SessionEvent::Appeared(info.id));
+            }
+            ServerMsg::Left { id } => {
+                if self.others.remove(&id).is_some() {
+                    self.events.push(SessionEvent::Disappeared(id));
+                }
+            }
+            ServerMsg::Snapshot {
+                tick,
+                hall,
+                ack,
+                pos,
+                moved,
+            } => {
+                self.snapshots_received += 1;
+                if self.me.as_ref().is_none_or(|m| m.hall != hall) {
+                    return;
+                }
+                let t = tick as f64;
+                if t > self.server_time {
+                    self.server_time = t;
+                } else if self.server_time - t > 1.0 {
+                    // Drift back gently when our clock runs ahead of the server's.
+                    self.server_time -= (self.server_time - t - 1.0) * 0.1;
+                }
+                self.reconcile(ack, pos);
+                for m in moved {
+                    if let Some(r) = self.others.get_mut(&m.id) {
+                        r.push(t, m.pos.to_tiles());
+                    }
+                }
+            }
+        }
+    }
+
+    fn enter_hall(&mut self, hall: u16) {
+        let id = self.halls.get(hall as usize).cloned().unwrap_or_default();
+        self.hall_map = self.maps.get(&id);
+        debug!(hall = %id, "entered hall");
+        self.events.push(SessionEvent::EnteredHall { hall: id });
+    }
+
+    /// Takes the server's word for where the last applied input put us, and replays the inputs
+    /// it has not applied yet on top of it.
+    fn reconcile(&mut self, ack: u32, server_pos: Vec2) {
+        let dt = self.tick_dt();
+        let speed = self.speed;
+        let map = self.hall_map.clone();
+        let Some(me) = self.me.as_mut() else { return };
+        if ack < me.server_ack {
+            return;
+        }
+        me.server_ack = ack;
+        me.server_pos = server_pos;
+        while self.pending.front().is_some_and(|f| f.seq <= ack) {
+            self.pending.pop_front();
+        }
+        let mut p = server_pos;
+        for f in &self.pending {
+            p = match &map {
+                Some(m) => step(&m.collision, p, f.input, speed, dt),
+                None => step(&Open, p, f.input, speed, dt),
+            };
+        }
+        let error = me.pos - p;
+        if error.length_squared() > 1e-8 {
+            // Far off (a teleport, a long stall): jump. Otherwise fade the difference out.
+            if error.length() > 2.0 {
+                me.correction = Vec2::ZERO;
+                me.prev_pos = p;
+            } else {
+                me.correction += error;
+            }
+            me.pos = p;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remotes_are_interpolated_between_samples() {
+        let mut r = Remote {
+            name: "a".into(),
+            role: Role::Visitor,
+            samples: VecDeque::new(),
+        };
+        r.push(10.0, Vec2::new(0.0, 0.0));
+        r.push(11.0, Vec2::new(1.0, 0.0));
+        assert_eq!(r.position_at(10.5), Vec2::new(0.5, 0.0));
+        assert_eq!(r.position_at(9.0), Vec2::new(0.0, 0.0), "before: the first");
+        assert_eq!(r.position_at(12.0), Vec2::new(1.0, 0.0), "after: the last");
+    }
+
+    #[test]
+    fn a_move_after_standing_still_starts_from_where_they_stood() {
+        let mut r = Remote {
+            name: "a".into(),
+            role: Role::Visitor,
+            samples: VecDeque::new(),
+        };
+        r.push(10.0, Vec2::new(0.0, 0.0));
+        r.push(50.0, Vec2::new(0.25, 0.0));
+        // Without the filled-in sample at 49 they would creep over 40 ticks.
+        assert_eq!(r.position_at(30.0), Vec2::new(0.0, 0.0));
+        assert_eq!(r.position_at(49.5), Vec2::new(0.125, 0.0));
+    }
+}

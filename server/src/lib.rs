@@ -1,0 +1,287 @@
+//! Madang's hall server: headless, authoritative over every position and every fact.
+//!
+//! A bevy [`App`] on `MinimalPlugins`, driven at a fixed tick by the schedule runner: no window,
+//! no renderer, no audio. Each tick runs `Receive → Simulate → Send` ([`ServerSet`]), one plugin
+//! per feature.
+//!
+//! # Layout
+//!
+//! - [`settings`]: defaults, the settings file, validation.
+//! - `halls`: the hall maps, loaded and checked once at start.
+//! - `join`: the HTTP join endpoint (tokio + axum) that hands out netcode connect tokens.
+//! - `net`: the UDP transport (renet + netcode), decoding and sending messages.
+//! - `presence`: connections becoming avatars, disconnections removing them.
+//! - `movement`: input queues and the shared movement rule.
+//! - `portal`: doors between halls.
+//! - [`interest`] and `snapshot`: who sees whom, and what each client is sent.
+//! - `stats`: the periodic stats line and `/stats`.
+//!
+//! The seam between halls: every avatar carries the hall it is in, every hall has its own
+//! interest grid, and a portal is a hand-over ([`portal`](crate)) that only touches the two
+//! halls' state. A hall can therefore move to a process of its own by replacing the in-process
+//! hand-over with a fresh connect token for the other process.
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use bevy::app::{AppExit, ScheduleRunnerPlugin};
+use bevy::prelude::*;
+use madang_shared::map::MapErrors;
+use tracing::info;
+
+mod halls;
+pub mod interest;
+mod join;
+mod movement;
+mod net;
+mod portal;
+mod presence;
+pub mod settings;
+mod snapshot;
+mod stats;
+
+pub use halls::Halls;
+pub use settings::{Settings, SettingsError};
+pub use stats::StatsReport;
+
+/// The order of each tick's work.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServerSet {
+    /// Connections, disconnections, and messages from clients.
+    Receive,
+    /// Movement and what follows from it.
+    Simulate,
+    /// Interest updates and snapshots.
+    Send,
+}
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("{0}")]
+    Maps(MapErrors),
+    #[error("cannot list the maps folder {path}: {err}")]
+    MapsDir {
+        path: std::path::PathBuf,
+        err: std::io::Error,
+    },
+    #[error("the entrance hall `{0}` is not among the maps")]
+    NoEntrance(String),
+    #[error("cannot read the key file {path}: {why}")]
+    Key {
+        path: std::path::PathBuf,
+        why: String,
+    },
+    #[error("cannot open the {what} socket on {addr}: {err}")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        err: std::io::Error,
+    },
+    #[error("the server thread stopped before it started")]
+    Thread,
+}
+
+/// The simulation tick counter and rate.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Tick {
+    pub count: u32,
+    pub hz: u32,
+}
+
+impl Tick {
+    /// The length of one tick in seconds: the `dt` of the movement rule.
+    pub fn dt(&self) -> f32 {
+        1.0 / self.hz as f32
+    }
+}
+
+/// Set from outside to stop the server at the next tick.
+#[derive(Resource, Clone, Default)]
+pub struct StopFlag(pub Arc<AtomicBool>);
+
+/// Where a started server listens.
+#[derive(Debug, Clone, Copy)]
+pub struct Addresses {
+    pub udp: SocketAddr,
+    pub http: SocketAddr,
+}
+
+/// Builds the server app: loads and checks the maps, binds both sockets, starts the join
+/// endpoint. Nothing is half-started: any problem is returned before a socket is served.
+pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses), StartError> {
+    settings.validate()?;
+    let halls = Halls::load(&settings)?;
+    let key = join::load_or_make_key(settings.key_file.as_deref())?;
+
+    let udp = UdpSocket::bind(settings.udp_bind).map_err(|err| StartError::Bind {
+        what: "game (UDP)",
+        addr: settings.udp_bind,
+        err,
+    })?;
+    let udp_addr = udp.local_addr().map_err(|err| StartError::Bind {
+        what: "game (UDP)",
+        addr: settings.udp_bind,
+        err,
+    })?;
+    let http = TcpListener::bind(settings.http_bind).map_err(|err| StartError::Bind {
+        what: "join (HTTP)",
+        addr: settings.http_bind,
+        err,
+    })?;
+    let http_addr = http.local_addr().map_err(|err| StartError::Bind {
+        what: "join (HTTP)",
+        addr: settings.http_bind,
+        err,
+    })?;
+    let public_addr = settings.public_addr_for(udp_addr);
+
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let transport = net::make_transport(&settings, udp, public_addr, key, now).map_err(|err| {
+        StartError::Bind {
+            what: "game (UDP)",
+            addr: udp_addr,
+            err,
+        }
+    })?;
+
+    let shared_stats = stats::SharedStats::default();
+    join::start(
+        http,
+        join::JoinContext {
+            key,
+            public_addr,
+            token_expire_secs: settings.token_expire_secs,
+            client_timeout_secs: settings.client_timeout_secs,
+            insecure: settings.dev_insecure,
+            directory: halls.directory(),
+            stats: shared_stats.clone(),
+        },
+        stop.0.clone(),
+    )
+    .map_err(|err| StartError::Bind {
+        what: "join (HTTP)",
+        addr: http_addr,
+        err,
+    })?;
+
+    let tick = Duration::from_secs_f64(1.0 / settings.tick_hz as f64);
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(tick)));
+    app.configure_sets(
+        Update,
+        (ServerSet::Receive, ServerSet::Simulate, ServerSet::Send).chain(),
+    );
+    app.insert_resource(Tick {
+        count: 0,
+        hz: settings.tick_hz,
+    });
+    app.insert_resource(stop);
+    app.insert_resource(halls);
+    app.insert_resource(shared_stats);
+    app.insert_resource(transport);
+    app.insert_resource(SettingsRes(settings));
+    app.add_systems(First, (advance_tick, stop_when_asked));
+    app.add_plugins((
+        net::plugin,
+        presence::plugin,
+        movement::plugin,
+        portal::plugin,
+        snapshot::plugin,
+        stats::plugin,
+    ));
+    info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");
+    Ok((
+        app,
+        Addresses {
+            udp: udp_addr,
+            http: http_addr,
+        },
+    ))
+}
+
+/// The settings, for systems.
+#[derive(Resource, Debug, Clone)]
+pub struct SettingsRes(pub Settings);
+
+fn advance_tick(mut tick: ResMut<Tick>) {
+    tick.count = tick.count.wrapping_add(1);
+}
+
+fn stop_when_asked(stop: Res<StopFlag>, mut exit: MessageWriter<AppExit>) {
+    if stop.0.load(Ordering::Relaxed) {
+        exit.write(AppExit::Success);
+    }
+}
+
+/// Runs the server on this thread until it is stopped (Ctrl-C, or the stop flag).
+pub fn run(settings: Settings) -> Result<(), StartError> {
+    let (mut app, _) = build_app(settings, StopFlag::default())?;
+    app.add_plugins(bevy::app::TerminalCtrlCHandlerPlugin);
+    app.run();
+    Ok(())
+}
+
+/// A server running on a thread of its own, for tests and tools.
+pub struct ServerHandle {
+    pub addrs: Addresses,
+    stop: StopFlag,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// The join endpoint's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addrs.http)
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.0.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts a server on a new thread and returns once it listens (or failed to start).
+pub fn spawn(settings: Settings) -> Result<ServerHandle, StartError> {
+    let stop = StopFlag::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let flag = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("madang-server".into())
+        .spawn(move || match build_app(settings, flag) {
+            Ok((mut app, addrs)) => {
+                let _ = tx.send(Ok(addrs));
+                app.run();
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+            }
+        })
+        .map_err(|_| StartError::Thread)?;
+    let addrs = rx.recv().map_err(|_| StartError::Thread)??;
+    Ok(ServerHandle {
+        addrs,
+        stop,
+        thread: Some(thread),
+    })
+}

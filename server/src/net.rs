@@ -1,0 +1,176 @@
+//! The game socket: renet over netcode on one UDP port, and the two directions of messages.
+//!
+//! Everything a client sends is decoded with a size limit and validated
+//! ([`ClientMsg::decode`]); a bad message is dropped with a rate-limited warning, and a client
+//! that keeps sending them is disconnected.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_renet::netcode::{
+    NetcodeServerPlugin, NetcodeServerTransport, ServerAuthentication, ServerConfig,
+};
+use bevy_renet::{RenetServer, RenetServerPlugin};
+use madang_shared::protocol::{
+    ClientMsg, PROTOCOL_ID, ServerMsg, channel, connection_config, encode,
+};
+use renet::ClientId;
+use renet_netcode::NETCODE_KEY_BYTES;
+use tracing::warn;
+
+use crate::movement::Inputs;
+use crate::presence::Avatar;
+use crate::settings::Settings;
+use crate::{ServerSet, Tick};
+
+/// Bad messages within [`OFFENCE_WINDOW_SECS`] after which a client is disconnected.
+pub const MAX_OFFENCES: u32 = 20;
+pub const OFFENCE_WINDOW_SECS: u32 = 10;
+/// Messages read from one client in one tick; the rest are dropped as a flood.
+pub const MAX_MESSAGES_PER_TICK: usize = 64;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_plugins((RenetServerPlugin, NetcodeServerPlugin));
+    app.insert_resource(RenetServer::new(connection_config()));
+    app.init_resource::<NetStats>();
+    app.add_systems(
+        Update,
+        receive_messages
+            .in_set(ServerSet::Receive)
+            .after(crate::presence::admit_and_remove),
+    );
+}
+
+/// Makes the netcode transport on the bound socket.
+pub fn make_transport(
+    settings: &Settings,
+    socket: UdpSocket,
+    public_addr: SocketAddr,
+    key: [u8; NETCODE_KEY_BYTES],
+    now: Duration,
+) -> std::io::Result<NetcodeServerTransport> {
+    let authentication = if settings.dev_insecure {
+        tracing::warn!("--dev-insecure: unauthenticated connections are accepted");
+        ServerAuthentication::Unsecure
+    } else {
+        ServerAuthentication::Secure { private_key: key }
+    };
+    NetcodeServerTransport::new(
+        ServerConfig {
+            current_time: now,
+            max_clients: settings.max_clients,
+            protocol_id: PROTOCOL_ID,
+            public_addresses: vec![public_addr],
+            authentication,
+        },
+        socket,
+    )
+}
+
+/// Counters for the stats line.
+#[derive(Resource, Debug, Default)]
+pub struct NetStats {
+    pub bytes_sent: u64,
+    pub messages_sent: u64,
+    pub bytes_received: u64,
+    pub bad_messages: u64,
+}
+
+/// Sending to clients, with the bytes counted.
+#[derive(SystemParam)]
+pub struct Outbox<'w> {
+    server: ResMut<'w, RenetServer>,
+    stats: ResMut<'w, NetStats>,
+}
+
+impl Outbox<'_> {
+    pub fn send(&mut self, client: ClientId, channel: u8, msg: &ServerMsg) {
+        let bytes = encode(msg);
+        self.stats.bytes_sent += bytes.len() as u64;
+        self.stats.messages_sent += 1;
+        self.server.send_message(client, channel, bytes);
+    }
+
+    pub fn disconnect(&mut self, client: ClientId) {
+        self.server.disconnect(client);
+    }
+}
+
+/// A client's record of bad messages.
+#[derive(Component, Debug, Default)]
+pub struct Conduct {
+    offences: u32,
+    window_start: u32,
+    last_warning: Option<u32>,
+    suppressed: u32,
+}
+
+impl Conduct {
+    /// Records a bad message; returns whether the client has now gone too far.
+    fn offend(&mut self, client: ClientId, tick: &Tick, why: &dyn std::fmt::Display) -> bool {
+        let window = OFFENCE_WINDOW_SECS * tick.hz;
+        if tick.count.wrapping_sub(self.window_start) > window {
+            self.window_start = tick.count;
+            self.offences = 0;
+        }
+        self.offences += 1;
+        let quiet = self
+            .last_warning
+            .is_some_and(|t| tick.count.wrapping_sub(t) < 5 * tick.hz);
+        if quiet {
+            self.suppressed += 1;
+        } else {
+            warn!(
+                client,
+                suppressed = self.suppressed,
+                "dropped a bad message: {why}"
+            );
+            self.last_warning = Some(tick.count);
+            self.suppressed = 0;
+        }
+        self.offences > MAX_OFFENCES
+    }
+}
+
+fn receive_messages(
+    mut avatars: Query<(&Avatar, &mut Inputs, &mut Conduct)>,
+    mut server: ResMut<RenetServer>,
+    mut stats: ResMut<NetStats>,
+    tick: Res<Tick>,
+) {
+    for (avatar, mut inputs, mut conduct) in &mut avatars {
+        let client = avatar.client;
+        let mut read = 0;
+        let mut expel = false;
+        'channels: for ch in [channel::INPUT, channel::RELIABLE] {
+            while let Some(bytes) = server.receive_message(client, ch) {
+                read += 1;
+                stats.bytes_received += bytes.len() as u64;
+                if read > MAX_MESSAGES_PER_TICK {
+                    stats.bad_messages += 1;
+                    if conduct.offend(client, &tick, &"more messages in one tick than allowed") {
+                        expel = true;
+                        break 'channels;
+                    }
+                    continue;
+                }
+                match ClientMsg::decode(&bytes) {
+                    Ok(ClientMsg::Input { frames }) => inputs.receive(&frames),
+                    Err(e) => {
+                        stats.bad_messages += 1;
+                        if conduct.offend(client, &tick, &e) {
+                            expel = true;
+                            break 'channels;
+                        }
+                    }
+                }
+            }
+        }
+        if expel {
+            warn!(client, "disconnected for sending too many bad messages");
+            server.disconnect(client);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Doors between halls. Stepping onto a portal hands the avatar over to the other hall: it
+//! leaves everyone's view in the old hall, appears at the portal's spawn in the new one, and
+//! its client is told where it now is.
+//!
+//! This hand-over is the seam for running halls in separate processes: it touches only the
+//! avatar's hall, its position and the two halls' interest state.
+
+use bevy::prelude::*;
+use madang_shared::protocol::{ServerMsg, channel};
+use tracing::info;
+
+use crate::ServerSet;
+use crate::halls::Halls;
+use crate::movement::Inputs;
+use crate::net::Outbox;
+use crate::presence::{Avatar, InHall, Position};
+use crate::snapshot::{InterestRes, Notices};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        take_portals
+            .in_set(ServerSet::Simulate)
+            .after(crate::movement::apply_inputs),
+    );
+}
+
+fn take_portals(
+    mut avatars: Query<(&Avatar, &mut Position, &mut InHall, &mut Inputs), Changed<Position>>,
+    halls: Res<Halls>,
+    mut interest: ResMut<InterestRes>,
+    mut notices: ResMut<Notices>,
+    mut out: Outbox,
+) {
+    for (avatar, mut pos, mut hall, mut inputs) in &mut avatars {
+        let Some(map) = halls.get(hall.0) else {
+            continue;
+        };
+        let Some(portal) = map.portal_at(pos.0) else {
+            continue;
+        };
+        // Checked when the maps were loaded: the target hall and spawn exist.
+        let Some(target) = halls.index_of(&portal.to_map) else {
+            continue;
+        };
+        let Some(spawn) = halls
+            .get(target)
+            .and_then(|m| m.spawn(Some(&portal.to_spawn)))
+        else {
+            continue;
+        };
+        info!(
+            avatar = avatar.id.0,
+            from = %map.id,
+            to = %portal.to_map,
+            "went through a portal"
+        );
+        hall.0 = target;
+        pos.0 = spawn.pos;
+        inputs.clear();
+        interest.0.remove(avatar.id, &mut notices.0);
+        interest.0.insert(
+            avatar.id,
+            target,
+            spawn.pos,
+            avatar.name.clone(),
+            avatar.role,
+            &mut notices.0,
+        );
+        out.send(
+            avatar.client,
+            channel::RELIABLE,
+            &ServerMsg::HallChanged {
+                hall: target,
+                pos: spawn.pos,
+            },
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! The server's settings: defaults, a TOML file, then command-line flags, checked at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything an operator can set. Every field has a default, so a settings file only names
+/// what it changes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Simulation ticks per second.
+    pub tick_hz: u32,
+    /// Where the game socket (UDP) listens.
+    pub udp_bind: SocketAddr,
+    /// The address clients are told to connect to; defaults to the bound address, with
+    /// 127.0.0.1 in place of an unspecified IP.
+    pub public_addr: Option<SocketAddr>,
+    /// Where the join endpoint (HTTP) listens.
+    pub http_bind: SocketAddr,
+    /// The folder of hall maps (`*.tmx`); every map in it is a hall.
+    pub maps_dir: PathBuf,
+    /// The hall newcomers arrive in.
+    pub entrance: String,
+    /// The most people connected at once (netcode allows 1024 per socket).
+    pub max_clients: usize,
+    /// Walking speed, in tiles per second.
+    pub speed: f32,
+    /// Side of an interest cell, in tiles; a person sees the 3×3 cells around them.
+    pub interest_cell_tiles: u32,
+    /// The most moved avatars in one snapshot; more are sent in turns.
+    pub max_moves_per_snapshot: usize,
+    /// How long a connect token may be used after it is issued, in seconds.
+    pub token_expire_secs: u64,
+    /// A client silent this long is dropped, in seconds.
+    pub client_timeout_secs: i32,
+    /// A file holding the 32-byte netcode key (64 hex digits). Without it a fresh key is made
+    /// at each start, so tokens from before a restart stop working.
+    pub key_file: Option<PathBuf>,
+    /// Accept unauthenticated connections (development only).
+    pub dev_insecure: bool,
+    /// Seconds between stats lines in the log (0: never).
+    pub stats_interval_secs: u64,
+    /// Where persistent data lives (the SQLite store).
+    pub data_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            tick_hz: 20,
+            udp_bind: "0.0.0.0:7777".parse().expect("a valid literal address"),
+            public_addr: None,
+            http_bind: "0.0.0.0:7780".parse().expect("a valid literal address"),
+            maps_dir: PathBuf::from("assets/maps"),
+            entrance: "lobby".into(),
+            max_clients: 1024,
+            speed: 4.0,
+            interest_cell_tiles: 16,
+            max_moves_per_snapshot: 100,
+            token_expire_secs: 60,
+            client_timeout_secs: 8,
+            key_file: None,
+            dev_insecure: false,
+            stats_interval_secs: 10,
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+/// A settings value that cannot work, or a file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}: {err}")]
+    Read { path: PathBuf, err: std::io::Error },
+    #[error("settings file {path} is invalid: {err}")]
+    Parse { path: PathBuf, err: toml::de::Error },
+    #[error("setting `{field}` is invalid: {why}")]
+    Invalid { field: &'static str, why: String },
+}
+
+impl Settings {
+    /// Reads a settings file; fields it does not name keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Self, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|err| SettingsError::Read {
+            path: path.to_owned(),
+            err,
+        })?;
+        toml::from_str(&text).map_err(|err| SettingsError::Parse {
+            path: path.to_owned(),
+            err,
+        })
+    }
+
+    /// Checks every value; the first bad one is reported with what would work.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let bad = |field, why: String| Err(SettingsError::Invalid { field, why });
+        if !(1..=120).contains(&self.tick_hz) {
+            return bad(
+                "tick_hz",
+                format!("{} is not between 1 and 120", self.tick_hz),
+            );
+        }
+        if !(1..=1024).contains(&self.max_clients) {
+            return bad(
+                "max_clients",
+                format!(
+                    "{} is not between 1 and 1024 (netcode's limit per socket)",
+                    self.max_clients
+                ),
+            );
+        }
+        if !(self.speed > 0.0 && self.speed <= 50.0) {
+            return bad(
+                "speed",
+                format!("{} tiles/s is not above 0 and at most 50", self.speed),
+            );
+        }
+        if !(4..=256).contains(&self.interest_cell_tiles) {
+            return bad(
+                "interest_cell_tiles",
+                format!("{} is not between 4 and 256", self.interest_cell_tiles),
+            );
+        }
+        if !(1..=1000).contains(&self.max_moves_per_snapshot) {
+            return bad(
+                "max_moves_per_snapshot",
+                format!("{} is not between 1 and 1000", self.max_moves_per_snapshot),
+            );
+        }
+        if !(1..=3600).contains(&self.token_expire_secs) {
+            return bad(
+                "token_expire_secs",
+                format!("{} is not between 1 and 3600", self.token_expire_secs),
+            );
+        }
+        if !(1..=300).contains(&self.client_timeout_secs) {
+            return bad(
+                "client_timeout_secs",
+                format!("{} is not between 1 and 300", self.client_timeout_secs),
+            );
+        }
+        if self.entrance.trim().is_empty() {
+            return bad(
+                "entrance",
+                "it is empty: name the hall newcomers arrive in".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The address written into connect tokens.
+    pub fn public_addr_for(&self, bound: SocketAddr) -> SocketAddr {
+        match self.public_addr {
+            Some(a) => a,
+            None if bound.ip().is_unspecified() => SocketAddr::from(([127, 0, 0, 1], bound.port())),
+            None => bound,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Settings::default()
+            .validate()
+            .expect("the defaults must start");
+    }
+
+    #[test]
+    fn a_file_overrides_only_what_it_names() {
+        let s: Settings = toml::from_str("tick_hz = 30\nentrance = \"hall\"").expect("parses");
+        assert_eq!(s.tick_hz, 30);
+        assert_eq!(s.entrance, "hall");
+        assert_eq!(s.speed, Settings::default().speed);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_clear_errors() {
+        assert!(toml::from_str::<Settings>("tick_rate = 30").is_err());
+        let s = Settings {
+            tick_hz: 0,
+            ..Settings::default()
+        };
+        let e = s.validate().expect_err("0 Hz cannot run");
+        assert!(e.to_string().contains("tick_hz"), "{e}");
+        let s = Settings {
+            max_clients: 5000,
+            ..Settings::default()
+        };
+        assert!(s.validate().is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! What Madang's server and client must agree on, and nothing that draws.
+//!
+//! # Layout
+//!
+//! - [`protocol`]: the message enums, channel ids, protocol version, the join claims carried in a
+//!   connect token, and encode/decode with size limits.
+//! - [`map`]: the hall model read from Tiled TMX files, and the checks a map must pass.
+//! - [`rules`]: the rules as pure functions: one movement step with collision, quantized
+//!   positions, interest cells.
+//! - [`names`]: what a display name may be.
+//!
+//! Units: positions are in tiles (floating point), x to the right and y *down*, as in Tiled; the
+//! origin is the top-left corner of the hall. The client turns them into pixels.
+
+pub mod map;
+pub mod names;
+pub mod protocol;
+pub mod rules;
+
+pub use glam::Vec2;

@@ -1,0 +1,421 @@
+//! The wire protocol: every message, its channel, and how it is encoded.
+//!
+//! Clients send intents ([`ClientMsg`]), never state; the server answers with facts
+//! ([`ServerMsg`]). Messages are encoded with postcard. Decoding refuses anything over a size
+//! limit, with bytes left over, or with fields out of range ([`ClientMsg::validate`]), so a bad
+//! packet becomes a typed error, never a panic.
+
+use std::time::Duration;
+
+use glam::Vec2;
+use renet::{ChannelConfig, ConnectionConfig, SendType};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::names::{NameError, validate_display_name};
+use crate::rules::{MoveInput, QPos};
+
+/// Bumped on every incompatible change; a client of another version is refused at join.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
+pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
+
+/// The largest message a client may send, in bytes.
+pub const MAX_CLIENT_MSG_BYTES: usize = 1024;
+
+/// The largest message the server sends, in bytes.
+pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
+
+/// How many input frames one [`ClientMsg::Input`] may carry. Each message repeats the last few
+/// frames so that a lost packet loses no input.
+pub const MAX_INPUT_FRAMES: usize = 16;
+
+/// Channel ids. Each direction has its own list in renet; the ids are shared.
+pub mod channel {
+    /// Client → server: movement input, unreliable (newer input supersedes older).
+    pub const INPUT: u8 = 0;
+    /// Server → client: snapshots of positions, unreliable.
+    pub const SNAPSHOT: u8 = 0;
+    /// Both ways: requests, events and acknowledgements, reliable and ordered.
+    pub const RELIABLE: u8 = 1;
+}
+
+/// The renet channels of both sides; server and client must use the same.
+pub fn connection_config() -> ConnectionConfig {
+    let channels = || {
+        vec![
+            ChannelConfig {
+                channel_id: channel::SNAPSHOT,
+                max_memory_usage_bytes: 2 * 1024 * 1024,
+                send_type: SendType::Unreliable,
+            },
+            ChannelConfig {
+                channel_id: channel::RELIABLE,
+                max_memory_usage_bytes: 8 * 1024 * 1024,
+                send_type: SendType::ReliableOrdered {
+                    resend_time: Duration::from_millis(200),
+                },
+            },
+        ]
+    };
+    ConnectionConfig {
+        available_bytes_per_tick: 120_000,
+        server_channels_config: channels(),
+        client_channels_config: channels(),
+    }
+}
+
+/// A person in a hall, as every client names them. Assigned by the server per connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AvatarId(pub u32);
+
+/// What a person may do. Granted by the join endpoint and carried in the connect token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Role {
+    #[default]
+    Visitor,
+    Facilitator,
+    Presenter,
+    Organizer,
+}
+
+/// What the join endpoint vouches for, carried in the connect token's 256 bytes of user data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinClaims {
+    /// The visitor's stable identity.
+    pub visitor_id: u64,
+    pub name: String,
+    pub role: Role,
+    /// The hall to arrive in (its id), or the expo's entrance.
+    pub hall: Option<String>,
+    /// The spawn to arrive at in that hall, or its first.
+    pub spawn: Option<String>,
+}
+
+/// Size of netcode's user data.
+pub const USER_DATA_BYTES: usize = 256;
+
+/// Why join claims could not be read from user data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    #[error("the claims do not fit in {USER_DATA_BYTES} bytes")]
+    TooLarge,
+    #[error("the claims cannot be decoded: {0}")]
+    Decode(String),
+    #[error("the name in the claims is refused: {0}")]
+    Name(#[from] NameError),
+    #[error("a hall or spawn name in the claims is too long")]
+    FieldTooLong,
+}
+
+impl JoinClaims {
+    /// Encodes the claims as netcode user data: a length byte pair, then postcard.
+    pub fn to_user_data(&self) -> Result<[u8; USER_DATA_BYTES], ClaimsError> {
+        let bytes = postcard::to_allocvec(self).map_err(|e| ClaimsError::Decode(e.to_string()))?;
+        if bytes.len() + 2 > USER_DATA_BYTES {
+            return Err(ClaimsError::TooLarge);
+        }
+        let mut out = [0u8; USER_DATA_BYTES];
+        out[..2].copy_from_slice(&(bytes.len() as u16).to_le_bytes());
+        out[2..2 + bytes.len()].copy_from_slice(&bytes);
+        Ok(out)
+    }
+
+    /// Decodes and checks claims from netcode user data.
+    pub fn from_user_data(data: &[u8; USER_DATA_BYTES]) -> Result<Self, ClaimsError> {
+        let len = u16::from_le_bytes([data[0], data[1]]) as usize;
+        if len + 2 > USER_DATA_BYTES {
+            return Err(ClaimsError::TooLarge);
+        }
+        let claims: JoinClaims = postcard::from_bytes(&data[2..2 + len])
+            .map_err(|e| ClaimsError::Decode(e.to_string()))?;
+        claims.validate()
+    }
+
+    /// Checks every field; returns the claims with the name normalised.
+    pub fn validate(mut self) -> Result<Self, ClaimsError> {
+        self.name = validate_display_name(&self.name)?;
+        for field in [&self.hall, &self.spawn].into_iter().flatten() {
+            if field.len() > 64 {
+                return Err(ClaimsError::FieldTooLong);
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// The body of `POST /join` on the join endpoint (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub name: String,
+    /// Must equal [`PROTOCOL_VERSION`].
+    pub protocol_version: u32,
+    #[serde(default)]
+    pub hall: Option<String>,
+    #[serde(default)]
+    pub spawn: Option<String>,
+}
+
+/// A successful answer to `POST /join` (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinResponse {
+    pub visitor_id: u64,
+    /// The name as the server will show it (trimmed).
+    pub name: String,
+    pub role: Role,
+    /// The game server's UDP address.
+    pub server_addr: std::net::SocketAddr,
+    /// The netcode connect token, base64 (standard alphabet). Absent when the server runs with
+    /// `--dev-insecure`; then the client connects unauthenticated with `client_id` and `user_data`.
+    pub token: Option<String>,
+    pub client_id: u64,
+    /// Base64 of the join claims as netcode user data (only for insecure connections).
+    pub user_data: Option<String>,
+}
+
+/// A refused join (JSON, with a 4xx status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRefusal {
+    pub error: String,
+}
+
+/// One tick of input, numbered so the server can say which it applied last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFrame {
+    pub seq: u32,
+    pub input: MoveInput,
+}
+
+/// Everything a client can ask of the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClientMsg {
+    /// The newest input frames, oldest first (channel [`channel::INPUT`]).
+    Input { frames: Vec<InputFrame> },
+}
+
+/// Why a client message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("message of {len} bytes is over the limit of {limit}")]
+    TooLarge { len: usize, limit: usize },
+    #[error("message cannot be decoded: {0}")]
+    Malformed(String),
+    #[error("message has {0} bytes left over after decoding")]
+    TrailingBytes(usize),
+    #[error("message is invalid: {0}")]
+    Invalid(&'static str),
+}
+
+impl ClientMsg {
+    /// Checks the fields that decoding alone cannot.
+    pub fn validate(self) -> Result<Self, DecodeError> {
+        match &self {
+            ClientMsg::Input { frames } => {
+                if frames.is_empty() || frames.len() > MAX_INPUT_FRAMES {
+                    return Err(DecodeError::Invalid("input carries no frames or too many"));
+                }
+                if frames.windows(2).any(|w| w[1].seq <= w[0].seq) {
+                    return Err(DecodeError::Invalid("input frames are not in order"));
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Decodes and validates a message from a client.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        decode::<ClientMsg>(bytes, MAX_CLIENT_MSG_BYTES)?.validate()
+    }
+}
+
+/// Someone entering a client's area of interest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvatarInfo {
+    pub id: AvatarId,
+    pub name: String,
+    pub role: Role,
+    pub pos: QPos,
+}
+
+/// A moved avatar in a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    pub id: AvatarId,
+    pub pos: QPos,
+}
+
+/// Everything the server tells a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMsg {
+    /// The first message after connecting: who you are and where.
+    Welcome {
+        you: AvatarId,
+        name: String,
+        role: Role,
+        /// The ids of all halls; a hall is named by its index in this list from now on.
+        halls: Vec<String>,
+        hall: u16,
+        /// Your position, exact, in tiles.
+        pos: Vec2,
+        /// The server's tick, and how many ticks a second it runs.
+        tick: u32,
+        tick_hz: u16,
+        /// Walking speed in tiles per second.
+        speed: f32,
+    },
+    /// You went through a portal: you are now in `hall` at `pos`. Everyone you knew has left
+    /// your view; those in the new hall will enter it.
+    HallChanged { hall: u16, pos: Vec2 },
+    /// Someone entered your area of interest (or joined near you).
+    Entered(AvatarInfo),
+    /// Someone left your area of interest, or the hall, or the expo.
+    Left { id: AvatarId },
+    /// One tick's changes (channel [`channel::SNAPSHOT`]).
+    Snapshot {
+        tick: u32,
+        hall: u16,
+        /// The last of your inputs the server applied, and where that put you (exact).
+        ack: u32,
+        pos: Vec2,
+        /// Avatars in your area of interest whose quantized position changed.
+        moved: Vec<Moved>,
+    },
+}
+
+impl ServerMsg {
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        decode(bytes, MAX_SERVER_MSG_BYTES)
+    }
+}
+
+/// Encodes any message. Encoding our own types into a vector cannot fail.
+pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    postcard::to_allocvec(msg).expect("postcard encodes plain data into a Vec without error")
+}
+
+/// Decodes a message of at most `limit` bytes that must use every byte.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, DecodeError> {
+    if bytes.len() > limit {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            limit,
+        });
+    }
+    let (msg, rest) =
+        postcard::take_from_bytes::<T>(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(DecodeError::TrailingBytes(rest.len()));
+    }
+    Ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn input_round_trips() {
+        let msg = ClientMsg::Input {
+            frames: vec![
+                InputFrame {
+                    seq: 7,
+                    input: MoveInput::new(1, 0),
+                },
+                InputFrame {
+                    seq: 8,
+                    input: MoveInput::new(1, -1),
+                },
+            ],
+        };
+        assert_eq!(ClientMsg::decode(&encode(&msg)), Ok(msg));
+    }
+
+    #[test]
+    fn oversized_and_trailing_bytes_are_refused() {
+        let big = vec![0u8; MAX_CLIENT_MSG_BYTES + 1];
+        assert!(matches!(
+            ClientMsg::decode(&big),
+            Err(DecodeError::TooLarge { .. })
+        ));
+        let mut bytes = encode(&ClientMsg::Input {
+            frames: vec![InputFrame {
+                seq: 1,
+                input: MoveInput::IDLE,
+            }],
+        });
+        bytes.push(0);
+        assert_eq!(
+            ClientMsg::decode(&bytes),
+            Err(DecodeError::TrailingBytes(1))
+        );
+    }
+
+    #[test]
+    fn frames_out_of_order_or_too_many_are_refused() {
+        let frame = |seq| InputFrame {
+            seq,
+            input: MoveInput::IDLE,
+        };
+        let back = ClientMsg::Input {
+            frames: vec![frame(5), frame(4)],
+        };
+        assert!(ClientMsg::decode(&encode(&back)).is_err());
+        let many = ClientMsg::Input {
+            frames: (0..MAX_INPUT_FRAMES as u32 + 1).map(frame).collect(),
+        };
+        assert!(ClientMsg::decode(&encode(&many)).is_err());
+        let none = ClientMsg::Input { frames: vec![] };
+        assert!(ClientMsg::decode(&encode(&none)).is_err());
+    }
+
+    #[test]
+    fn invalid_movement_flags_do_not_decode() {
+        // Variant 0 (Input), one frame, seq 1, flags left|right.
+        assert!(ClientMsg::decode(&[0, 1, 1, 0b11]).is_err());
+    }
+
+    #[test]
+    fn claims_round_trip_through_user_data() {
+        let claims = JoinClaims {
+            visitor_id: 42,
+            name: "김마당".into(),
+            role: Role::Visitor,
+            hall: Some("lobby".into()),
+            spawn: None,
+        };
+        let data = claims.to_user_data().expect("small claims fit");
+        assert_eq!(JoinClaims::from_user_data(&data), Ok(claims));
+    }
+
+    #[test]
+    fn claims_with_a_bad_name_are_refused() {
+        let claims = JoinClaims {
+            visitor_id: 1,
+            name: "a\u{0}b".into(),
+            role: Role::Visitor,
+            hall: None,
+            spawn: None,
+        };
+        let data = claims.to_user_data().expect("encodes");
+        assert!(matches!(
+            JoinClaims::from_user_data(&data),
+            Err(ClaimsError::Name(_))
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = ClientMsg::decode(&bytes);
+            let _ = ServerMsg::decode(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_user_data_never_panics(bytes in prop::collection::vec(any::<u8>(), USER_DATA_BYTES)) {
+            let data: [u8; USER_DATA_BYTES] = bytes.try_into().expect("exact length");
+            let _ = JoinClaims::from_user_data(&data);
+        }
+    }
+}

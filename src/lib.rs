@@ -1,0 +1,1 @@
+//! Madang's integration tests live in tests/.

@@ -1,0 +1,215 @@
+//! Hall maps: the demo expo loads as a whole, and broken maps are refused with every problem
+//! named by file, object or tile, and what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use madang_shared::map::{MapErrors, Place, Theme, load_expo, load_hall, maps_in_dir};
+use madang_shared::rules::{Blocking, overlaps_blocked};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures/maps").join(name)
+}
+
+fn problems(name: &str) -> MapErrors {
+    match load_expo(&[fixture(name)]) {
+        Ok(_) => panic!("{name} should be refused"),
+        Err(e) => e,
+    }
+}
+
+fn messages(e: &MapErrors) -> Vec<String> {
+    e.0.iter().map(|p| p.to_string()).collect()
+}
+
+fn assert_mentions(e: &MapErrors, needle: &str) {
+    assert!(
+        messages(e).iter().any(|m| m.contains(needle)),
+        "expected a problem mentioning {needle:?}, got:\n{e}"
+    );
+}
+
+#[test]
+fn the_demo_expo_loads_with_its_three_halls() {
+    let paths = maps_in_dir(&root().join("assets/maps")).expect("the maps folder is listed");
+    let halls = load_expo(&paths).unwrap_or_else(|e| panic!("the demo maps must load:\n{e}"));
+    let ids: Vec<&str> = halls.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["ceremony", "hall", "lobby"]);
+
+    let hall = halls
+        .iter()
+        .find(|h| h.id == "hall")
+        .expect("the exhibition hall");
+    assert!(
+        hall.booths.len() >= 16,
+        "at least 16 booths, found {}",
+        hall.booths.len()
+    );
+    for theme in Theme::ALL {
+        let n = hall.booths.iter().filter(|b| b.theme == theme).count();
+        assert!(n >= 4, "theme {} has {n} booths", theme.id());
+    }
+    for b in &hall.booths {
+        assert!(
+            !b.org.ko.is_empty() && !b.org.en.is_empty(),
+            "booth {} is named in both languages",
+            b.object_id
+        );
+        assert!(
+            b.org
+                .ko
+                .chars()
+                .any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+            "a Korean name in Hangul"
+        );
+    }
+    let ceremony = halls
+        .iter()
+        .find(|h| h.id == "ceremony")
+        .expect("the ceremony room");
+    assert_eq!(
+        ceremony.spotlights.len(),
+        1,
+        "the ceremony room has a stage"
+    );
+    let lobby = halls.iter().find(|h| h.id == "lobby").expect("the lobby");
+    assert_eq!(
+        lobby.portals.len(),
+        2,
+        "the lobby leads to the hall and the ceremony room"
+    );
+    assert_eq!(lobby.private_areas.len(), 2, "two discussion tables");
+    assert_eq!(lobby.photo_kiosks[0].images.len(), 3);
+
+    for h in &halls {
+        assert!(!h.spawns.is_empty());
+        for s in &h.spawns {
+            assert!(
+                !overlaps_blocked(&h.collision, s.pos),
+                "{}: spawn {} is free",
+                h.id,
+                s.name
+            );
+        }
+        // Walls all around: nobody walks off a demo map.
+        for x in 0..h.width as i32 {
+            assert!(h.collision.blocked(x, -1));
+        }
+    }
+}
+
+#[test]
+fn a_good_fixture_loads_and_has_its_walls() {
+    let hall = load_hall(&fixture("good.tmx")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((hall.width, hall.height), (8, 6));
+    assert!(
+        hall.collision.blocked(0, 0),
+        "the border is wall (tile property collides)"
+    );
+    assert!(!hall.collision.blocked(2, 2), "the floor is free");
+    assert_eq!(hall.spawns[0].name, "entrance");
+    assert_eq!(hall.booths[0].theme, Theme::SocialValue);
+    assert_eq!(hall.booths[0].org.en, "MOIS");
+}
+
+#[test]
+fn a_map_without_a_spawn_is_refused() {
+    let e = problems("no_spawn.tmx");
+    assert_mentions(&e, "no_spawn.tmx: the map has no spawn");
+}
+
+#[test]
+fn an_unknown_class_is_named_with_its_object() {
+    let e = problems("unknown_class.tmx");
+    assert_mentions(&e, "object 3 (k): unknown class `kiosk`");
+}
+
+#[test]
+fn every_missing_property_is_listed() {
+    let e = problems("missing_property.tmx");
+    assert_mentions(&e, "object 4 (b): a booth needs the property `org_en`");
+    assert_mentions(&e, "object 4 (b): a booth needs the property `theme`");
+}
+
+#[test]
+fn a_spawn_inside_a_wall_is_refused_with_its_tile() {
+    let e = problems("spawn_in_wall.tmx");
+    assert_mentions(
+        &e,
+        "object 5 (stuck): the spawn is inside a wall at tile (0, 0)",
+    );
+}
+
+#[test]
+fn a_booth_inside_a_wall_is_refused() {
+    let e = problems("booth_in_wall.tmx");
+    assert_mentions(&e, "object 6 (제목): the booth is inside a wall");
+}
+
+#[test]
+fn a_missing_tileset_or_image_is_named() {
+    let e = problems("missing_tileset.tmx");
+    assert_mentions(&e, "nowhere.tsx");
+    let e = problems("missing_image.tmx");
+    assert_mentions(&e, "tileset `broken`: the image");
+    assert_mentions(&e, "no_such_image.png` does not exist");
+}
+
+#[test]
+fn a_portal_to_a_missing_map_is_refused() {
+    let e = problems("bad_portal.tmx");
+    assert_mentions(
+        &e,
+        "object 7 (door): portal leads to map `nowhere`, but there is no nowhere.tmx",
+    );
+}
+
+#[test]
+fn all_problems_of_a_map_are_listed_at_once() {
+    let e = problems("many_problems.tmx");
+    let msgs = messages(&e);
+    assert!(
+        msgs.len() >= 4,
+        "expected at least four problems, got:\n{e}"
+    );
+    assert_mentions(&e, "object 8 (stuck): the spawn is outside the map");
+    assert_mentions(&e, "object 9 (thing): unknown class `statue`");
+    assert_mentions(
+        &e,
+        "object 10 (table): a private_area needs the property `id`",
+    );
+    assert_mentions(
+        &e,
+        "object 10 (table): capacity 0 must be between 1 and 1024",
+    );
+    for p in &e.0 {
+        assert!(
+            p.file.ends_with("many_problems.tmx"),
+            "each problem names its file"
+        );
+        assert!(matches!(p.place, Place::Object { .. } | Place::File));
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_map_is_refused_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("madang-maps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, bytes) in [
+        ("empty.tmx", &b""[..]),
+        ("garbage.tmx", &b"\x00\xffnot xml at all<<<"[..]),
+        (
+            "truncated.tmx",
+            &b"<?xml version=\"1.0\"?><map orientation=\"orthogonal\" width=\"4\""[..],
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let e = load_expo(&[path.clone()]).expect_err("not a map");
+        assert!(e.0[0].file == path && !e.0[0].message.is_empty(), "{e}");
+    }
+    let _ = Path::new(&dir);
+}
