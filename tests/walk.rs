@@ -306,3 +306,39 @@ fn flooding_input_frames_does_not_make_anyone_faster() {
     assert!(moved > 0.0, "the frames were applied at the normal rate");
     server.stop();
 }
+
+#[test]
+fn a_silent_client_times_out_and_leaves_for_everyone() {
+    let server = start_server();
+    let mut quiet = join(&server, "Quiet", "lobby", "entrance");
+    let mut b = join(&server, "Watcher", "lobby", "entrance");
+    assert!(pump_until(&mut [&mut quiet, &mut b], WAIT, ready));
+    let quiet_id = quiet.me.as_ref().expect("welcomed").id;
+    assert!(pump_until(&mut [&mut b], WAIT, |s| s[0].others.contains_key(&quiet_id)));
+    // `quiet` stays open but sends nothing more: the server's 3 s timeout must notice.
+    assert!(
+        pump_until(&mut [&mut b], Duration::from_secs(8), |s| !s[0].others.contains_key(&quiet_id)),
+        "the silent client is removed for the others after the timeout"
+    );
+    drop(quiet);
+    server.stop();
+}
+
+#[test]
+fn fifty_bots_join_and_walk_without_losing_anyone() {
+    use madang_client::bots::{BotOptions, run_bots};
+    let server = start_server();
+    let report = run_bots(&BotOptions {
+        server_url: server.url(),
+        count: 50,
+        duration: Some(Duration::from_secs(4)),
+        maps_dir: maps_dir(),
+        name_prefix: "봇".into(),
+        hall: Some("lobby".into()),
+        seed: 3,
+    });
+    assert_eq!(report.joined, 50, "{report:?}");
+    assert_eq!(report.lost, 0, "nobody was dropped: {report:?}");
+    assert!(report.snapshots > 50 * 20, "the bots saw each other move: {report:?}");
+    server.stop();
+}

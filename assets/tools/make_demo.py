@@ -510,6 +510,7 @@ def hall():
         m.put(x, y, "plant")
     m.obj("spawn", 2.5, 22, name="from_lobby")
     m.obj("spawn", 60.5, 22, name="east_end")
+    m.obj("spawn", 32, 22, name="plaza")
     m.save()
 
 

@@ -62,6 +62,43 @@ impl Wander {
     }
 }
 
+/// The bots' command-line options, shared by `madang-bots` and `madang-client bots`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BotArgs {
+    /// How many bots.
+    #[arg(long, default_value_t = 10)]
+    pub count: usize,
+    /// Stop after this many seconds (run until killed if absent).
+    #[arg(long)]
+    pub seconds: Option<u64>,
+    /// Bot names are this followed by a number.
+    #[arg(long, default_value = "봇")]
+    pub name_prefix: String,
+    /// Seed of the random walk.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl BotArgs {
+    /// Runs the bots against `server_url` and prints what they saw; returns whether all joined.
+    pub fn run(&self, server_url: String, maps_dir: PathBuf, hall: Option<String>) -> bool {
+        let report = run_bots(&BotOptions {
+            server_url,
+            count: self.count,
+            duration: self.seconds.map(Duration::from_secs),
+            maps_dir,
+            name_prefix: self.name_prefix.clone(),
+            hall,
+            seed: self.seed,
+        });
+        println!(
+            "bots: {} joined, {} failed to join, {} lost, {} snapshots, {} bytes received",
+            report.joined, report.failed, report.lost, report.snapshots, report.bytes_received
+        );
+        report.failed == 0
+    }
+}
+
 /// What the bots should do.
 #[derive(Debug, Clone)]
 pub struct BotOptions {

@@ -16,3 +16,13 @@ pub mod session;
 pub mod app;
 
 pub use madang_shared::map::Lang;
+
+/// Logs to the terminal through `tracing`, at `info` unless `RUST_LOG` says otherwise. For the
+/// headless programs; the window has bevy's log plugin.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+}

@@ -1,29 +1,32 @@
-//! `madang-client`: the window people walk the expo in.
+//! `madang-client`: the window people walk the expo in; `madang-client bots` runs headless
+//! bots instead.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bevy::app::AppExit;
-use clap::Parser;
-use madang_client::app::{ClientArgs, i18n, run};
+use clap::{Parser, Subcommand};
+use madang_client::app::{AppExit, ClientArgs, i18n, run};
+use madang_client::bots::BotArgs;
 
 #[derive(Parser, Debug)]
 #[command(name = "madang-client", version, about = "Walk a Madang expo")]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Your display name, shown over your avatar.
     #[arg(long)]
-    name: String,
+    name: Option<String>,
     /// The server's join endpoint.
-    #[arg(long, default_value = "http://127.0.0.1:7780")]
+    #[arg(long, default_value = "http://127.0.0.1:7780", global = true)]
     server: String,
     /// The assets folder (maps, tilesets, sprites, fonts).
-    #[arg(long, default_value = "assets")]
+    #[arg(long, default_value = "assets", global = true)]
     assets: PathBuf,
     /// UI language: ko or en (default: from LANG, else Korean).
     #[arg(long)]
     lang: Option<String>,
     /// Arrive in this hall.
-    #[arg(long)]
+    #[arg(long, global = true)]
     hall: Option<String>,
     /// Arrive at this spawn of the hall.
     #[arg(long)]
@@ -37,8 +40,23 @@ struct Cli {
     height: u32,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Join headless bots that wander through the hall (no window).
+    Bots(BotArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Bots(bots)) = &cli.command {
+        madang_client::init_logging();
+        let ok = bots.run(cli.server, cli.assets.join("maps"), cli.hall);
+        return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
+    let Some(name) = cli.name else {
+        eprintln!("madang-client: give your display name with --name (or run `madang-client bots`)");
+        return ExitCode::from(2);
+    };
     let lang = match cli.lang.as_deref() {
         None | Some("ko") | Some("en") => i18n::lang_from(cli.lang.as_deref()),
         Some(other) => {
@@ -47,7 +65,7 @@ fn main() -> ExitCode {
         }
     };
     let exit = run(ClientArgs {
-        name: cli.name,
+        name,
         server: cli.server,
         assets: cli.assets,
         lang,

@@ -1,0 +1,86 @@
+//! How the interest manager's cost per tick grows with the people in one hall.
+//!
+//! Everyone random-walks at walking speed; each tick every position is set, the moves are
+//! gathered by cell and every person's snapshot is assembled. Prints the time per tick and per
+//! person for growing crowds, and the ratio between consecutive sizes: linear work doubles when
+//! the crowd doubles, quadratic work quadruples.
+//!
+//! Two cases: the same density in a hall that grows with the crowd (the cost should double),
+//! and a fixed 256 × 256 hall that gets denser (each person sees more movers, up to the cap
+//! of 100 moves per snapshot, after which the cost is linear again).
+//!
+//!     cargo bench -p madang-server --bench interest
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use madang_server::interest::Interest;
+use madang_shared::Vec2;
+use madang_shared::protocol::{AvatarId, Moved, Role};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const TICKS: u32 = 200;
+
+fn run(people: u32, hall: f32) -> f64 {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut interest = Interest::new(16);
+    let mut notices = Vec::new();
+    let mut pos: Vec<Vec2> = (0..people)
+        .map(|_| Vec2::new(rng.random_range(0.0..hall), rng.random_range(0.0..hall)))
+        .collect();
+    let mut dir: Vec<Vec2> = vec![Vec2::ZERO; people as usize];
+    let name: Arc<str> = Arc::from("bot");
+    for (i, p) in pos.iter().enumerate() {
+        interest.insert(AvatarId(i as u32), 0, *p, name.clone(), Role::Visitor, &mut notices);
+    }
+    notices.clear();
+    let mut moves: Vec<Moved> = Vec::new();
+    let mut sent = 0usize;
+    let start = Instant::now();
+    for tick in 0..TICKS {
+        for i in 0..people as usize {
+            if tick % 40 == (i as u32 % 40) {
+                dir[i] = Vec2::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))
+                    .normalize_or_zero();
+            }
+            // 4 tiles/s at 20 Hz.
+            pos[i] = (pos[i] + dir[i] * 0.2).clamp(Vec2::ZERO, Vec2::splat(hall - 0.01));
+            interest.set_position(AvatarId(i as u32), pos[i], &mut notices);
+        }
+        sent += notices.len();
+        notices.clear();
+        interest.collect_moves();
+        for i in 0..people {
+            interest.moves_for(AvatarId(i), tick, 100, &mut moves);
+            sent += moves.len();
+        }
+    }
+    let per_tick = start.elapsed().as_secs_f64() / TICKS as f64;
+    std::hint::black_box(sent);
+    per_tick
+}
+
+fn table(title: &str, hall_for: impl Fn(u32) -> f32) {
+    println!("{title}");
+    println!("  people  hall (tiles)  ms/tick  µs/person  ratio to half the people");
+    let mut last: Option<f64> = None;
+    for people in [250, 500, 1000, 2000, 4000] {
+        let hall = hall_for(people);
+        let t = run(people, hall);
+        let ratio = last.map(|l| format!("{:.2}", t / l)).unwrap_or_else(|| "-".into());
+        println!(
+            "  {people:>6}  {:>12}  {:>7.3}  {:>9.2}  {ratio}",
+            format!("{hall:.0}²"),
+            t * 1e3,
+            t * 1e6 / people as f64
+        );
+        last = Some(t);
+    }
+}
+
+fn main() {
+    // 250 people in 64 × 64 tiles, like a busy exhibition hall.
+    table("same density, growing hall:", |n| 64.0 * (n as f32 / 250.0).sqrt());
+    table("fixed 256 × 256 hall, growing density:", |_| 256.0);
+}
