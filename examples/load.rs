@@ -34,9 +34,15 @@ fn main() {
         let mut bytes: Vec<f64> = Vec::new();
         for _ in 0..seconds {
             std::thread::sleep(Duration::from_secs(1));
-            let Ok(mut resp) = ureq::get(&stats_url).call() else { continue };
-            let Ok(text) = resp.body_mut().read_to_string() else { continue };
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+            let Ok(mut resp) = ureq::get(&stats_url).call() else {
+                continue;
+            };
+            let Ok(text) = resp.body_mut().read_to_string() else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
             if v["clients"].as_u64() == Some(bots as u64) {
                 worst_mean = worst_mean.max(v["tick_ms_mean"].as_f64().unwrap_or(0.0));
                 worst_max = worst_max.max(v["tick_ms_max"].as_f64().unwrap_or(0.0));
@@ -57,8 +63,13 @@ fn main() {
     let (mean, max, bytes) = sampler.join().expect("the sampler finishes");
     let avg_bytes = bytes.iter().sum::<f64>() / bytes.len().max(1) as f64;
     println!("load: {bots} bots in `{hall}` for {seconds} s");
-    println!("  joined {}, failed {}, lost {}", report.joined, report.failed, report.lost);
-    println!("  server tick: worst 1-s mean {mean:.3} ms, worst single tick {max:.3} ms (budget 50 ms at 20 Hz)");
+    println!(
+        "  joined {}, failed {}, lost {}",
+        report.joined, report.failed, report.lost
+    );
+    println!(
+        "  server tick: worst 1-s mean {mean:.3} ms, worst single tick {max:.3} ms (budget 50 ms at 20 Hz)"
+    );
     println!(
         "  server payload sent: {:.0} bytes/s in all, {:.0} bytes/s per bot",
         avg_bytes,

@@ -314,10 +314,14 @@ fn a_silent_client_times_out_and_leaves_for_everyone() {
     let mut b = join(&server, "Watcher", "lobby", "entrance");
     assert!(pump_until(&mut [&mut quiet, &mut b], WAIT, ready));
     let quiet_id = quiet.me.as_ref().expect("welcomed").id;
-    assert!(pump_until(&mut [&mut b], WAIT, |s| s[0].others.contains_key(&quiet_id)));
+    assert!(pump_until(&mut [&mut b], WAIT, |s| s[0]
+        .others
+        .contains_key(&quiet_id)));
     // `quiet` stays open but sends nothing more: the server's 3 s timeout must notice.
     assert!(
-        pump_until(&mut [&mut b], Duration::from_secs(8), |s| !s[0].others.contains_key(&quiet_id)),
+        pump_until(&mut [&mut b], Duration::from_secs(8), |s| !s[0]
+            .others
+            .contains_key(&quiet_id)),
         "the silent client is removed for the others after the timeout"
     );
     drop(quiet);
@@ -339,6 +343,9 @@ fn fifty_bots_join_and_walk_without_losing_anyone() {
     });
     assert_eq!(report.joined, 50, "{report:?}");
     assert_eq!(report.lost, 0, "nobody was dropped: {report:?}");
-    assert!(report.snapshots > 50 * 20, "the bots saw each other move: {report:?}");
+    assert!(
+        report.snapshots > 50 * 20,
+        "the bots saw each other move: {report:?}"
+    );
     server.stop();
 }

@@ -51,10 +51,16 @@ fn main() -> ExitCode {
     if let Some(Command::Bots(bots)) = &cli.command {
         madang_client::init_logging();
         let ok = bots.run(cli.server, cli.assets.join("maps"), cli.hall);
-        return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
     let Some(name) = cli.name else {
-        eprintln!("madang-client: give your display name with --name (or run `madang-client bots`)");
+        eprintln!(
+            "madang-client: give your display name with --name (or run `madang-client bots`)"
+        );
         return ExitCode::from(2);
     };
     let lang = match cli.lang.as_deref() {

@@ -240,6 +240,8 @@ pub struct Session {
     pub speed: f32,
     /// The server's clock as this client estimates it, in ticks.
     pub server_time: f64,
+    /// The newest server tick heard of (in the welcome or a snapshot).
+    latest_tick: u32,
     next_seq: u32,
     pending: VecDeque<InputFrame>,
     idle_frames: u32,
@@ -323,6 +325,7 @@ impl Session {
             tick_hz: 20,
             speed: 4.0,
             server_time: 0.0,
+            latest_tick: 0,
             next_seq: 0,
             pending: VecDeque::new(),
             idle_frames: 0,
@@ -504,6 +507,7 @@ impl Session {
                 self.tick_hz = tick_hz.max(1) as u32;
                 self.speed = speed;
                 self.server_time = tick as f64;
+                self.latest_tick = tick;
                 self.me = Some(Me {
                     id: you,
                     name,
@@ -537,7 +541,8 @@ impl Session {
                     role: info.role,
                     samples: VecDeque::new(),
                 };
-                remote.push(self.server_time, info.pos.to_tiles());
+                // Stamped with the newest tick heard of: the server sent it during that tick.
+                remote.push(self.latest_tick as f64, info.pos.to_tiles());
                 self.others.insert(info.id, remote);
                 self.events.push(SessionEvent::Appeared(info.id));
             }
@@ -557,6 +562,7 @@ impl Session {
                 if self.me.as_ref().is_none_or(|m| m.hall != hall) {
                     return;
                 }
+                self.latest_tick = self.latest_tick.max(tick);
                 let t = tick as f64;
                 if t > self.server_time {
                     self.server_time = t;

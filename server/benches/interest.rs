@@ -32,7 +32,14 @@ fn run(people: u32, hall: f32) -> f64 {
     let mut dir: Vec<Vec2> = vec![Vec2::ZERO; people as usize];
     let name: Arc<str> = Arc::from("bot");
     for (i, p) in pos.iter().enumerate() {
-        interest.insert(AvatarId(i as u32), 0, *p, name.clone(), Role::Visitor, &mut notices);
+        interest.insert(
+            AvatarId(i as u32),
+            0,
+            *p,
+            name.clone(),
+            Role::Visitor,
+            &mut notices,
+        );
     }
     notices.clear();
     let mut moves: Vec<Moved> = Vec::new();
@@ -68,7 +75,9 @@ fn table(title: &str, hall_for: impl Fn(u32) -> f32) {
     for people in [250, 500, 1000, 2000, 4000] {
         let hall = hall_for(people);
         let t = run(people, hall);
-        let ratio = last.map(|l| format!("{:.2}", t / l)).unwrap_or_else(|| "-".into());
+        let ratio = last
+            .map(|l| format!("{:.2}", t / l))
+            .unwrap_or_else(|| "-".into());
         println!(
             "  {people:>6}  {:>12}  {:>7.3}  {:>9.2}  {ratio}",
             format!("{hall:.0}²"),
@@ -81,6 +90,8 @@ fn table(title: &str, hall_for: impl Fn(u32) -> f32) {
 
 fn main() {
     // 250 people in 64 × 64 tiles, like a busy exhibition hall.
-    table("same density, growing hall:", |n| 64.0 * (n as f32 / 250.0).sqrt());
+    table("same density, growing hall:", |n| {
+        64.0 * (n as f32 / 250.0).sqrt()
+    });
     table("fixed 256 × 256 hall, growing density:", |_| 256.0);
 }

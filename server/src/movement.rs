@@ -90,7 +90,84 @@ pub(crate) fn apply_inputs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Tick;
+    use crate::settings::Settings;
+    use madang_shared::Vec2;
+    use madang_shared::map::load_hall;
     use madang_shared::rules::MoveInput;
+    use std::sync::Arc;
+
+    /// The movement plugin alone, on the 8 × 6 test hall (walls all around), at 16 Hz and
+    /// 4 tiles/s: a quarter tile a frame, exact in binary.
+    fn movement_app() -> (App, Entity) {
+        let map = load_hall(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/maps/good.tmx"),
+        )
+        .expect("the fixture loads");
+        let mut app = App::new();
+        app.insert_resource(Halls {
+            maps: vec![Arc::new(map)],
+            entrance: 0,
+        });
+        app.insert_resource(SettingsRes(Settings {
+            tick_hz: 16,
+            speed: 4.0,
+            ..Settings::default()
+        }));
+        app.insert_resource(Tick { count: 0, hz: 16 });
+        app.add_plugins(plugin);
+        let avatar = app
+            .world_mut()
+            .spawn((Position(Vec2::new(2.0, 2.0)), Inputs::default(), InHall(0)))
+            .id();
+        (app, avatar)
+    }
+
+    fn x_of(app: &App, e: Entity) -> f32 {
+        app.world()
+            .get::<Position>(e)
+            .expect("the avatar has a position")
+            .0
+            .x
+    }
+
+    fn send(app: &mut App, e: Entity, seqs: std::ops::RangeInclusive<u32>) {
+        let frames: Vec<InputFrame> = seqs.map(frame).collect();
+        app.world_mut()
+            .get_mut::<Inputs>(e)
+            .expect("the avatar has inputs")
+            .receive(&frames);
+    }
+
+    #[test]
+    fn one_frame_is_applied_per_tick_with_a_small_allowance_for_late_packets() {
+        let (mut app, a) = movement_app();
+        send(&mut app, a, 1..=1);
+        app.update();
+        assert_eq!(x_of(&app, a), 2.25, "one frame, a quarter tile");
+        // Two ticks without input bank the allowance (at most three frames)...
+        app.update();
+        app.update();
+        send(&mut app, a, 2..=9);
+        app.update();
+        assert_eq!(x_of(&app, a), 3.0, "a late burst catches up three frames");
+        // ...after which it is one frame a tick again, however many are waiting.
+        app.update();
+        assert_eq!(x_of(&app, a), 3.25);
+        let acked = app.world().get::<Inputs>(a).expect("inputs").last_applied;
+        assert_eq!(acked, 5, "the acknowledgement names the last frame applied");
+    }
+
+    #[test]
+    fn the_server_stops_an_avatar_at_the_wall() {
+        let (mut app, a) = movement_app();
+        for k in 0..40 {
+            send(&mut app, a, k + 1..=k + 1);
+            app.update();
+        }
+        assert_eq!(x_of(&app, a), 7.0 - madang_shared::rules::AVATAR_HALF);
+    }
 
     fn frame(seq: u32) -> InputFrame {
         InputFrame {

@@ -17,9 +17,10 @@ pub(super) fn plugin(app: &mut App) {
 struct StatusText;
 
 fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
+    // Top right: the top left of a hall is often its wall of kiosks.
     let panel = Node {
         position_type: PositionType::Absolute,
-        left: px(12.0),
+        right: px(12.0),
         top: px(12.0),
         padding: UiRect::all(px(8.0)),
         ..default()

@@ -8,7 +8,11 @@ use clap::Parser;
 use madang_client::bots::BotArgs;
 
 #[derive(Parser, Debug)]
-#[command(name = "madang-bots", version, about = "Headless bots that walk a Madang hall")]
+#[command(
+    name = "madang-bots",
+    version,
+    about = "Headless bots that walk a Madang hall"
+)]
 struct Cli {
     #[command(flatten)]
     bots: BotArgs,
