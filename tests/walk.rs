@@ -349,3 +349,36 @@ fn fifty_bots_join_and_walk_without_losing_anyone() {
     );
     server.stop();
 }
+
+#[test]
+fn with_dev_insecure_a_visitor_connects_without_a_token() {
+    let server = madang_server::spawn(madang_server::Settings {
+        dev_insecure: true,
+        ..test_settings()
+    })
+    .expect("the insecure test server starts");
+    let resp = madang_client::session::request_join(
+        &server.url(),
+        &JoinOptions {
+            name: "Developer".into(),
+            ..JoinOptions::default()
+        },
+    )
+    .expect("joins");
+    assert!(
+        resp.token.is_none() && resp.user_data.is_some(),
+        "no token, claims instead"
+    );
+    let mut s = Session::connect(resp, &maps_dir()).expect("starts connecting");
+    assert!(
+        pump_until(&mut [&mut s], WAIT, ready),
+        "an unsecure connection is accepted"
+    );
+    assert_eq!(s.me.as_ref().expect("welcomed").name, "Developer");
+    assert_eq!(
+        s.hall_id(),
+        Some("lobby"),
+        "newcomers arrive at the entrance"
+    );
+    server.stop();
+}
