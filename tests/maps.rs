@@ -208,7 +208,7 @@ fn a_file_that_is_not_a_map_is_refused_not_a_panic() {
     ] {
         let path = dir.join(name);
         std::fs::write(&path, bytes).expect("write");
-        let e = load_expo(&[path.clone()]).expect_err("not a map");
+        let e = load_expo(std::slice::from_ref(&path)).expect_err("not a map");
         assert!(e.0[0].file == path && !e.0[0].message.is_empty(), "{e}");
     }
     let _ = Path::new(&dir);

@@ -63,10 +63,6 @@ impl Interest {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.tracked.len()
-    }
-
     /// Who `id` currently sees.
     pub fn known_by(&self, id: AvatarId) -> impl Iterator<Item = AvatarId> + '_ {
         self.tracked
@@ -295,34 +291,17 @@ mod tests {
         Vec2::new(x, y)
     }
 
+    fn put(i: &mut Interest, id: u32, hall: u16, pos: Vec2, out: &mut Vec<Notice>) {
+        i.insert(AvatarId(id), hall, pos, name("p"), Role::Visitor, out);
+    }
+
     #[test]
     fn people_in_neighbouring_cells_see_each_other_and_far_ones_do_not() {
         let mut i = Interest::new(16);
         let mut out = Vec::new();
-        i.insert(
-            AvatarId(1),
-            0,
-            at(2.0, 2.0),
-            name("a"),
-            Role::Visitor,
-            &mut out,
-        );
-        i.insert(
-            AvatarId(2),
-            0,
-            at(20.0, 2.0),
-            name("b"),
-            Role::Visitor,
-            &mut out,
-        );
-        i.insert(
-            AvatarId(3),
-            0,
-            at(60.0, 2.0),
-            name("c"),
-            Role::Visitor,
-            &mut out,
-        );
+        put(&mut i, 1, 0, at(2.0, 2.0), &mut out);
+        put(&mut i, 2, 0, at(20.0, 2.0), &mut out);
+        put(&mut i, 3, 0, at(60.0, 2.0), &mut out);
         assert!(i.sees(AvatarId(1), AvatarId(2)) && i.sees(AvatarId(2), AvatarId(1)));
         assert!(
             !i.sees(AvatarId(1), AvatarId(3)),
@@ -345,22 +324,8 @@ mod tests {
     fn crossing_cells_enters_and_leaves_views() {
         let mut i = Interest::new(16);
         let mut out = Vec::new();
-        i.insert(
-            AvatarId(1),
-            0,
-            at(2.0, 2.0),
-            name("a"),
-            Role::Visitor,
-            &mut out,
-        );
-        i.insert(
-            AvatarId(2),
-            0,
-            at(40.0, 2.0),
-            name("b"),
-            Role::Visitor,
-            &mut out,
-        );
+        put(&mut i, 1, 0, at(2.0, 2.0), &mut out);
+        put(&mut i, 2, 0, at(40.0, 2.0), &mut out);
         assert!(!i.sees(AvatarId(1), AvatarId(2)));
         out.clear();
         i.set_position(AvatarId(2), at(30.0, 2.0), &mut out);
@@ -382,22 +347,8 @@ mod tests {
     fn halls_do_not_see_each_other() {
         let mut i = Interest::new(16);
         let mut out = Vec::new();
-        i.insert(
-            AvatarId(1),
-            0,
-            at(2.0, 2.0),
-            name("a"),
-            Role::Visitor,
-            &mut out,
-        );
-        i.insert(
-            AvatarId(2),
-            1,
-            at(2.0, 2.0),
-            name("b"),
-            Role::Visitor,
-            &mut out,
-        );
+        put(&mut i, 1, 0, at(2.0, 2.0), &mut out);
+        put(&mut i, 2, 1, at(2.0, 2.0), &mut out);
         assert!(!i.sees(AvatarId(1), AvatarId(2)));
     }
 
@@ -406,14 +357,7 @@ mod tests {
         let mut i = Interest::new(16);
         let mut out = Vec::new();
         for k in 1..=3 {
-            i.insert(
-                AvatarId(k),
-                0,
-                at(k as f32, 2.0),
-                name("x"),
-                Role::Visitor,
-                &mut out,
-            );
+            put(&mut i, k, 0, at(k as f32, 2.0), &mut out);
         }
         out.clear();
         i.remove(AvatarId(2), &mut out);
@@ -429,30 +373,9 @@ mod tests {
     fn moves_reach_only_those_near_and_are_resent_a_few_ticks() {
         let mut i = Interest::new(16);
         let mut out = Vec::new();
-        i.insert(
-            AvatarId(1),
-            0,
-            at(2.0, 2.0),
-            name("a"),
-            Role::Visitor,
-            &mut out,
-        );
-        i.insert(
-            AvatarId(2),
-            0,
-            at(4.0, 2.0),
-            name("b"),
-            Role::Visitor,
-            &mut out,
-        );
-        i.insert(
-            AvatarId(3),
-            0,
-            at(60.0, 2.0),
-            name("c"),
-            Role::Visitor,
-            &mut out,
-        );
+        put(&mut i, 1, 0, at(2.0, 2.0), &mut out);
+        put(&mut i, 2, 0, at(4.0, 2.0), &mut out);
+        put(&mut i, 3, 0, at(60.0, 2.0), &mut out);
         i.set_position(AvatarId(2), at(5.0, 2.0), &mut out);
         let mut moves = Vec::new();
         for tick in 0..RESEND_TICKS as u32 {

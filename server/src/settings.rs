@@ -42,8 +42,6 @@ pub struct Settings {
     pub dev_insecure: bool,
     /// Seconds between stats lines in the log (0: never).
     pub stats_interval_secs: u64,
-    /// Where persistent data lives (the SQLite store).
-    pub data_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -64,7 +62,6 @@ impl Default for Settings {
             key_file: None,
             dev_insecure: false,
             stats_interval_secs: 10,
-            data_dir: PathBuf::from("data"),
         }
     }
 }

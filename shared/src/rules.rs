@@ -129,7 +129,8 @@ impl TryFrom<u8> for MoveInput {
 /// slides along it at the speed of the free axis. The result never overlaps a blocked tile that
 /// the starting square did not already overlap.
 pub fn step(grid: &impl Blocking, pos: Vec2, input: MoveInput, speed: f32, dt: f32) -> Vec2 {
-    if input.is_idle() || !(speed > 0.0) || !(dt > 0.0) {
+    let usable = |v: f32| v.is_finite() && v > 0.0;
+    if input.is_idle() || !usable(speed) || !usable(dt) {
         return pos;
     }
     let total = input.direction() * speed * dt;

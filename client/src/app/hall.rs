@@ -213,31 +213,26 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
         )) + Vec2::new(0.0, 6.0);
         label(commands, text, at, 13.0, Color::srgb(0.1, 0.1, 0.12), light);
     }
-    for kiosk in &map.photo_kiosks {
-        outline(commands, &kiosk.rect, Color::srgb(0.55, 0.35, 0.2), 2.0);
-        let title = pick(&kiosk.title, lang, "");
-        let text = format!("{} {}", t(lang, Key::Gallery), title);
+    let photos = map.photo_kiosks.iter().map(|k| {
+        (
+            &k.rect,
+            &k.title,
+            Key::Gallery,
+            Color::srgb(0.55, 0.35, 0.2),
+        )
+    });
+    let screens = map
+        .video_kiosks
+        .iter()
+        .map(|k| (&k.rect, &k.title, Key::Screen, Color::srgb(0.2, 0.4, 0.7)));
+    for (rect, title, kind, color) in photos.chain(screens) {
+        outline(commands, rect, color, 2.0);
+        let text = format!("{} {}", t(lang, kind), pick(title, lang, ""));
         // Kiosks stand against walls: the label goes on the floor in front.
-        let at = below(&kiosk.rect);
         anchored_label(
             commands,
             text.trim().to_owned(),
-            at,
-            Anchor::TOP_CENTER,
-            13.0,
-            Color::WHITE,
-            dark,
-        );
-    }
-    for kiosk in &map.video_kiosks {
-        outline(commands, &kiosk.rect, Color::srgb(0.2, 0.4, 0.7), 2.0);
-        let title = pick(&kiosk.title, lang, "");
-        let text = format!("{} {}", t(lang, Key::Screen), title);
-        let at = below(&kiosk.rect);
-        anchored_label(
-            commands,
-            text.trim().to_owned(),
-            at,
+            below(rect),
             Anchor::TOP_CENTER,
             13.0,
             Color::WHITE,

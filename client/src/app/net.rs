@@ -13,6 +13,7 @@ use crate::session::{ConnState, JoinError, JoinOptions, Session, SessionEvent};
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Net>();
     app.add_systems(Startup, start_join);
+    app.add_systems(Last, leave_on_exit);
     app.add_systems(
         Update,
         (finish_join, drive_session, retry_when_asked)
@@ -138,5 +139,15 @@ fn drive_session(mut net: ResMut<Net>, time: Res<Time>, keys: Res<ButtonInput<Ke
 fn retry_when_asked(keys: Res<ButtonInput<KeyCode>>, args: Res<ClientArgs>, mut net: ResMut<Net>) {
     if keys.just_pressed(KeyCode::KeyR) && matches!(net.state(), ConnState::Lost(_)) {
         begin(&args, &mut net);
+    }
+}
+
+/// Closing the window tells the server at once, so the others see you leave now rather than
+/// after the timeout.
+fn leave_on_exit(exit: MessageReader<AppExit>, mut net: ResMut<Net>) {
+    if !exit.is_empty()
+        && let Some(session) = net.session.as_mut()
+    {
+        session.disconnect();
     }
 }
