@@ -195,6 +195,34 @@ fn all_problems_of_a_map_are_listed_at_once() {
 }
 
 #[test]
+fn coordinates_that_are_not_numbers_are_refused() {
+    let good = std::fs::read_to_string(fixture("good.tmx")).expect("fixture");
+    let tileset = root().join("assets/tilesets/expo.tsx");
+    let broken = good
+        .replace(
+            r#"type="spawn" x="64" y="64""#,
+            r#"type="spawn" x="nan" y="inf""#,
+        )
+        .replace(
+            "../../../assets/tilesets/expo.tsx",
+            &tileset.to_string_lossy(),
+        );
+    assert!(
+        broken.contains(r#"x="nan""#),
+        "the fixture's spawn was rewritten"
+    );
+    let dir = std::env::temp_dir().join(format!("madang-nan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("nan_spawn.tmx");
+    std::fs::write(&path, broken).expect("write");
+    let e = load_expo(std::slice::from_ref(&path)).expect_err("NaN coordinates are refused");
+    assert_mentions(
+        &e,
+        "object 1 (entrance): the object's position or size is not a finite number",
+    );
+}
+
+#[test]
 fn a_file_that_is_not_a_map_is_refused_not_a_panic() {
     let dir = std::env::temp_dir().join(format!("madang-maps-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -732,6 +732,16 @@ fn read_object(
     };
     let class = object.user_type.as_str();
     let px = TILE_PX as f32;
+    let finite = match object.shape {
+        ObjectShape::Rect { width, height } => [object.x, object.y, width, height]
+            .iter()
+            .all(|v| v.is_finite()),
+        _ => object.x.is_finite() && object.y.is_finite(),
+    };
+    if !finite {
+        props.problem("the object's position or size is not a finite number");
+        return;
+    }
     let rect = match object.shape {
         ObjectShape::Rect { width, height } => Some(Rect {
             x: object.x / px,
