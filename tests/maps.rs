@@ -241,3 +241,24 @@ fn a_file_that_is_not_a_map_is_refused_not_a_panic() {
     }
     let _ = Path::new(&dir);
 }
+
+#[test]
+fn every_booth_of_the_demo_hall_can_be_walked_to() {
+    use madang_shared::path::{find_path, tile_of};
+    let hall = load_hall(&root().join("assets/maps/hall.tmx")).unwrap_or_else(|e| panic!("{e}"));
+    for spawn in &hall.spawns {
+        for booth in &hall.booths {
+            let target = booth
+                .rect
+                .tiles()
+                .find(|&(x, y)| !hall.collision.blocked(x, y))
+                .expect("a booth has a walkable tile");
+            assert!(
+                find_path(&hall.collision, tile_of(spawn.pos), target).is_some(),
+                "booth {} cannot be reached from spawn {}",
+                booth.title.en,
+                spawn.name
+            );
+        }
+    }
+}

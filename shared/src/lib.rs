@@ -8,12 +8,14 @@
 //! - [`rules`]: the rules as pure functions: one movement step with collision, quantized
 //!   positions, interest cells.
 //! - [`names`]: what a display name may be.
+//! - [`path`]: A* over the tile grid, and steering an avatar along a path.
 //!
 //! Units: positions are in tiles (floating point), x to the right and y *down*, as in Tiled; the
 //! origin is the top-left corner of the hall. The client turns them into pixels.
 
 pub mod map;
 pub mod names;
+pub mod path;
 pub mod protocol;
 pub mod rules;
 
