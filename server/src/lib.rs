@@ -42,6 +42,7 @@ mod presence;
 pub mod settings;
 mod snapshot;
 mod stats;
+pub mod store;
 
 pub use halls::Halls;
 pub use settings::{Settings, SettingsError};

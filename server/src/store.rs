@@ -1,0 +1,712 @@
+//! The store: one SQLite file (rusqlite with its bundled SQLite), in WAL mode, written by one
+//! thread fed over a channel. Schema migrations are in code and run at open.
+//!
+//! A write is answered through a [`Receipt`] only after its transaction has committed, so the
+//! server acknowledges a heart, a comment or a vote to a visitor only once it would survive the
+//! process being killed. Jobs waiting in the channel are committed together (group commit),
+//! each still answered on its own.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tracing::{error, info};
+
+/// The schema, one migration per entry; `PRAGMA user_version` says how many have run.
+const MIGRATIONS: &[&str] = &[
+    // 1: visitors and the facts they leave at booths.
+    "CREATE TABLE visitors (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE TABLE hearts (
+        booth TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (booth, visitor)
+    );
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        booth TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX comments_by_booth ON comments (booth, id DESC);
+    CREATE TABLE ballots (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('draft', 'open', 'closed')),
+        changed_at INTEGER NOT NULL
+    );
+    CREATE TABLE votes (
+        ballot TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        booth TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (ballot, visitor)
+    );",
+];
+
+/// Jobs committed in one transaction at most.
+const MAX_BATCH: usize = 256;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store {path}: {err}")]
+    Open { path: PathBuf, err: rusqlite::Error },
+    #[error("the store {path} is from a newer Madang (schema {found}, this one knows {known})")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: usize,
+    },
+    #[error("the store failed: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the store's writer has stopped")]
+    Stopped,
+    #[error("cannot prepare the store's folder for {path}: {err}")]
+    Io { path: PathBuf, err: std::io::Error },
+    #[error("cannot read from the store: {0}")]
+    Read(String),
+}
+
+/// A ballot's state: drafted, open for votes, or closed (results public).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BallotState {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl BallotState {
+    fn as_str(self) -> &'static str {
+        match self {
+            BallotState::Draft => "draft",
+            BallotState::Open => "open",
+            BallotState::Closed => "closed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(BallotState::Draft),
+            "open" => Some(BallotState::Open),
+            "closed" => Some(BallotState::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A write. Times are Unix seconds; visitor ids are stored as SQLite's signed integers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// A visitor arrived (recorded, or their name and last visit updated).
+    Visitor { id: u64, name: String, at: i64 },
+    /// A heart given (`on`) or taken back.
+    Heart {
+        booth: String,
+        visitor: u64,
+        on: bool,
+        at: i64,
+    },
+    Comment {
+        booth: String,
+        visitor: u64,
+        name: String,
+        body: String,
+        at: i64,
+    },
+    /// An organizer hides (or shows again) a comment.
+    HideComment { id: i64, hidden: bool },
+    /// A ballot is declared, opened or closed.
+    Ballot {
+        ballot: String,
+        state: BallotState,
+        at: i64,
+    },
+    /// A vote, or a changed vote: one per visitor per ballot, only while the ballot is open.
+    Vote {
+        ballot: String,
+        visitor: u64,
+        booth: String,
+        at: i64,
+    },
+}
+
+/// What a committed write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The new comment's id.
+    Comment(i64),
+    /// Refused by a rule checked inside the transaction (the reason is for the visitor).
+    Refused(&'static str),
+}
+
+/// The answer to one write, once committed.
+pub struct Receipt(Receiver<Result<Written, String>>);
+
+impl Receipt {
+    /// The answer, if it is there yet; never blocks.
+    pub fn poll(&self) -> Option<Result<Written, String>> {
+        match self.0.try_recv() {
+            Ok(r) => Some(r),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err("the store stopped".into())),
+        }
+    }
+
+    /// Waits for the answer.
+    pub fn wait(self) -> Result<Written, String> {
+        self.0
+            .recv()
+            .unwrap_or_else(|_| Err("the store stopped".into()))
+    }
+}
+
+/// A comment as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentRow {
+    pub id: i64,
+    pub booth: String,
+    pub visitor: u64,
+    pub name: String,
+    pub body: String,
+    pub at: i64,
+    pub hidden: bool,
+}
+
+/// Everything the server needs in memory, read once at start.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// (booth, visitor) pairs with a heart.
+    pub hearts: Vec<(String, u64)>,
+    pub ballots: Vec<(String, BallotState)>,
+    /// (ballot, visitor, booth).
+    pub votes: Vec<(String, u64, String)>,
+    /// Visible comments per booth.
+    pub comment_counts: Vec<(String, u64)>,
+}
+
+enum Job {
+    Write(Write, Sender<Result<Written, String>>),
+    Comments {
+        booth: String,
+        before: Option<i64>,
+        limit: u32,
+        include_hidden: bool,
+        reply: Sender<Result<Vec<CommentRow>, String>>,
+    },
+}
+
+/// The handle: cheap to clone, shared by every system that writes.
+#[derive(Clone)]
+pub struct Store {
+    jobs: Sender<Job>,
+}
+
+fn id_to_sql(id: u64) -> i64 {
+    id as i64
+}
+
+fn id_from_sql(id: i64) -> u64 {
+    id as u64
+}
+
+/// Opens the connection with the settings every use needs.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let open = |err| StoreError::Open {
+        path: path.to_owned(),
+        err,
+    };
+    let conn = Connection::open(path).map_err(open)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(open)?;
+    // FULL: a commit is on disk before it is acknowledged, power cuts included.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(open)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(open)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(open)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > MIGRATIONS.len() as i64 {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            known: MIGRATIONS.len(),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        info!(path = %path.display(), version = i + 1, "store migrated");
+    }
+    Ok(())
+}
+
+fn load(conn: &Connection) -> Result<Loaded, StoreError> {
+    let mut loaded = Loaded::default();
+    let mut q = conn.prepare("SELECT booth, visitor FROM hearts")?;
+    for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, id_from_sql(r.get(1)?))))? {
+        loaded.hearts.push(row?);
+    }
+    let mut q = conn.prepare("SELECT id, state FROM ballots")?;
+    for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, state) = row?;
+        if let Some(state) = BallotState::parse(&state) {
+            loaded.ballots.push((id, state));
+        }
+    }
+    let mut q = conn.prepare("SELECT ballot, visitor, booth FROM votes")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            id_from_sql(r.get(1)?),
+            r.get::<_, String>(2)?,
+        ))
+    })? {
+        loaded.votes.push(row?);
+    }
+    let mut q =
+        conn.prepare("SELECT booth, COUNT(*) FROM comments WHERE hidden = 0 GROUP BY booth")?;
+    for row in q.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })? {
+        loaded.comment_counts.push(row?);
+    }
+    Ok(loaded)
+}
+
+impl Store {
+    /// Opens (or creates) the store file, migrates it, reads what the server keeps in memory,
+    /// and starts the writer thread. The thread ends once every handle is dropped, after
+    /// committing and answering what was queued.
+    pub fn open(path: &Path) -> Result<(Store, Loaded), StoreError> {
+        let io = |err| StoreError::Io {
+            path: path.to_owned(),
+            err,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut conn = connect(path)?;
+        migrate(&mut conn, path)?;
+        let loaded = load(&conn)?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("madang-store".into())
+            .spawn(move || writer(conn, rx))
+            .map_err(io)?;
+        Ok((Store { jobs: tx }, loaded))
+    }
+
+    /// Queues a write; the receipt answers once it is committed (or failed).
+    pub fn submit(&self, write: Write) -> Receipt {
+        let (tx, rx) = mpsc::channel();
+        if let Err(mpsc::SendError(Job::Write(_, reply))) = self.jobs.send(Job::Write(write, tx)) {
+            let _ = reply.send(Err("the store stopped".into()));
+        }
+        Receipt(rx)
+    }
+
+    /// Reads a page of a booth's comments, newest first, older than `before` (a comment id).
+    pub fn comments(
+        &self,
+        booth: &str,
+        before: Option<i64>,
+        limit: u32,
+        include_hidden: bool,
+    ) -> Result<Vec<CommentRow>, StoreError> {
+        let (reply, rx) = mpsc::channel();
+        self.jobs
+            .send(Job::Comments {
+                booth: booth.to_owned(),
+                before,
+                limit,
+                include_hidden,
+                reply,
+            })
+            .map_err(|_| StoreError::Stopped)?;
+        rx.recv()
+            .map_err(|_| StoreError::Stopped)?
+            .map_err(StoreError::Read)
+    }
+}
+
+/// The writer thread: takes every job waiting, commits the writes in one transaction, then
+/// answers each.
+fn writer(mut conn: Connection, jobs: Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut writes = Vec::new();
+        for job in batch {
+            match job {
+                Job::Write(w, reply) => writes.push((w, reply)),
+                Job::Comments {
+                    booth,
+                    before,
+                    limit,
+                    include_hidden,
+                    reply,
+                } => {
+                    let rows = read_comments(&conn, &booth, before, limit, include_hidden)
+                        .map_err(|e| e.to_string());
+                    let _ = reply.send(rows);
+                }
+            }
+        }
+        if writes.is_empty() {
+            continue;
+        }
+        match commit(&mut conn, &writes) {
+            Ok(results) => {
+                for ((_, reply), result) in writes.into_iter().zip(results) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Err(e) => {
+                error!(
+                    "store transaction failed, {} writes refused: {e}",
+                    writes.len()
+                );
+                for (_, reply) in writes {
+                    let _ = reply.send(Err(format!("not saved: {e}")));
+                }
+            }
+        }
+    }
+}
+
+fn commit(
+    conn: &mut Connection,
+    writes: &[(Write, Sender<Result<Written, String>>)],
+) -> Result<Vec<Written>, rusqlite::Error> {
+    let tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(writes.len());
+    for (w, _) in writes {
+        results.push(apply(&tx, w)?);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite::Error> {
+    match w {
+        Write::Visitor { id, name, at } => {
+            tx.execute(
+                "INSERT INTO visitors (id, name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen",
+                params![id_to_sql(*id), name, at],
+            )?;
+        }
+        Write::Heart {
+            booth,
+            visitor,
+            on,
+            at,
+        } => {
+            if *on {
+                tx.execute(
+                    "INSERT OR IGNORE INTO hearts (booth, visitor, at) VALUES (?1, ?2, ?3)",
+                    params![booth, id_to_sql(*visitor), at],
+                )?;
+            } else {
+                tx.execute(
+                    "DELETE FROM hearts WHERE booth = ?1 AND visitor = ?2",
+                    params![booth, id_to_sql(*visitor)],
+                )?;
+            }
+        }
+        Write::Comment {
+            booth,
+            visitor,
+            name,
+            body,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO comments (booth, visitor, name, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![booth, id_to_sql(*visitor), name, body, at],
+            )?;
+            return Ok(Written::Comment(tx.last_insert_rowid()));
+        }
+        Write::HideComment { id, hidden } => {
+            let n = tx.execute(
+                "UPDATE comments SET hidden = ?2 WHERE id = ?1",
+                params![id, *hidden as i64],
+            )?;
+            if n == 0 {
+                return Ok(Written::Refused("there is no such comment"));
+            }
+        }
+        Write::Ballot { ballot, state, at } => {
+            tx.execute(
+                "INSERT INTO ballots (id, state, changed_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at",
+                params![ballot, state.as_str(), at],
+            )?;
+        }
+        Write::Vote {
+            ballot,
+            visitor,
+            booth,
+            at,
+        } => {
+            // Checked in the same transaction as the vote, so a vote racing the closing of
+            // its ballot is either in before the close or refused.
+            let state: Option<String> = tx
+                .query_row(
+                    "SELECT state FROM ballots WHERE id = ?1",
+                    params![ballot],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if state.as_deref() != Some("open") {
+                return Ok(Written::Refused("this ballot is not open"));
+            }
+            tx.execute(
+                "INSERT INTO votes (ballot, visitor, booth, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (ballot, visitor) DO UPDATE SET booth = excluded.booth, at = excluded.at",
+                params![ballot, id_to_sql(*visitor), booth, at],
+            )?;
+        }
+    }
+    Ok(Written::Done)
+}
+
+fn read_comments(
+    conn: &Connection,
+    booth: &str,
+    before: Option<i64>,
+    limit: u32,
+    include_hidden: bool,
+) -> Result<Vec<CommentRow>, rusqlite::Error> {
+    let mut q = conn.prepare_cached(
+        "SELECT id, booth, visitor, name, body, at, hidden FROM comments
+         WHERE booth = ?1 AND id < ?2 AND (?3 OR hidden = 0)
+         ORDER BY id DESC LIMIT ?4",
+    )?;
+    let rows = q.query_map(
+        params![booth, before.unwrap_or(i64::MAX), include_hidden, limit],
+        |r| {
+            Ok(CommentRow {
+                id: r.get(0)?,
+                booth: r.get(1)?,
+                visitor: id_from_sql(r.get(2)?),
+                name: r.get(3)?,
+                body: r.get(4)?,
+                at: r.get(5)?,
+                hidden: r.get::<_, i64>(6)? != 0,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+/// Tallies of every ballot, read straight from the file (for exports from the command line,
+/// while the server runs or not).
+pub fn tally(path: &Path) -> Result<Vec<(String, String, u64)>, StoreError> {
+    let conn = connect(path)?;
+    let mut q = conn.prepare(
+        "SELECT ballot, booth, COUNT(*) FROM votes GROUP BY ballot, booth ORDER BY ballot, COUNT(*) DESC, booth",
+    )?;
+    let rows = q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)? as u64,
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("madang-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("madang.sqlite")
+    }
+
+    #[test]
+    fn facts_survive_reopening() {
+        let path = temp_db("reopen");
+        {
+            let (store, loaded) = Store::open(&path).expect("opens");
+            assert!(loaded.hearts.is_empty());
+            let heart = store.submit(Write::Heart {
+                booth: "hall#3".into(),
+                visitor: u64::MAX - 1,
+                on: true,
+                at: 1,
+            });
+            assert_eq!(heart.wait(), Ok(Written::Done));
+            let ballot = store.submit(Write::Ballot {
+                ballot: "moving".into(),
+                state: BallotState::Open,
+                at: 2,
+            });
+            assert_eq!(ballot.wait(), Ok(Written::Done));
+            let vote = store.submit(Write::Vote {
+                ballot: "moving".into(),
+                visitor: 7,
+                booth: "hall#3".into(),
+                at: 3,
+            });
+            assert_eq!(vote.wait(), Ok(Written::Done));
+            let c = store.submit(Write::Comment {
+                booth: "hall#3".into(),
+                visitor: 7,
+                name: "김".into(),
+                body: "좋아요".into(),
+                at: 4,
+            });
+            assert!(matches!(c.wait(), Ok(Written::Comment(_))));
+        }
+        let (_store, loaded) = Store::open(&path).expect("reopens");
+        assert_eq!(
+            loaded.hearts,
+            vec![("hall#3".to_string(), u64::MAX - 1)],
+            "ids keep all 64 bits"
+        );
+        assert_eq!(
+            loaded.ballots,
+            vec![("moving".to_string(), BallotState::Open)]
+        );
+        assert_eq!(
+            loaded.votes,
+            vec![("moving".to_string(), 7, "hall#3".to_string())]
+        );
+        assert_eq!(loaded.comment_counts, vec![("hall#3".to_string(), 1)]);
+    }
+
+    #[test]
+    fn one_vote_per_visitor_per_ballot_changes_and_closes() {
+        let path = temp_db("votes");
+        let (store, _) = Store::open(&path).expect("opens");
+        let vote = |booth: &str| {
+            store.submit(Write::Vote {
+                ballot: "b".into(),
+                visitor: 1,
+                booth: booth.into(),
+                at: 0,
+            })
+        };
+        assert_eq!(
+            vote("x").wait(),
+            Ok(Written::Refused("this ballot is not open"))
+        );
+        store
+            .submit(Write::Ballot {
+                ballot: "b".into(),
+                state: BallotState::Open,
+                at: 0,
+            })
+            .wait()
+            .expect("opens");
+        // Many attempts at once from the same visitor: one vote remains, the last one.
+        let receipts: Vec<Receipt> = (0..50)
+            .map(|i| vote(if i < 49 { "x" } else { "y" }))
+            .collect();
+        for r in receipts {
+            assert_eq!(r.wait(), Ok(Written::Done));
+        }
+        assert_eq!(
+            tally(&path).expect("tally"),
+            vec![("b".into(), "y".into(), 1)]
+        );
+        store
+            .submit(Write::Ballot {
+                ballot: "b".into(),
+                state: BallotState::Closed,
+                at: 0,
+            })
+            .wait()
+            .expect("closes");
+        assert_eq!(
+            vote("x").wait(),
+            Ok(Written::Refused("this ballot is not open"))
+        );
+        assert_eq!(
+            tally(&path).expect("tally"),
+            vec![("b".into(), "y".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn comments_page_newest_first_and_hide() {
+        let path = temp_db("comments");
+        let (store, _) = Store::open(&path).expect("opens");
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let r = store.submit(Write::Comment {
+                booth: "b".into(),
+                visitor: 1,
+                name: "n".into(),
+                body: format!("c{i}"),
+                at: i,
+            });
+            match r.wait() {
+                Ok(Written::Comment(id)) => ids.push(id),
+                other => panic!("a comment id, got {other:?}"),
+            }
+        }
+        let page = store.comments("b", None, 2, false).expect("reads");
+        assert_eq!(
+            page.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(),
+            ["c4", "c3"]
+        );
+        let next = store
+            .comments("b", Some(page[1].id), 2, false)
+            .expect("reads");
+        assert_eq!(
+            next.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(),
+            ["c2", "c1"]
+        );
+        store
+            .submit(Write::HideComment {
+                id: ids[4],
+                hidden: true,
+            })
+            .wait()
+            .expect("hides");
+        let page = store.comments("b", None, 10, false).expect("reads");
+        assert_eq!(page.len(), 4, "the hidden comment is not shown");
+        assert_eq!(store.comments("b", None, 10, true).expect("reads").len(), 5);
+    }
+
+    #[test]
+    fn a_store_from_a_newer_version_is_refused() {
+        let path = temp_db("newer");
+        {
+            let (_s, _) = Store::open(&path).expect("opens");
+        }
+        let conn = Connection::open(&path).expect("raw open");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+        drop(conn);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}
