@@ -171,6 +171,7 @@ fn a_forged_token_never_connects() {
     .expect("a token");
     let join = JoinResponse {
         visitor_id: 1,
+        visitor_pass: String::new(),
         name: "Forger".into(),
         role: Default::default(),
         server_addr: server.addrs.udp,
@@ -203,6 +204,7 @@ fn an_unsecure_connection_is_refused_by_a_secure_server() {
     let server = start_server();
     let join = JoinResponse {
         visitor_id: 1,
+        visitor_pass: String::new(),
         name: "Sneaky".into(),
         role: Default::default(),
         server_addr: server.addrs.udp,
@@ -379,6 +381,36 @@ fn with_dev_insecure_a_visitor_connects_without_a_token() {
         s.hall_id(),
         Some("lobby"),
         "newcomers arrive at the entrance"
+    );
+    server.stop();
+}
+
+#[test]
+fn a_visitor_pass_keeps_the_identity_across_reconnects_and_restarts() {
+    let settings = test_settings();
+    let server = madang_server::spawn(settings.clone()).expect("starts");
+    let opts = JoinOptions {
+        name: "Returning".into(),
+        ..JoinOptions::default()
+    };
+    let first = madang_client::session::request_join(&server.url(), &opts).expect("joins");
+    let again = JoinOptions {
+        visitor_pass: Some(first.visitor_pass.clone()),
+        ..opts.clone()
+    };
+    let second = madang_client::session::request_join(&server.url(), &again).expect("joins again");
+    assert_eq!(
+        second.visitor_id, first.visitor_id,
+        "same visitor after a reconnect"
+    );
+    server.stop();
+    // The secret is kept in the data folder: the pass still works after a restart.
+    let server = madang_server::spawn(settings).expect("restarts");
+    let third =
+        madang_client::session::request_join(&server.url(), &again).expect("joins after restart");
+    assert_eq!(
+        third.visitor_id, first.visitor_id,
+        "same visitor after a restart"
     );
     server.stop();
 }

@@ -132,6 +132,7 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
             name: format!("{}{}", opts.name_prefix, i + 1),
             hall: opts.hall.clone(),
             spawn: None,
+            visitor_pass: None,
         };
         match Session::join(&opts.server_url, &join, &opts.maps_dir) {
             Ok(s) => {

@@ -5,11 +5,13 @@
 //! - [`session`]: the network session (join over HTTP, netcode over UDP, prediction,
 //!   reconciliation, interpolation). No window and no bevy, so bots and tests use it directly.
 //! - [`bots`]: many headless sessions wandering through a hall.
+//! - [`identity`]: the visitor passes that keep you the same visitor when you come back.
 //! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
 //!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
 //!   `capture` the screenshot used by tests and docs.
 
 pub mod bots;
+pub mod identity;
 pub mod session;
 
 #[cfg(feature = "window")]

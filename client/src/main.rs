@@ -34,6 +34,9 @@ struct Cli {
     /// Save a screenshot to this file once the hall is drawn, then quit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// Where your visitor passes are kept (default ~/.local/share/madang/passes.json).
+    #[arg(long)]
+    passes: Option<PathBuf>,
     #[arg(long, default_value_t = 1280)]
     width: u32,
     #[arg(long, default_value_t = 720)]
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         hall: cli.hall,
         spawn: cli.spawn,
         screenshot: cli.screenshot,
+        passes: cli.passes.or_else(madang_client::identity::default_path),
         width: cli.width,
         height: cli.height,
     });

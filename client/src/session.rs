@@ -55,6 +55,8 @@ pub struct JoinOptions {
     pub name: String,
     pub hall: Option<String>,
     pub spawn: Option<String>,
+    /// The pass from an earlier join with this server, to stay the same visitor.
+    pub visitor_pass: Option<String>,
 }
 
 /// Asks the join endpoint (`server_url`, e.g. `http://127.0.0.1:7780`) for a connect token.
@@ -65,6 +67,7 @@ pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse
         protocol_version: PROTOCOL_VERSION,
         hall: opts.hall.clone(),
         spawn: opts.spawn.clone(),
+        visitor_pass: opts.visitor_pass.clone(),
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

@@ -10,7 +10,6 @@
 //! - `GET /stats` → the latest [`crate::StatsReport`] as JSON.
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
@@ -28,50 +27,22 @@ use madang_shared::protocol::{
     JoinClaims, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role,
 };
 use rand::Rng;
-use renet_netcode::{ConnectToken, NETCODE_KEY_BYTES};
+use renet_netcode::ConnectToken;
 use tracing::{info, warn};
 
-use crate::StartError;
 use crate::halls::Directory;
+use crate::identity::Secret;
 use crate::stats::SharedStats;
 
 /// What the endpoint needs to issue tokens.
 pub struct JoinContext {
-    pub key: [u8; NETCODE_KEY_BYTES],
+    pub secret: Secret,
     pub public_addr: SocketAddr,
     pub token_expire_secs: u64,
     pub client_timeout_secs: i32,
     pub insecure: bool,
     pub directory: Directory,
     pub stats: SharedStats,
-}
-
-/// Reads the key file (64 hex digits), or makes a fresh random key.
-pub fn load_or_make_key(path: Option<&Path>) -> Result<[u8; NETCODE_KEY_BYTES], StartError> {
-    let Some(path) = path else {
-        let mut key = [0u8; NETCODE_KEY_BYTES];
-        rand::rng().fill(&mut key);
-        return Ok(key);
-    };
-    let err = |why: String| StartError::Key {
-        path: path.to_owned(),
-        why,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let hex = text.trim();
-    if hex.len() != NETCODE_KEY_BYTES * 2 {
-        return Err(err(format!(
-            "expected {} hex digits, found {}",
-            NETCODE_KEY_BYTES * 2,
-            hex.len()
-        )));
-    }
-    let mut key = [0u8; NETCODE_KEY_BYTES];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-            .map_err(|_| err("the key holds a character that is not a hex digit".into()))?;
-    }
-    Ok(key)
 }
 
 /// Starts the endpoint on its own thread; it stops when `stop` is set.
@@ -179,7 +150,14 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
         }
     }
     let mut rng = rand::rng();
-    let visitor_id: u64 = rng.random_range(1..u64::MAX);
+    // A genuine pass keeps the visitor's identity; a forged or foreign one is refused, so a
+    // mistake does not silently split one person into two.
+    let visitor_id = match req.visitor_pass.as_deref() {
+        Some(pass) => ctx.secret.check_pass(pass).ok_or_else(|| {
+            bad("the visitor pass is not valid for this server: forget it and join anew".into())
+        })?,
+        None => rng.random_range(1..u64::MAX),
+    };
     let client_id: u64 = rng.random_range(1..u64::MAX);
     let claims = JoinClaims {
         visitor_id,
@@ -205,7 +183,7 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
             ctx.client_timeout_secs,
             vec![ctx.public_addr],
             Some(&user_data),
-            &ctx.key,
+            &ctx.secret.netcode_key(),
         )
         .map_err(|e| {
             (
@@ -225,6 +203,7 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     info!(visitor = visitor_id, name = %name, "join token issued");
     Ok(JoinResponse {
         visitor_id,
+        visitor_pass: ctx.secret.visitor_pass(visitor_id),
         name,
         role: Role::Visitor,
         server_addr: ctx.public_addr,
@@ -240,7 +219,7 @@ mod tests {
 
     fn ctx() -> JoinContext {
         JoinContext {
-            key: [7; NETCODE_KEY_BYTES],
+            secret: Secret::from_bytes([7; 32]),
             public_addr: "127.0.0.1:7777".parse().expect("literal"),
             token_expire_secs: 60,
             client_timeout_secs: 5,
@@ -258,6 +237,7 @@ mod tests {
             protocol_version: PROTOCOL_VERSION,
             hall: None,
             spawn: None,
+            visitor_pass: None,
         }
     }
 
@@ -291,14 +271,18 @@ mod tests {
     }
 
     #[test]
-    fn key_files_must_hold_64_hex_digits() {
-        let dir = std::env::temp_dir().join(format!("madang-key-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let good = dir.join("good.key");
-        std::fs::write(&good, "ab".repeat(32)).expect("write");
-        assert_eq!(load_or_make_key(Some(&good)).expect("reads"), [0xab; 32]);
-        let bad = dir.join("bad.key");
-        std::fs::write(&bad, "xyz").expect("write");
-        assert!(load_or_make_key(Some(&bad)).is_err());
+    fn a_pass_keeps_the_visitor_and_a_forged_one_is_refused() {
+        let first = issue(&ctx(), request("a")).expect("joins");
+        let mut again = request("a");
+        again.visitor_pass = Some(first.visitor_pass.clone());
+        assert_eq!(
+            issue(&ctx(), again).expect("joins again").visitor_id,
+            first.visitor_id
+        );
+        let mut forged = request("a");
+        forged.visitor_pass = Some(format!("{}.{}", first.visitor_id + 1, "0".repeat(64)));
+        let (status, why) = issue(&ctx(), forged).expect_err("forged");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(why.contains("visitor pass"), "{why}");
     }
 }

@@ -33,6 +33,7 @@ use madang_shared::map::MapErrors;
 use tracing::info;
 
 mod halls;
+pub mod identity;
 pub mod interest;
 mod join;
 mod movement;
@@ -118,7 +119,8 @@ pub struct Addresses {
 pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses), StartError> {
     settings.validate()?;
     let halls = Halls::load(&settings)?;
-    let key = join::load_or_make_key(settings.key_file.as_deref())?;
+    let secret = identity::Secret::load_or_create(&settings.key_path())?;
+    let key = secret.netcode_key();
 
     let udp = UdpSocket::bind(settings.udp_bind).map_err(|err| StartError::Bind {
         what: "game (UDP)",
@@ -157,7 +159,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     join::start(
         http,
         join::JoinContext {
-            key,
+            secret,
             public_addr,
             token_expire_secs: settings.token_expire_secs,
             client_timeout_secs: settings.client_timeout_secs,

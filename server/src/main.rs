@@ -54,9 +54,12 @@ struct RunArgs {
     /// Seconds between stats lines.
     #[arg(long)]
     stats_interval: Option<u64>,
-    /// Key file (64 hex digits) for connect tokens.
+    /// The server's secret (64 hex digits); default `<data dir>/server.key`, made on first start.
     #[arg(long)]
     key_file: Option<PathBuf>,
+    /// Folder for the SQLite store and the secret.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Accept unauthenticated connections (development only).
     #[arg(long)]
     dev_insecure: bool,
@@ -91,6 +94,9 @@ impl RunArgs {
         }
         if let Some(v) = &self.key_file {
             s.key_file = Some(v.clone());
+        }
+        if let Some(v) = &self.data_dir {
+            s.data_dir = v.clone();
         }
         if self.dev_insecure {
             s.dev_insecure = true;

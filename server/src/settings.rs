@@ -35,13 +35,16 @@ pub struct Settings {
     pub token_expire_secs: u64,
     /// A client silent this long is dropped, in seconds.
     pub client_timeout_secs: i32,
-    /// A file holding the 32-byte netcode key (64 hex digits). Without it a fresh key is made
-    /// at each start, so tokens from before a restart stop working.
+    /// The file holding the server's 32-byte secret (64 hex digits), from which the netcode key
+    /// and the visitor passes are derived. Default: `server.key` in `data_dir`, made on the first
+    /// start; keep it, or every visitor gets a new identity.
     pub key_file: Option<PathBuf>,
     /// Accept unauthenticated connections (development only).
     pub dev_insecure: bool,
     /// Seconds between stats lines in the log (0: never).
     pub stats_interval_secs: u64,
+    /// Where persistent data lives: the SQLite store and the server's secret.
+    pub data_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -62,6 +65,7 @@ impl Default for Settings {
             key_file: None,
             dev_insecure: false,
             stats_interval_secs: 10,
+            data_dir: PathBuf::from("data"),
         }
     }
 }
@@ -145,6 +149,18 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// The file of the server's secret.
+    pub fn key_path(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("server.key"))
+    }
+
+    /// The SQLite store.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("madang.sqlite")
     }
 
     /// The address written into connect tokens.

@@ -155,12 +155,17 @@ pub struct JoinRequest {
     pub hall: Option<String>,
     #[serde(default)]
     pub spawn: Option<String>,
+    /// The pass from an earlier join, to keep the same visitor identity.
+    #[serde(default)]
+    pub visitor_pass: Option<String>,
 }
 
 /// A successful answer to `POST /join` (JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinResponse {
     pub visitor_id: u64,
+    /// Keep it (the client stores it in a local file) and send it with the next join.
+    pub visitor_pass: String,
     /// The name as the server will show it (trimmed).
     pub name: String,
     pub role: Role,

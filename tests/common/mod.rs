@@ -17,9 +17,20 @@ pub fn maps_dir() -> PathBuf {
     root().join("assets/maps")
 }
 
-/// Settings for a test server: loopback, ephemeral ports, the demo maps, quiet stats.
+/// A fresh data folder for one test server.
+pub fn temp_data_dir() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("madang-test-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Settings for a test server: loopback, ephemeral ports, the demo maps, quiet stats, its own
+/// data folder.
 pub fn test_settings() -> Settings {
     Settings {
+        data_dir: temp_data_dir(),
         udp_bind: "127.0.0.1:0".parse().expect("literal"),
         http_bind: "127.0.0.1:0".parse().expect("literal"),
         maps_dir: maps_dir(),
@@ -40,6 +51,7 @@ pub fn join(server: &ServerHandle, name: &str, hall: &str, spawn: &str) -> Sessi
             name: name.into(),
             hall: Some(hall.into()),
             spawn: Some(spawn.into()),
+            visitor_pass: None,
         },
         &maps_dir(),
     )

@@ -33,6 +33,8 @@ pub struct ClientArgs {
     pub spawn: Option<String>,
     /// Save a screenshot here once the hall and your avatar are drawn, then quit.
     pub screenshot: Option<PathBuf>,
+    /// The file of visitor passes ([`crate::identity`]); `None` keeps no identity.
+    pub passes: Option<PathBuf>,
     pub width: u32,
     pub height: u32,
 }

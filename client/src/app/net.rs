@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use madang_shared::rules::MoveInput;
 
 use super::{ClientArgs, FrameSet};
+use crate::identity::PassBook;
 use crate::session::{ConnState, JoinError, JoinOptions, Session, SessionEvent};
 
 pub(super) fn plugin(app: &mut App) {
@@ -60,14 +61,30 @@ fn begin(args: &ClientArgs, net: &mut Net) {
     let (tx, rx) = channel();
     let server = args.server.clone();
     let maps = args.assets.join("maps");
-    let opts = JoinOptions {
+    let mut book = args
+        .passes
+        .as_deref()
+        .map(PassBook::load)
+        .unwrap_or_default();
+    let mut opts = JoinOptions {
         name: args.name.clone(),
         hall: args.hall.clone(),
         spawn: args.spawn.clone(),
+        visitor_pass: book.get(&server).map(str::to_owned),
     };
     // The HTTP request blocks; the window keeps drawing meanwhile.
     std::thread::spawn(move || {
-        let _ = tx.send(Session::join(&server, &opts, &maps));
+        let mut result = Session::join(&server, &opts, &maps);
+        if matches!(&result, Err(JoinError::Refused(why)) if why.contains("visitor pass")) {
+            // A pass from another incarnation of the server: start afresh.
+            book.set(&server, None);
+            opts.visitor_pass = None;
+            result = Session::join(&server, &opts, &maps);
+        }
+        if let Ok(session) = &result {
+            book.set(&server, Some(session.join.visitor_pass.clone()));
+        }
+        let _ = tx.send(result);
     });
     net.session = None;
     net.failure = None;
