@@ -16,8 +16,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
-    AvatarId, ClientMsg, InputFrame, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID,
-    PROTOCOL_VERSION, Role, ServerMsg, USER_DATA_BYTES, channel, connection_config, encode,
+    AvatarId, BoothFact, ClientMsg, InputFrame, JoinRefusal, JoinRequest, JoinResponse,
+    PROTOCOL_ID, PROTOCOL_VERSION, Role, ServerMsg, USER_DATA_BYTES, channel, connection_config,
+    encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
 use renet::RenetClient;
@@ -249,6 +250,11 @@ pub struct Session {
     pending: VecDeque<InputFrame>,
     idle_frames: u32,
     events: Vec<SessionEvent>,
+    /// What you have been told of the booths of your hall, by map object id.
+    pub booths: HashMap<u32, BoothFact>,
+    next_req: u32,
+    /// Answers to your requests, by request number, until taken.
+    answers: HashMap<u32, Result<(), String>>,
     /// Snapshot and message counts, for tests and the bots' report.
     pub snapshots_received: u64,
     pub bytes_received: u64,
@@ -333,6 +339,9 @@ impl Session {
             pending: VecDeque::new(),
             idle_frames: 0,
             events: Vec::new(),
+            booths: HashMap::new(),
+            next_req: 0,
+            answers: HashMap::new(),
             snapshots_received: 0,
             bytes_received: 0,
         })
@@ -460,6 +469,25 @@ impl Session {
             .send_message(channel::INPUT, encode(&ClientMsg::Input { frames }));
     }
 
+    /// Gives (`on`) or takes back your heart for a booth of your hall. Returns the request
+    /// number; [`Session::take_answer`] tells when it is saved.
+    pub fn heart(&mut self, booth: u32, on: bool) -> u32 {
+        self.request(|req| ClientMsg::Heart { req, booth, on })
+    }
+
+    fn request(&mut self, msg: impl FnOnce(u32) -> ClientMsg) -> u32 {
+        self.next_req = self.next_req.wrapping_add(1);
+        let req = self.next_req;
+        self.client
+            .send_message(channel::RELIABLE, encode(&msg(req)));
+        req
+    }
+
+    /// The server's answer to request `req`, once it came: `Ok` when done and saved.
+    pub fn take_answer(&mut self, req: u32) -> Option<Result<(), String>> {
+        self.answers.remove(&req)
+    }
+
     /// Sends bytes as they are, bypassing the protocol: for tests and tools that probe how the
     /// server treats malformed or hostile input.
     pub fn send_raw(&mut self, channel: u8, bytes: Vec<u8>) {
@@ -522,6 +550,7 @@ impl Session {
                     server_ack: 0,
                     server_pos: pos,
                 });
+                self.booths.clear();
                 self.enter_hall(hall);
             }
             ServerMsg::HallChanged { hall, pos } => {
@@ -532,6 +561,7 @@ impl Session {
                 me.server_pos = pos;
                 me.correction = Vec2::ZERO;
                 self.pending.clear();
+                self.booths.clear();
                 let gone: Vec<AvatarId> = self.others.keys().copied().collect();
                 self.others.clear();
                 self.events
@@ -548,6 +578,17 @@ impl Session {
                 remote.push(self.latest_tick as f64, info.pos.to_tiles());
                 self.others.insert(info.id, remote);
                 self.events.push(SessionEvent::Appeared(info.id));
+            }
+            ServerMsg::BoothFacts { hall, booths } => {
+                if self.me.as_ref().is_some_and(|m| m.hall == hall) {
+                    self.booths.extend(booths.into_iter().map(|b| (b.booth, b)));
+                }
+            }
+            ServerMsg::Done { req } => {
+                self.answers.insert(req, Ok(()));
+            }
+            ServerMsg::Refused { req, why } => {
+                self.answers.insert(req, Err(why));
             }
             ServerMsg::Left { id } => {
                 if self.others.remove(&id).is_some() {

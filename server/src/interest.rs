@@ -63,6 +63,24 @@ impl Interest {
         }
     }
 
+    /// The cell `id` is in.
+    pub fn cell(&self, id: AvatarId) -> Option<Cell> {
+        self.tracked.get(&id).map(|t| t.cell)
+    }
+
+    /// Everyone in a hall whose view holds `cell`: those in the 3×3 cells around it.
+    pub fn viewers_of(&self, hall: u16, cell: Cell) -> impl Iterator<Item = AvatarId> + '_ {
+        cells_around(cell)
+            .filter_map(move |c| self.cells.get(&(hall, c)))
+            .flatten()
+            .copied()
+    }
+
+    /// The side of a cell, in tiles.
+    pub fn cell_tiles(&self) -> u32 {
+        self.cell_tiles
+    }
+
     /// Who `id` currently sees.
     pub fn known_by(&self, id: AvatarId) -> impl Iterator<Item = AvatarId> + '_ {
         self.tracked

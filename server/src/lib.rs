@@ -14,6 +14,9 @@
 //! - `movement`: input queues and the shared movement rule.
 //! - `portal`: doors between halls.
 //! - [`interest`] and `snapshot`: who sees whom, and what each client is sent.
+//! - `booth`: hearts on booths, saved in the [`store`] before they are acknowledged.
+//! - [`store`]: the SQLite file and its writer thread; [`identity`]: the server's secret and
+//!   visitor passes.
 //! - `stats`: the periodic stats line and `/stats`.
 //!
 //! The seam between halls: every avatar carries the hall it is in, every hall has its own
@@ -32,6 +35,7 @@ use bevy::prelude::*;
 use madang_shared::map::MapErrors;
 use tracing::info;
 
+mod booth;
 mod halls;
 pub mod identity;
 pub mod interest;
@@ -87,6 +91,20 @@ pub enum StartError {
     },
     #[error("the server thread stopped before it started")]
     Thread,
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// The store, for systems.
+#[derive(Resource, Clone)]
+pub struct StoreRes(pub store::Store);
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The simulation tick counter and rate.
@@ -120,6 +138,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     settings.validate()?;
     let halls = Halls::load(&settings)?;
     let secret = identity::Secret::load_or_create(&settings.key_path())?;
+    let (store, loaded) = store::Store::open(&settings.store_path())?;
     let key = secret.netcode_key();
 
     let udp = UdpSocket::bind(settings.udp_bind).map_err(|err| StartError::Bind {
@@ -187,9 +206,16 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         hz: settings.tick_hz,
     });
     app.insert_resource(stop);
+    let app_halls = halls.clone();
     app.insert_resource(halls);
     app.insert_resource(shared_stats);
     app.insert_resource(transport);
+    app.insert_resource(booth::BoothBook::new(
+        &app_halls,
+        &loaded,
+        settings.interest_cell_tiles,
+    ));
+    app.insert_resource(StoreRes(store));
     app.insert_resource(SettingsRes(settings));
     app.add_systems(First, (advance_tick, stop_when_asked));
     app.add_plugins((
@@ -198,6 +224,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         movement::plugin,
         portal::plugin,
         snapshot::plugin,
+        booth::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

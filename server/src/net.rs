@@ -35,6 +35,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins((RenetServerPlugin, NetcodeServerPlugin));
     app.insert_resource(RenetServer::new(connection_config()));
     app.init_resource::<NetStats>();
+    app.add_message::<ClientRequest>();
     app.add_systems(
         Update,
         receive_messages
@@ -69,6 +70,14 @@ pub fn make_transport(
     )
 }
 
+/// A decoded, validated request from a client other than movement, for the feature that
+/// answers it.
+#[derive(Message, Debug, Clone)]
+pub struct ClientRequest {
+    pub avatar: Entity,
+    pub msg: ClientMsg,
+}
+
 /// Counters for the stats line.
 #[derive(Resource, Debug, Default)]
 pub struct NetStats {
@@ -98,16 +107,48 @@ impl Outbox<'_> {
     }
 }
 
-/// A client's record of bad messages.
-#[derive(Component, Debug, Default)]
+/// Requests (not movement) a client may make per second, and in one burst.
+pub const REQUESTS_PER_SEC: f32 = 4.0;
+pub const REQUEST_BURST: f32 = 8.0;
+
+/// A client's record of bad messages, and its budget of requests.
+#[derive(Component, Debug)]
 pub struct Conduct {
     offences: u32,
     window_start: u32,
     last_warning: Option<u32>,
     suppressed: u32,
+    budget: f32,
+    budget_tick: u32,
+}
+
+impl Default for Conduct {
+    fn default() -> Self {
+        Conduct {
+            offences: 0,
+            window_start: 0,
+            last_warning: None,
+            suppressed: 0,
+            budget: REQUEST_BURST,
+            budget_tick: 0,
+        }
+    }
 }
 
 impl Conduct {
+    /// Takes one request from the budget, refilled at [`REQUESTS_PER_SEC`]; false when empty.
+    fn spend_request(&mut self, tick: &Tick) -> bool {
+        let ticks = tick.count.wrapping_sub(self.budget_tick) as f32;
+        self.budget_tick = tick.count;
+        self.budget = (self.budget + ticks * REQUESTS_PER_SEC / tick.hz as f32).min(REQUEST_BURST);
+        if self.budget >= 1.0 {
+            self.budget -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Records a bad message; returns whether the client has now gone too far.
     fn offend(&mut self, client: ClientId, tick: &Tick, why: &dyn std::fmt::Display) -> bool {
         let window = OFFENCE_WINDOW_SECS * tick.hz;
@@ -135,12 +176,13 @@ impl Conduct {
 }
 
 fn receive_messages(
-    mut avatars: Query<(&Avatar, &mut Inputs, &mut Conduct)>,
+    mut avatars: Query<(Entity, &Avatar, &mut Inputs, &mut Conduct)>,
+    mut requests: MessageWriter<ClientRequest>,
     mut server: ResMut<RenetServer>,
     mut stats: ResMut<NetStats>,
     tick: Res<Tick>,
 ) {
-    for (avatar, mut inputs, mut conduct) in &mut avatars {
+    for (entity, avatar, mut inputs, mut conduct) in &mut avatars {
         let client = avatar.client;
         let mut read = 0;
         let mut expel = false;
@@ -158,6 +200,21 @@ fn receive_messages(
                 }
                 match ClientMsg::decode(&bytes) {
                     Ok(ClientMsg::Input { frames }) => inputs.receive(&frames),
+                    Ok(msg) => {
+                        if conduct.spend_request(&tick) {
+                            requests.write(ClientRequest {
+                                avatar: entity,
+                                msg,
+                            });
+                        } else if let Some(req) = msg.req() {
+                            let why = "too many requests: wait a moment".to_owned();
+                            server.send_message(
+                                client,
+                                channel::RELIABLE,
+                                encode(&ServerMsg::Refused { req, why }),
+                            );
+                        }
+                    }
                     Err(e) => {
                         stats.bad_messages += 1;
                         if conduct.offend(client, &tick, &e) {

@@ -14,7 +14,7 @@ use crate::halls::Halls;
 use crate::movement::Inputs;
 use crate::net::Outbox;
 use crate::presence::{Avatar, InHall, Position};
-use crate::snapshot::{InterestRes, Notices};
+use crate::snapshot::{InterestRes, Notices, ViewMoved};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -30,6 +30,7 @@ fn take_portals(
     halls: Res<Halls>,
     mut interest: ResMut<InterestRes>,
     mut notices: ResMut<Notices>,
+    mut views: MessageWriter<ViewMoved>,
     mut out: Outbox,
 ) {
     for (avatar, mut pos, mut hall, mut inputs) in &mut avatars {
@@ -75,5 +76,13 @@ fn take_portals(
                 pos: spawn.pos,
             },
         );
+        if let Some(cell) = interest.0.cell(avatar.id) {
+            views.write(ViewMoved {
+                avatar: avatar.id,
+                hall: target,
+                from: None,
+                to: cell,
+            });
+        }
     }
 }

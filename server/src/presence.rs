@@ -19,8 +19,9 @@ use crate::halls::Halls;
 use crate::interest::Notice;
 use crate::movement::Inputs;
 use crate::net::{Conduct, Outbox};
-use crate::snapshot::{InterestRes, Notices};
-use crate::{ServerSet, SettingsRes, Tick};
+use crate::snapshot::{InterestRes, Notices, ViewMoved};
+use crate::store::Write;
+use crate::{ServerSet, SettingsRes, StoreRes, Tick, unix_now};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Connections>();
@@ -51,8 +52,15 @@ pub struct InHall(pub u16);
 #[derive(Resource, Debug, Default)]
 pub struct Connections {
     pub by_client: HashMap<ClientId, Entity>,
-    pub clients: HashMap<AvatarId, ClientId>,
+    pub avatars: HashMap<AvatarId, Who>,
     next_id: u32,
+}
+
+/// A connected avatar's addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct Who {
+    pub client: ClientId,
+    pub visitor: u64,
 }
 
 impl Connections {
@@ -84,7 +92,9 @@ pub(crate) fn admit_and_remove(
     mut connections: ResMut<Connections>,
     mut interest: ResMut<InterestRes>,
     mut notices: ResMut<Notices>,
+    mut views: MessageWriter<ViewMoved>,
     mut out: Outbox,
+    store: Res<StoreRes>,
     transport: Res<NetcodeServerTransport>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
@@ -143,7 +153,18 @@ pub(crate) fn admit_and_remove(
                     ))
                     .id();
                 connections.by_client.insert(client_id, entity);
-                connections.clients.insert(id, client_id);
+                connections.avatars.insert(
+                    id,
+                    Who {
+                        client: client_id,
+                        visitor: claims.visitor_id,
+                    },
+                );
+                store.0.submit(Write::Visitor {
+                    id: claims.visitor_id,
+                    name: claims.name.clone(),
+                    at: unix_now(),
+                });
                 out.send(
                     client_id,
                     channel::RELIABLE,
@@ -162,6 +183,12 @@ pub(crate) fn admit_and_remove(
                 interest
                     .0
                     .insert(id, hall, pos, name, claims.role, &mut notices.0);
+                views.write(ViewMoved {
+                    avatar: id,
+                    hall,
+                    from: None,
+                    to: interest.0.cell(id).expect("just inserted"),
+                });
                 info!(
                     client = client_id,
                     avatar = id.0,
@@ -176,7 +203,7 @@ pub(crate) fn admit_and_remove(
                     continue;
                 };
                 if let Ok(avatar) = avatars.get(entity) {
-                    connections.clients.remove(&avatar.id);
+                    connections.avatars.remove(&avatar.id);
                     interest.0.remove(avatar.id, &mut notices.0);
                     info!(
                         client = client_id,
@@ -207,8 +234,8 @@ pub(crate) fn deliver_notices(
             },
             Notice::Leave { to, who } => (to, ServerMsg::Left { id: who }),
         };
-        if let Some(&client) = connections.clients.get(&to) {
-            out.send(client, channel::RELIABLE, &msg);
+        if let Some(who) = connections.avatars.get(&to) {
+            out.send(who.client, channel::RELIABLE, &msg);
         }
     }
 }

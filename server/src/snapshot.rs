@@ -18,6 +18,7 @@ pub(super) fn plugin(app: &mut App) {
         .unwrap_or(16);
     app.insert_resource(InterestRes(Interest::new(cell)));
     app.init_resource::<Notices>();
+    app.add_message::<ViewMoved>();
     app.add_systems(
         Update,
         (track_positions, send_snapshots)
@@ -30,19 +31,42 @@ pub(super) fn plugin(app: &mut App) {
 #[derive(Resource, Debug)]
 pub struct InterestRes(pub Interest);
 
+/// Someone's area of interest moved: they arrived in a hall (`from` is `None`) or crossed
+/// into another cell. Features that show things in view (booths) follow these.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct ViewMoved {
+    pub avatar: madang_shared::protocol::AvatarId,
+    pub hall: u16,
+    pub from: Option<madang_shared::rules::Cell>,
+    pub to: madang_shared::rules::Cell,
+}
+
 /// Changes of view waiting to be told, in the order they happened.
 #[derive(Resource, Debug, Default)]
 pub struct Notices(pub Vec<Notice>);
 
-fn track_positions(
-    moved: Query<(&Avatar, &Position), Changed<Position>>,
+pub(crate) fn track_positions(
+    moved: Query<(&Avatar, &Position, &InHall), Changed<Position>>,
     mut interest: ResMut<InterestRes>,
     mut notices: ResMut<Notices>,
+    mut views: MessageWriter<ViewMoved>,
     connections: Res<Connections>,
     mut out: Outbox,
 ) {
-    for (avatar, pos) in &moved {
+    for (avatar, pos, hall) in &moved {
+        let before = interest.0.cell(avatar.id);
         interest.0.set_position(avatar.id, pos.0, &mut notices.0);
+        let after = interest.0.cell(avatar.id);
+        if let (Some(from), Some(to)) = (before, after)
+            && from != to
+        {
+            views.write(ViewMoved {
+                avatar: avatar.id,
+                hall: hall.0,
+                from: Some(from),
+                to,
+            });
+        }
     }
     deliver_notices(&mut notices.0, &interest.0, &connections, &mut out);
     interest.0.collect_moves();

@@ -6,8 +6,8 @@
 //! process being killed. Jobs waiting in the channel are committed together (group commit),
 //! each still answered on its own.
 
+use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tracing::{error, info};
@@ -304,7 +304,7 @@ impl Store {
         let mut conn = connect(path)?;
         migrate(&mut conn, path)?;
         let loaded = load(&conn)?;
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = unbounded();
         std::thread::Builder::new()
             .name("madang-store".into())
             .spawn(move || writer(conn, rx))
@@ -314,8 +314,10 @@ impl Store {
 
     /// Queues a write; the receipt answers once it is committed (or failed).
     pub fn submit(&self, write: Write) -> Receipt {
-        let (tx, rx) = mpsc::channel();
-        if let Err(mpsc::SendError(Job::Write(_, reply))) = self.jobs.send(Job::Write(write, tx)) {
+        let (tx, rx) = unbounded();
+        if let Err(crossbeam_channel::SendError(Job::Write(_, reply))) =
+            self.jobs.send(Job::Write(write, tx))
+        {
             let _ = reply.send(Err("the store stopped".into()));
         }
         Receipt(rx)
@@ -329,7 +331,7 @@ impl Store {
         limit: u32,
         include_hidden: bool,
     ) -> Result<Vec<CommentRow>, StoreError> {
-        let (reply, rx) = mpsc::channel();
+        let (reply, rx) = unbounded();
         self.jobs
             .send(Job::Comments {
                 booth: booth.to_owned(),

@@ -197,6 +197,9 @@ pub struct InputFrame {
 pub enum ClientMsg {
     /// The newest input frames, oldest first (channel [`channel::INPUT`]).
     Input { frames: Vec<InputFrame> },
+    /// Give (`on`) or take back a heart for a booth of your hall, named by its map object id.
+    /// Answered with [`ServerMsg::Done`] once saved, or [`ServerMsg::Refused`].
+    Heart { req: u32, booth: u32, on: bool },
 }
 
 /// Why a client message was refused.
@@ -224,8 +227,17 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("input frames are not in order"));
                 }
             }
+            ClientMsg::Heart { .. } => {}
         }
         Ok(self)
+    }
+
+    /// The request number a reply will name, for messages that get one.
+    pub fn req(&self) -> Option<u32> {
+        match self {
+            ClientMsg::Input { .. } => None,
+            ClientMsg::Heart { req, .. } => Some(*req),
+        }
     }
 
     /// Decodes and validates a message from a client.
@@ -248,6 +260,18 @@ pub struct AvatarInfo {
 pub struct Moved {
     pub id: AvatarId,
     pub pos: QPos,
+}
+
+/// What a visitor is told about a booth in view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoothFact {
+    /// The booth's map object id.
+    pub booth: u32,
+    pub hearts: u32,
+    /// Whether this visitor's heart is among them.
+    pub mine: bool,
+    /// Visible comments.
+    pub comments: u32,
 }
 
 /// Everything the server tells a client.
@@ -286,6 +310,12 @@ pub enum ServerMsg {
         /// Avatars in your area of interest whose quantized position changed.
         moved: Vec<Moved>,
     },
+    /// Booths of `hall` that came into your view, or whose facts changed while in it.
+    BoothFacts { hall: u16, booths: Vec<BoothFact> },
+    /// Your request `req` is done, and saved.
+    Done { req: u32 },
+    /// Your request `req` was refused, and why.
+    Refused { req: u32, why: String },
 }
 
 impl ServerMsg {
