@@ -47,26 +47,43 @@ fn a_heart_is_saved_then_counted_for_those_near_and_not_for_those_far() {
     let mut a = join(&server, "하트", "hall", "plaza");
     let mut b = join(&server, "Neighbour", "hall", "plaza");
     let mut far = join(&server, "Far", "hall", "east_end");
-    assert!(pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| {
-        s.iter().all(|x| x.is_ready()) && s[0].booths.contains_key(&booth) && s[1].booths.contains_key(&booth)
-    }), "arrivals are told the booths in view");
+    assert!(
+        pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| {
+            s.iter().all(|x| x.is_ready())
+                && s[0].booths.contains_key(&booth)
+                && s[1].booths.contains_key(&booth)
+        }),
+        "arrivals are told the booths in view"
+    );
     assert_eq!(a.booths[&booth].hearts, 0);
 
     let req = a.heart(booth, true);
     assert_eq!(answered(&mut a, req), Ok(()), "the heart is acknowledged");
     assert!(
-        pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| s[1].booths[&booth].hearts == 1),
+        pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| s[1].booths
+            [&booth]
+            .hearts
+            == 1),
         "the neighbour sees the count go up"
     );
-    assert!(a.booths[&booth].mine && !b.booths[&booth].mine, "mine is per visitor");
-    assert!(!far.booths.contains_key(&booth), "the far visitor is told nothing of it");
+    assert!(
+        a.booths[&booth].mine && !b.booths[&booth].mine,
+        "mine is per visitor"
+    );
+    assert!(
+        !far.booths.contains_key(&booth),
+        "the far visitor is told nothing of it"
+    );
 
     // A second heart from the same visitor changes nothing; taking it back does.
     let req = a.heart(booth, true);
     assert_eq!(answered(&mut a, req), Ok(()));
     let req = a.heart(booth, false);
     assert_eq!(answered(&mut a, req), Ok(()));
-    assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1].booths[&booth].hearts == 0));
+    assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1].booths
+        [&booth]
+        .hearts
+        == 0));
     assert!(!a.booths[&booth].mine);
     server.stop();
 }
@@ -78,7 +95,10 @@ fn hearts_for_booths_that_do_not_exist_are_refused() {
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0].is_ready()));
     let req = a.heart(99_999, true);
     let answer = answered(&mut a, req);
-    assert!(matches!(&answer, Err(why) if why.contains("no such booth")), "{answer:?}");
+    assert!(
+        matches!(&answer, Err(why) if why.contains("no such booth")),
+        "{answer:?}"
+    );
     server.stop();
 }
 
@@ -90,9 +110,15 @@ fn a_burst_of_requests_is_slowed_down_with_a_reason() {
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0].is_ready()));
     let reqs: Vec<u32> = (0..30).map(|i| a.heart(booth, i % 2 == 0)).collect();
     let answers: Vec<Result<(), String>> = reqs.iter().map(|&r| answered(&mut a, r)).collect();
-    let refused = answers.iter().filter(|r| matches!(r, Err(w) if w.contains("too many"))).count();
+    let refused = answers
+        .iter()
+        .filter(|r| matches!(r, Err(w) if w.contains("too many")))
+        .count();
     assert!(refused >= 20, "most of a burst of 30 is refused: {refused}");
-    assert!(answers.iter().filter(|r| r.is_ok()).count() >= 8, "the burst allowance is served");
+    assert!(
+        answers.iter().filter(|r| r.is_ok()).count() >= 8,
+        "the burst allowance is served"
+    );
     server.stop();
 }
 
@@ -121,7 +147,9 @@ fn a_heart_survives_a_restart_and_stays_yours() {
         ..opts
     };
     let mut a = Session::join(&server.url(), &again, &maps_dir()).expect("joins again");
-    assert!(pump_until(&mut [&mut a], WAIT, |s| s[0].booths.contains_key(&booth)));
+    assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
+        .booths
+        .contains_key(&booth)));
     assert_eq!(a.booths[&booth].hearts, 1, "the heart was kept");
     assert!(a.booths[&booth].mine, "and it is still this visitor's");
     server.stop();
