@@ -154,3 +154,121 @@ fn a_heart_survives_a_restart_and_stays_yours() {
     assert!(a.booths[&booth].mine, "and it is still this visitor's");
     server.stop();
 }
+
+/// Joins a server started with `--dev-insecure` with claims of our own choosing (the only way
+/// to be an organizer until invite codes exist).
+fn join_as(
+    server: &madang_server::ServerHandle,
+    name: &str,
+    role: madang_shared::protocol::Role,
+) -> Session {
+    use base64::Engine;
+    use madang_shared::protocol::JoinClaims;
+    let mut resp = madang_client::session::request_join(
+        &server.url(),
+        &JoinOptions {
+            name: name.into(),
+            hall: Some("hall".into()),
+            spawn: Some("plaza".into()),
+            visitor_pass: None,
+        },
+    )
+    .expect("joins");
+    let claims = JoinClaims {
+        visitor_id: resp.visitor_id,
+        name: name.into(),
+        role,
+        hall: Some("hall".into()),
+        spawn: Some("plaza".into()),
+    };
+    let data = claims.to_user_data().expect("fits");
+    resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));
+    Session::connect(resp, &maps_dir()).expect("connects")
+}
+
+fn page(s: &mut Session, booth: u32) -> (Vec<madang_shared::protocol::CommentView>, bool) {
+    let req = s.read_comments(booth, None);
+    let mut got = None;
+    assert!(pump_until(&mut [&mut *s], WAIT, |s| {
+        got = s[0].take_page(req);
+        got.is_some()
+    }));
+    got.expect("checked above")
+}
+
+#[test]
+fn comments_are_cleaned_limited_paged_and_hidden_by_organizers() {
+    use madang_shared::protocol::Role;
+    let server = madang_server::spawn(madang_server::Settings {
+        dev_insecure: true,
+        ..test_settings()
+    })
+    .expect("starts");
+    let booth = booth_by_the_plaza();
+    let mut visitor = join_as(&server, "방문객", Role::Visitor);
+    let mut organizer = join_as(&server, "운영자", Role::Organizer);
+    assert!(pump_until(&mut [&mut visitor, &mut organizer], WAIT, |s| s
+        .iter()
+        .all(|x| x.is_ready())));
+
+    // Control characters are stripped; the comment is saved before the answer.
+    let req = visitor.comment(booth, " 정말\n감동적\u{7}이에요 ");
+    assert_eq!(answered(&mut visitor, req), Ok(()));
+    // Too fast: a second comment within five seconds is refused, with how long to wait.
+    let req = visitor.comment(booth, "또");
+    let answer = answered(&mut visitor, req);
+    assert!(
+        matches!(&answer, Err(w) if w.contains("too fast")),
+        "{answer:?}"
+    );
+    // Too long, and empty, are refused with the reason.
+    let req = organizer.comment(booth, &"가".repeat(301));
+    let answer = answered(&mut organizer, req);
+    assert!(
+        matches!(&answer, Err(w) if w.contains("longer than 300")),
+        "{answer:?}"
+    );
+    let req = organizer.comment(booth, "\u{200B} \t");
+    let answer = answered(&mut organizer, req);
+    assert!(
+        matches!(&answer, Err(w) if w.contains("empty")),
+        "{answer:?}"
+    );
+
+    assert!(
+        pump_until(&mut [&mut visitor, &mut organizer], WAIT, |s| {
+            s[1].booths.get(&booth).is_some_and(|b| b.comments == 1)
+        }),
+        "the count reaches those in view"
+    );
+    let (comments, more) = page(&mut visitor, booth);
+    assert_eq!(comments.len(), 1);
+    assert!(!more);
+    assert_eq!(comments[0].text, "정말 감동적이에요");
+    assert_eq!(comments[0].name, "방문객");
+    let id = comments[0].id;
+
+    // A visitor cannot hide it; an organizer can, and then visitors no longer see it.
+    let req = visitor.hide_comment(id, true);
+    let answer = answered(&mut visitor, req);
+    assert!(
+        matches!(&answer, Err(w) if w.contains("only organizers")),
+        "{answer:?}"
+    );
+    let req = organizer.hide_comment(id, true);
+    assert_eq!(answered(&mut organizer, req), Ok(()));
+    assert!(
+        page(&mut visitor, booth).0.is_empty(),
+        "hidden from visitors"
+    );
+    let (for_organizer, _) = page(&mut organizer, booth);
+    assert!(
+        for_organizer[0].hidden,
+        "organizers still see it, marked hidden"
+    );
+    assert!(pump_until(&mut [&mut visitor], WAIT, |s| s[0].booths
+        [&booth]
+        .comments
+        == 0));
+    server.stop();
+}

@@ -16,9 +16,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
-    AvatarId, BoothFact, ClientMsg, InputFrame, JoinRefusal, JoinRequest, JoinResponse,
-    PROTOCOL_ID, PROTOCOL_VERSION, Role, ServerMsg, USER_DATA_BYTES, channel, connection_config,
-    encode,
+    AvatarId, BoothFact, ClientMsg, CommentView, InputFrame, JoinRefusal, JoinRequest,
+    JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role, ServerMsg, USER_DATA_BYTES, channel,
+    connection_config, encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
 use renet::RenetClient;
@@ -255,6 +255,8 @@ pub struct Session {
     next_req: u32,
     /// Answers to your requests, by request number, until taken.
     answers: HashMap<u32, Result<(), String>>,
+    /// Pages of comments, by request number, until taken: the comments and whether more remain.
+    pages: HashMap<u32, (Vec<CommentView>, bool)>,
     /// Snapshot and message counts, for tests and the bots' report.
     pub snapshots_received: u64,
     pub bytes_received: u64,
@@ -342,6 +344,7 @@ impl Session {
             booths: HashMap::new(),
             next_req: 0,
             answers: HashMap::new(),
+            pages: HashMap::new(),
             snapshots_received: 0,
             bytes_received: 0,
         })
@@ -475,6 +478,34 @@ impl Session {
         self.request(|req| ClientMsg::Heart { req, booth, on })
     }
 
+    /// Comments on a booth of your hall.
+    pub fn comment(&mut self, booth: u32, text: &str) -> u32 {
+        let text = text.to_owned();
+        self.request(|req| ClientMsg::Comment { req, booth, text })
+    }
+
+    /// Asks for a page of a booth's comments (of your hall), newest first, older than comment
+    /// `before`; [`Session::take_page`] gives it.
+    pub fn read_comments(&mut self, booth: u32, before: Option<i64>) -> u32 {
+        let hall = self.me.as_ref().map(|m| m.hall).unwrap_or(0);
+        self.request(|req| ClientMsg::Comments {
+            req,
+            hall,
+            booth,
+            before,
+        })
+    }
+
+    /// Hides (or shows again) a comment; organizers only.
+    pub fn hide_comment(&mut self, id: i64, hidden: bool) -> u32 {
+        self.request(|req| ClientMsg::HideComment { req, id, hidden })
+    }
+
+    /// The page of comments asked for with request `req`, once it came.
+    pub fn take_page(&mut self, req: u32) -> Option<(Vec<CommentView>, bool)> {
+        self.pages.remove(&req)
+    }
+
     fn request(&mut self, msg: impl FnOnce(u32) -> ClientMsg) -> u32 {
         self.next_req = self.next_req.wrapping_add(1);
         let req = self.next_req;
@@ -583,6 +614,14 @@ impl Session {
                 if self.me.as_ref().is_some_and(|m| m.hall == hall) {
                     self.booths.extend(booths.into_iter().map(|b| (b.booth, b)));
                 }
+            }
+            ServerMsg::CommentPage {
+                req,
+                comments,
+                more,
+                ..
+            } => {
+                self.pages.insert(req, (comments, more));
             }
             ServerMsg::Done { req } => {
                 self.answers.insert(req, Ok(()));

@@ -1,15 +1,20 @@
-//! Booths: the hearts visitors give them, and what each visitor is told about the booths in
-//! view.
+//! Booths: the hearts and comments visitors leave, and what each visitor is told about the
+//! booths in view.
 //!
-//! A heart is written to the store and acknowledged ([`ServerMsg::Done`]) only once committed;
-//! then the new count goes to everyone whose area of interest holds the booth. When someone's
+//! A heart or a comment is written to the store and acknowledged ([`ServerMsg::Done`]) only
+//! once committed; then the new counts go to everyone whose area of interest holds the booth.
+//! Comments are cleaned and limited ([`clean_comment`], [`COMMENTS_PER_MINUTE`]), read back
+//! newest first a page at a time, and organizers can hide them. When someone's
 //! view moves (arrival, a portal, crossing a cell border), they are sent the facts of the
 //! booths that came into view, so counts are live where people look and cost nothing elsewhere.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use bevy::prelude::*;
-use madang_shared::protocol::{AvatarId, BoothFact, ClientMsg, ServerMsg, channel};
+use madang_shared::names::clean_comment;
+use madang_shared::protocol::{
+    AvatarId, BoothFact, COMMENTS_PER_PAGE, ClientMsg, CommentView, Role, ServerMsg, channel,
+};
 use madang_shared::rules::{Cell, cell_of, cells_adjacent, cells_around};
 use renet::ClientId;
 use tracing::warn;
@@ -18,14 +23,20 @@ use crate::halls::Halls;
 use crate::net::{ClientRequest, Outbox};
 use crate::presence::{Avatar, Connections, InHall};
 use crate::snapshot::{InterestRes, ViewMoved};
-use crate::store::{Loaded, Receipt, Write, Written};
-use crate::{ServerSet, StoreRes, unix_now};
+use crate::store::{Loaded, PageReceipt, Receipt, Write, Written};
+use crate::{ServerSet, StoreRes, Tick, unix_now};
+
+/// Comments one visitor may leave per minute, and the least time between two, in seconds.
+pub const COMMENTS_PER_MINUTE: usize = 3;
+pub const COMMENT_GAP_SECS: u32 = 5;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PendingWrites>();
+    app.init_resource::<PendingPages>();
+    app.init_resource::<CommentTimes>();
     app.add_systems(
         Update,
-        (take_requests, finish_writes)
+        (take_requests, finish_writes, finish_pages)
             .chain()
             .in_set(ServerSet::Simulate),
     );
@@ -60,11 +71,13 @@ struct HallBooths {
 #[derive(Resource, Debug)]
 pub struct BoothBook {
     halls: Vec<HallBooths>,
+    hall_ids: Vec<String>,
 }
 
 impl BoothBook {
     pub fn new(halls: &Halls, loaded: &Loaded, cell_tiles: u32) -> Self {
         let mut book = BoothBook {
+            hall_ids: halls.ids(),
             halls: halls
                 .maps
                 .iter()
@@ -107,6 +120,18 @@ impl BoothBook {
         self.halls.get_mut(index as usize)?.booths.get_mut(&object)
     }
 
+    /// The hall index and object id a store key names.
+    fn locate(&self, key: &str) -> Option<(u16, u32)> {
+        let (hall, object) = key.rsplit_once('#')?;
+        let object: u32 = object.parse().ok()?;
+        let index = self.hall_ids.iter().position(|h| h == hall)? as u16;
+        self.booth(index, object).map(|_| (index, object))
+    }
+
+    fn booth_mut(&mut self, hall: u16, booth: u32) -> Option<&mut BoothState> {
+        self.halls.get_mut(hall as usize)?.booths.get_mut(&booth)
+    }
+
     fn booth(&self, hall: u16, booth: u32) -> Option<&BoothState> {
         self.halls.get(hall as usize)?.booths.get(&booth)
     }
@@ -141,7 +166,59 @@ enum Effect {
         visitor: u64,
         on: bool,
     },
+    Comment {
+        hall: u16,
+        booth: u32,
+    },
+    Hide {
+        hidden: bool,
+    },
 }
+
+/// When each visitor last commented, for the rate limit (per visitor, so reconnecting does
+/// not reset it).
+#[derive(Resource, Default)]
+struct CommentTimes(HashMap<u64, VecDeque<u32>>);
+
+impl CommentTimes {
+    /// Whether `visitor` may comment at `tick`; records it when so. `Err` says how many
+    /// seconds to wait.
+    fn allow(&mut self, visitor: u64, tick: &Tick) -> Result<(), u32> {
+        let minute = 60 * tick.hz;
+        let times = self.0.entry(visitor).or_default();
+        while times
+            .front()
+            .is_some_and(|t| tick.count.wrapping_sub(*t) >= minute)
+        {
+            times.pop_front();
+        }
+        let secs = |ticks: u32| ticks.div_ceil(tick.hz.max(1));
+        if let Some(last) = times.back() {
+            let since = tick.count.wrapping_sub(*last);
+            if since < COMMENT_GAP_SECS * tick.hz {
+                return Err(secs(COMMENT_GAP_SECS * tick.hz - since));
+            }
+        }
+        if times.len() >= COMMENTS_PER_MINUTE {
+            let oldest = *times.front().expect("the queue is full");
+            return Err(secs(minute - tick.count.wrapping_sub(oldest)));
+        }
+        times.push_back(tick.count);
+        Ok(())
+    }
+}
+
+struct PendingPage {
+    receipt: PageReceipt,
+    client: ClientId,
+    req: u32,
+    hall: u16,
+    booth: u32,
+}
+
+/// Reads of comments sent to the store and not yet answered.
+#[derive(Resource, Default)]
+struct PendingPages(Vec<PendingPage>);
 
 struct Pending {
     receipt: Receipt,
@@ -155,13 +232,17 @@ struct Pending {
 #[derive(Resource, Default)]
 struct PendingWrites(Vec<Pending>);
 
+#[allow(clippy::too_many_arguments)]
 fn take_requests(
     mut requests: MessageReader<ClientRequest>,
     avatars: Query<(&Avatar, &InHall)>,
     book: Res<BoothBook>,
     halls: Res<Halls>,
     store: Res<StoreRes>,
+    tick: Res<Tick>,
+    mut times: ResMut<CommentTimes>,
     mut pending: ResMut<PendingWrites>,
+    mut pages: ResMut<PendingPages>,
     mut out: Outbox,
 ) {
     for request in requests.read() {
@@ -203,9 +284,152 @@ fn take_requests(
                     },
                 });
             }
+            ClientMsg::Comment {
+                req,
+                booth,
+                ref text,
+            } => {
+                let Some(map) = halls.get(hall.0) else {
+                    continue;
+                };
+                let refuse = |out: &mut Outbox, why: String| {
+                    out.send(
+                        avatar.client,
+                        channel::RELIABLE,
+                        &ServerMsg::Refused { req, why },
+                    );
+                };
+                if book.booth(hall.0, booth).is_none() {
+                    refuse(&mut out, "there is no such booth in this hall".into());
+                    continue;
+                }
+                let text = match clean_comment(text) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        refuse(&mut out, format!("comment refused: {e}"));
+                        continue;
+                    }
+                };
+                if let Err(wait) = times.allow(avatar.visitor_id, &tick) {
+                    refuse(
+                        &mut out,
+                        format!("you are commenting too fast: wait {wait} s"),
+                    );
+                    continue;
+                }
+                let receipt = store.0.submit(Write::Comment {
+                    booth: booth_key(&map.id, booth),
+                    visitor: avatar.visitor_id,
+                    name: avatar.name.to_string(),
+                    body: text,
+                    at: unix_now(),
+                });
+                pending.0.push(Pending {
+                    receipt,
+                    client: avatar.client,
+                    avatar: avatar.id,
+                    req,
+                    effect: Effect::Comment {
+                        hall: hall.0,
+                        booth,
+                    },
+                });
+            }
+            ClientMsg::Comments {
+                req,
+                hall: h,
+                booth,
+                before,
+            } => {
+                let (Some(map), Some(_)) = (halls.get(h), book.booth(h, booth)) else {
+                    out.send(
+                        avatar.client,
+                        channel::RELIABLE,
+                        &ServerMsg::Refused {
+                            req,
+                            why: "there is no such booth".into(),
+                        },
+                    );
+                    continue;
+                };
+                // One more than a page, to know whether more remain.
+                let receipt = store.0.comments_later(
+                    &booth_key(&map.id, booth),
+                    before,
+                    COMMENTS_PER_PAGE + 1,
+                    avatar.role == Role::Organizer,
+                );
+                pages.0.push(PendingPage {
+                    receipt,
+                    client: avatar.client,
+                    req,
+                    hall: h,
+                    booth,
+                });
+            }
+            ClientMsg::HideComment { req, id, hidden } => {
+                if avatar.role != Role::Organizer {
+                    out.send(
+                        avatar.client,
+                        channel::RELIABLE,
+                        &ServerMsg::Refused {
+                            req,
+                            why: "only organizers can hide comments".into(),
+                        },
+                    );
+                    continue;
+                }
+                let receipt = store.0.submit(Write::HideComment { id, hidden });
+                pending.0.push(Pending {
+                    receipt,
+                    client: avatar.client,
+                    avatar: avatar.id,
+                    req,
+                    effect: Effect::Hide { hidden },
+                });
+            }
             ClientMsg::Input { .. } => {}
         }
     }
+}
+
+fn finish_pages(mut pages: ResMut<PendingPages>, mut out: Outbox) {
+    pages.0.retain(|p| {
+        let Some(result) = p.receipt.poll() else {
+            return true;
+        };
+        let msg = match result {
+            Ok(mut rows) => {
+                let more = rows.len() > COMMENTS_PER_PAGE as usize;
+                rows.truncate(COMMENTS_PER_PAGE as usize);
+                ServerMsg::CommentPage {
+                    req: p.req,
+                    hall: p.hall,
+                    booth: p.booth,
+                    comments: rows
+                        .into_iter()
+                        .map(|r| CommentView {
+                            id: r.id,
+                            name: r.name,
+                            text: r.body,
+                            at: r.at,
+                            hidden: r.hidden,
+                        })
+                        .collect(),
+                    more,
+                }
+            }
+            Err(e) => {
+                warn!(req = p.req, "reading comments failed: {e}");
+                ServerMsg::Refused {
+                    req: p.req,
+                    why: "the comments cannot be read now; please try again".into(),
+                }
+            }
+        };
+        out.send(p.client, channel::RELIABLE, &msg);
+        false
+    });
 }
 
 fn finish_writes(
@@ -225,90 +449,97 @@ fn finish_writes(
     });
     for (client, avatar, req, effect, result) in done {
         let connected = connections.avatars.contains_key(&avatar);
-        match result {
-            Ok(Written::Done) | Ok(Written::Comment(_)) => {
-                let Effect::Heart {
+        let refusal = match &result {
+            Ok(Written::Refused(why)) => Some((*why).to_owned()),
+            Err(e) => {
+                warn!(req, "a write failed: {e}");
+                Some("it could not be saved; please try again".to_owned())
+            }
+            Ok(_) => None,
+        };
+        if let Some(why) = refusal {
+            if connected {
+                out.send(client, channel::RELIABLE, &ServerMsg::Refused { req, why });
+            }
+            continue;
+        }
+        if connected {
+            out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+        }
+        // Apply what was saved; find the booth whose facts changed.
+        let changed = match (effect, &result) {
+            (
+                Effect::Heart {
                     hall,
                     booth,
                     visitor,
                     on,
-                } = effect;
-                let Some(state) = book
-                    .halls
-                    .get_mut(hall as usize)
-                    .and_then(|h| h.booths.get_mut(&booth))
-                else {
-                    continue;
-                };
+                },
+                _,
+            ) => book.booth_mut(hall, booth).and_then(|b| {
                 let changed = if on {
-                    state.hearts.insert(visitor)
+                    b.hearts.insert(visitor)
                 } else {
-                    state.hearts.remove(&visitor)
+                    b.hearts.remove(&visitor)
                 };
-                let cell = state.cell;
-                if connected {
-                    out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
-                }
-                if !changed {
-                    continue;
-                }
-                // Everyone with the booth in view, and the giver wherever they are now.
-                let mut told = false;
-                for viewer in interest.0.viewers_of(hall, cell) {
-                    let Some(who) = connections.avatars.get(&viewer) else {
-                        continue;
-                    };
-                    told |= viewer == avatar;
-                    if let Some(fact) = book.fact(hall, booth, who.visitor) {
-                        out.send(
-                            who.client,
-                            channel::RELIABLE,
-                            &ServerMsg::BoothFacts {
-                                hall,
-                                booths: vec![fact],
-                            },
-                        );
-                    }
-                }
-                if connected
-                    && !told
-                    && let Some(fact) = book.fact(hall, booth, visitor)
-                {
-                    out.send(
-                        client,
-                        channel::RELIABLE,
-                        &ServerMsg::BoothFacts {
-                            hall,
-                            booths: vec![fact],
-                        },
-                    );
-                }
+                changed.then_some((hall, booth))
+            }),
+            (Effect::Comment { hall, booth }, _) => book.booth_mut(hall, booth).map(|b| {
+                b.comments += 1;
+                (hall, booth)
+            }),
+            (
+                Effect::Hide { hidden },
+                Ok(Written::Hidden {
+                    booth,
+                    changed: true,
+                }),
+            ) => book.locate(booth).and_then(|(hall, object)| {
+                let b = book.booth_mut(hall, object)?;
+                b.comments = if hidden {
+                    b.comments.saturating_sub(1)
+                } else {
+                    b.comments + 1
+                };
+                Some((hall, object))
+            }),
+            (Effect::Hide { .. }, _) => None,
+        };
+        let Some((hall, booth)) = changed else {
+            continue;
+        };
+        let Some(cell) = book.booth(hall, booth).map(|b| b.cell) else {
+            continue;
+        };
+        // Everyone with the booth in view, and the one who asked wherever they are now.
+        let mut told = false;
+        for viewer in interest.0.viewers_of(hall, cell) {
+            let Some(who) = connections.avatars.get(&viewer) else {
+                continue;
+            };
+            told |= viewer == avatar;
+            if let Some(fact) = book.fact(hall, booth, who.visitor) {
+                out.send(
+                    who.client,
+                    channel::RELIABLE,
+                    &ServerMsg::BoothFacts {
+                        hall,
+                        booths: vec![fact],
+                    },
+                );
             }
-            Ok(Written::Refused(why)) => {
-                if connected {
-                    out.send(
-                        client,
-                        channel::RELIABLE,
-                        &ServerMsg::Refused {
-                            req,
-                            why: why.into(),
-                        },
-                    );
-                }
-            }
-            Err(e) => {
-                warn!(req, "a write failed: {e}");
-                if connected {
-                    out.send(
-                        client,
-                        channel::RELIABLE,
-                        &ServerMsg::Refused {
-                            req,
-                            why: "it could not be saved; please try again".into(),
-                        },
-                    );
-                }
-            }
+        }
+        if let (false, Some(who)) = (told, connections.avatars.get(&avatar))
+            && let Some(fact) = book.fact(hall, booth, who.visitor)
+        {
+            out.send(
+                who.client,
+                channel::RELIABLE,
+                &ServerMsg::BoothFacts {
+                    hall,
+                    booths: vec![fact],
+                },
+            );
         }
     }
 }

@@ -144,6 +144,11 @@ pub enum Written {
     Done,
     /// The new comment's id.
     Comment(i64),
+    /// A comment's visibility was set; `changed` when it was not already so.
+    Hidden {
+        booth: String,
+        changed: bool,
+    },
     /// Refused by a rule checked inside the transaction (the reason is for the visitor).
     Refused(&'static str),
 }
@@ -166,6 +171,20 @@ impl Receipt {
         self.0
             .recv()
             .unwrap_or_else(|_| Err("the store stopped".into()))
+    }
+}
+
+/// The answer to a read of comments.
+pub struct PageReceipt(Receiver<Result<Vec<CommentRow>, String>>);
+
+impl PageReceipt {
+    /// The page, if it is there yet; never blocks.
+    pub fn poll(&self) -> Option<Result<Vec<CommentRow>, String>> {
+        match self.0.try_recv() {
+            Ok(r) => Some(r),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err("the store stopped".into())),
+        }
     }
 }
 
@@ -323,7 +342,31 @@ impl Store {
         Receipt(rx)
     }
 
-    /// Reads a page of a booth's comments, newest first, older than `before` (a comment id).
+    /// Asks for a page of a booth's comments, newest first, older than `before` (a comment
+    /// id). Read on the writer's connection, so it sees every committed write.
+    pub fn comments_later(
+        &self,
+        booth: &str,
+        before: Option<i64>,
+        limit: u32,
+        include_hidden: bool,
+    ) -> PageReceipt {
+        let (reply, rx) = unbounded();
+        let job = Job::Comments {
+            booth: booth.to_owned(),
+            before,
+            limit,
+            include_hidden,
+            reply,
+        };
+        if let Err(crossbeam_channel::SendError(Job::Comments { reply, .. })) = self.jobs.send(job)
+        {
+            let _ = reply.send(Err("the store stopped".into()));
+        }
+        PageReceipt(rx)
+    }
+
+    /// Reads a page of a booth's comments, waiting for it.
     pub fn comments(
         &self,
         booth: &str,
@@ -331,17 +374,9 @@ impl Store {
         limit: u32,
         include_hidden: bool,
     ) -> Result<Vec<CommentRow>, StoreError> {
-        let (reply, rx) = unbounded();
-        self.jobs
-            .send(Job::Comments {
-                booth: booth.to_owned(),
-                before,
-                limit,
-                include_hidden,
-                reply,
-            })
-            .map_err(|_| StoreError::Stopped)?;
-        rx.recv()
+        self.comments_later(booth, before, limit, include_hidden)
+            .0
+            .recv()
             .map_err(|_| StoreError::Stopped)?
             .map_err(StoreError::Read)
     }
@@ -451,13 +486,24 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
             return Ok(Written::Comment(tx.last_insert_rowid()));
         }
         Write::HideComment { id, hidden } => {
-            let n = tx.execute(
+            let found: Option<(String, bool)> = tx
+                .query_row(
+                    "SELECT booth, hidden FROM comments WHERE id = ?1",
+                    params![id],
+                    |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)),
+                )
+                .optional()?;
+            let Some((booth, was)) = found else {
+                return Ok(Written::Refused("there is no such comment"));
+            };
+            tx.execute(
                 "UPDATE comments SET hidden = ?2 WHERE id = ?1",
                 params![id, *hidden as i64],
             )?;
-            if n == 0 {
-                return Ok(Written::Refused("there is no such comment"));
-            }
+            return Ok(Written::Hidden {
+                booth,
+                changed: was != *hidden,
+            });
         }
         Write::Ballot { ballot, state, at } => {
             tx.execute(
@@ -685,13 +731,26 @@ mod tests {
             next.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(),
             ["c2", "c1"]
         );
-        store
-            .submit(Write::HideComment {
-                id: ids[4],
-                hidden: true,
+        let hide = |hidden| {
+            store
+                .submit(Write::HideComment { id: ids[4], hidden })
+                .wait()
+        };
+        assert_eq!(
+            hide(true),
+            Ok(Written::Hidden {
+                booth: "b".into(),
+                changed: true
             })
-            .wait()
-            .expect("hides");
+        );
+        assert_eq!(
+            hide(true),
+            Ok(Written::Hidden {
+                booth: "b".into(),
+                changed: false
+            }),
+            "hiding twice changes nothing"
+        );
         let page = store.comments("b", None, 10, false).expect("reads");
         assert_eq!(page.len(), 4, "the hidden comment is not shown");
         assert_eq!(store.comments("b", None, 10, true).expect("reads").len(), 5);

@@ -1,4 +1,4 @@
-//! Display names: what a visitor may call themselves.
+//! The text people show each other: display names, and comments on booths.
 //!
 //! A name is shown over an avatar to everyone in the hall, so it is checked on the join endpoint
 //! and again on the server when the connection arrives (the token's user data is not trusted more
@@ -33,6 +33,41 @@ pub fn validate_display_name(raw: &str) -> Result<String, NameError> {
         });
     }
     Ok(name.to_owned())
+}
+
+/// The longest comment, in characters.
+pub const COMMENT_MAX_CHARS: usize = 300;
+
+/// Why a comment was refused. The message is meant for the person who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommentError {
+    #[error("the comment is empty")]
+    Blank,
+    #[error("the comment is longer than {max} characters")]
+    TooLong { max: usize },
+}
+
+/// Cleans a comment: line breaks and tabs become spaces, other control and invisible
+/// characters are dropped, surrounding spaces trimmed. Refuses what is then empty or too long.
+pub fn clean_comment(raw: &str) -> Result<String, CommentError> {
+    let cleaned: String = raw
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if is_hidden_char(c) => None,
+            c => Some(c),
+        })
+        .collect();
+    let text = cleaned.trim();
+    if text.is_empty() {
+        return Err(CommentError::Blank);
+    }
+    if text.chars().count() > COMMENT_MAX_CHARS {
+        return Err(CommentError::TooLong {
+            max: COMMENT_MAX_CHARS,
+        });
+    }
+    Ok(text.to_owned())
 }
 
 /// Control characters, and the format characters that make text invisible or reorder it
@@ -71,6 +106,22 @@ mod tests {
             validate_display_name(&long),
             Err(NameError::TooLong {
                 max: NAME_MAX_CHARS
+            })
+        );
+    }
+
+    #[test]
+    fn comments_lose_control_characters_and_keep_hangul() {
+        assert_eq!(
+            clean_comment(" 정말\n감동적\u{7}이에요\u{202E}! ").as_deref(),
+            Ok("정말 감동적이에요!")
+        );
+        assert_eq!(clean_comment("\u{200B}\n\t "), Err(CommentError::Blank));
+        assert!(clean_comment(&"가".repeat(COMMENT_MAX_CHARS)).is_ok());
+        assert_eq!(
+            clean_comment(&"가".repeat(COMMENT_MAX_CHARS + 1)),
+            Err(CommentError::TooLong {
+                max: COMMENT_MAX_CHARS
             })
         );
     }

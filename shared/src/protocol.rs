@@ -200,6 +200,18 @@ pub enum ClientMsg {
     /// Give (`on`) or take back a heart for a booth of your hall, named by its map object id.
     /// Answered with [`ServerMsg::Done`] once saved, or [`ServerMsg::Refused`].
     Heart { req: u32, booth: u32, on: bool },
+    /// Comment on a booth of your hall. Cleaned and limited by the server
+    /// ([`crate::names::clean_comment`]); answered once saved.
+    Comment { req: u32, booth: u32, text: String },
+    /// A page of a booth's comments, newest first, older than comment `before`.
+    Comments {
+        req: u32,
+        hall: u16,
+        booth: u32,
+        before: Option<i64>,
+    },
+    /// Hide (or show again) a comment. Organizers only.
+    HideComment { req: u32, id: i64, hidden: bool },
 }
 
 /// Why a client message was refused.
@@ -227,7 +239,10 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("input frames are not in order"));
                 }
             }
-            ClientMsg::Heart { .. } => {}
+            ClientMsg::Heart { .. }
+            | ClientMsg::Comment { .. }
+            | ClientMsg::Comments { .. }
+            | ClientMsg::HideComment { .. } => {}
         }
         Ok(self)
     }
@@ -236,7 +251,10 @@ impl ClientMsg {
     pub fn req(&self) -> Option<u32> {
         match self {
             ClientMsg::Input { .. } => None,
-            ClientMsg::Heart { req, .. } => Some(*req),
+            ClientMsg::Heart { req, .. }
+            | ClientMsg::Comment { req, .. }
+            | ClientMsg::Comments { req, .. }
+            | ClientMsg::HideComment { req, .. } => Some(*req),
         }
     }
 
@@ -273,6 +291,21 @@ pub struct BoothFact {
     /// Visible comments.
     pub comments: u32,
 }
+
+/// A comment as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub name: String,
+    pub text: String,
+    /// Unix seconds.
+    pub at: i64,
+    /// Only organizers are shown hidden comments (marked so).
+    pub hidden: bool,
+}
+
+/// Comments in one page.
+pub const COMMENTS_PER_PAGE: u32 = 20;
 
 /// Everything the server tells a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -312,6 +345,14 @@ pub enum ServerMsg {
     },
     /// Booths of `hall` that came into your view, or whose facts changed while in it.
     BoothFacts { hall: u16, booths: Vec<BoothFact> },
+    /// A page of a booth's comments, newest first; `more` when older ones remain.
+    CommentPage {
+        req: u32,
+        hall: u16,
+        booth: u32,
+        comments: Vec<CommentView>,
+        more: bool,
+    },
     /// Your request `req` is done, and saved.
     Done { req: u32 },
     /// Your request `req` was refused, and why.
