@@ -16,9 +16,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
-    AvatarId, BoothFact, ClientMsg, CommentView, InputFrame, JoinRefusal, JoinRequest,
-    JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role, ServerMsg, USER_DATA_BYTES, channel,
-    connection_config, encode,
+    AvatarId, BallotState, BallotView, BoothFact, ClientMsg, CommentView, InputFrame, JoinRefusal,
+    JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role, ServerMsg, TallyRow,
+    USER_DATA_BYTES, channel, connection_config, encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
 use renet::RenetClient;
@@ -257,6 +257,10 @@ pub struct Session {
     answers: HashMap<u32, Result<(), String>>,
     /// Pages of comments, by request number, until taken: the comments and whether more remain.
     pages: HashMap<u32, (Vec<CommentView>, bool)>,
+    /// The expo's ballots, their state and your votes, as last told.
+    pub ballots: Vec<BallotView>,
+    /// Tallies, by request number, until taken.
+    tallies: HashMap<u32, (BallotState, Vec<TallyRow>)>,
     /// Snapshot and message counts, for tests and the bots' report.
     pub snapshots_received: u64,
     pub bytes_received: u64,
@@ -345,6 +349,8 @@ impl Session {
             next_req: 0,
             answers: HashMap::new(),
             pages: HashMap::new(),
+            ballots: Vec::new(),
+            tallies: HashMap::new(),
             snapshots_received: 0,
             bytes_received: 0,
         })
@@ -501,6 +507,34 @@ impl Session {
         self.request(|req| ClientMsg::HideComment { req, id, hidden })
     }
 
+    /// Votes in `ballot` for a booth (in any hall), or changes your vote.
+    pub fn vote(&mut self, ballot: &str, hall: u16, booth: u32) -> u32 {
+        let ballot = ballot.to_owned();
+        self.request(|req| ClientMsg::Vote {
+            req,
+            ballot,
+            hall,
+            booth,
+        })
+    }
+
+    /// Opens or closes a ballot; organizers only.
+    pub fn set_ballot(&mut self, ballot: &str, state: BallotState) -> u32 {
+        let ballot = ballot.to_owned();
+        self.request(|req| ClientMsg::SetBallot { req, ballot, state })
+    }
+
+    /// Asks for a ballot's tally; [`Session::take_tally`] gives it.
+    pub fn ask_tally(&mut self, ballot: &str) -> u32 {
+        let ballot = ballot.to_owned();
+        self.request(|req| ClientMsg::Tally { req, ballot })
+    }
+
+    /// The tally asked for with request `req`, once it came.
+    pub fn take_tally(&mut self, req: u32) -> Option<(BallotState, Vec<TallyRow>)> {
+        self.tallies.remove(&req)
+    }
+
     /// The page of comments asked for with request `req`, once it came.
     pub fn take_page(&mut self, req: u32) -> Option<(Vec<CommentView>, bool)> {
         self.pages.remove(&req)
@@ -622,6 +656,14 @@ impl Session {
                 ..
             } => {
                 self.pages.insert(req, (comments, more));
+            }
+            ServerMsg::Ballots { ballots } => {
+                self.ballots = ballots;
+            }
+            ServerMsg::Tally {
+                req, state, rows, ..
+            } => {
+                self.tallies.insert(req, (state, rows));
             }
             ServerMsg::Done { req } => {
                 self.answers.insert(req, Ok(()));

@@ -388,7 +388,11 @@ fn take_requests(
                     effect: Effect::Hide { hidden },
                 });
             }
-            ClientMsg::Input { .. } => {}
+            // Movement and ballots are other features' work.
+            ClientMsg::Input { .. }
+            | ClientMsg::Vote { .. }
+            | ClientMsg::SetBallot { .. }
+            | ClientMsg::Tally { .. } => {}
         }
     }
 }

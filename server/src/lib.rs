@@ -14,7 +14,8 @@
 //! - `movement`: input queues and the shared movement rule.
 //! - `portal`: doors between halls.
 //! - [`interest`] and `snapshot`: who sees whom, and what each client is sent.
-//! - `booth`: hearts on booths, saved in the [`store`] before they are acknowledged.
+//! - `booth`: hearts and comments on booths, saved in the [`store`] before they are
+//!   acknowledged; `ballot`: the empathy vote.
 //! - [`store`]: the SQLite file and its writer thread; [`identity`]: the server's secret and
 //!   visitor passes.
 //! - `stats`: the periodic stats line and `/stats`.
@@ -35,6 +36,7 @@ use bevy::prelude::*;
 use madang_shared::map::MapErrors;
 use tracing::info;
 
+mod ballot;
 mod booth;
 mod halls;
 pub mod identity;
@@ -215,6 +217,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         &loaded,
         settings.interest_cell_tiles,
     ));
+    app.insert_resource(ballot::BallotBook::new(&app_halls, &loaded));
     app.insert_resource(StoreRes(store));
     app.insert_resource(SettingsRes(settings));
     app.add_systems(First, (advance_tick, stop_when_asked));
@@ -225,6 +228,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         portal::plugin,
         snapshot::plugin,
         booth::plugin,
+        ballot::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

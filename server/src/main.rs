@@ -26,6 +26,13 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the results of every ballot from the store (CSV or JSON), naming the booths from
+    /// the maps. Works while the server runs.
+    Results {
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -43,7 +50,7 @@ struct RunArgs {
     #[arg(long)]
     http: Option<std::net::SocketAddr>,
     /// Folder of hall maps.
-    #[arg(long)]
+    #[arg(long, global = true)]
     maps: Option<PathBuf>,
     /// The hall newcomers arrive in.
     #[arg(long)]
@@ -58,7 +65,7 @@ struct RunArgs {
     #[arg(long)]
     key_file: Option<PathBuf>,
     /// Folder for the SQLite store and the secret.
-    #[arg(long)]
+    #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
     /// Accept unauthenticated connections (development only).
     #[arg(long)]
@@ -110,6 +117,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckMap { files }) => check_maps(&files),
+        Some(Command::Results { format }) => match cli.run.settings() {
+            Ok(s) => results(&s, &format),
+            Err(e) => {
+                eprintln!("madang-server: {e}");
+                ExitCode::from(2)
+            }
+        },
         Some(Command::Run) | None => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -156,4 +170,98 @@ fn check_maps(files: &[PathBuf]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// One line of the results export.
+#[derive(serde::Serialize)]
+struct ResultRow {
+    ballot: String,
+    state: String,
+    booth: String,
+    org: String,
+    title: String,
+    title_en: String,
+    votes: u64,
+}
+
+fn results(settings: &Settings, format: &str) -> ExitCode {
+    if format != "csv" && format != "json" {
+        eprintln!("madang-server: unknown format `{format}` (use csv or json)");
+        return ExitCode::from(2);
+    }
+    let path = settings.store_path();
+    if !path.is_file() {
+        eprintln!("madang-server: there is no store at {}", path.display());
+        return ExitCode::FAILURE;
+    }
+    let (tally, states) = match (
+        madang_server::store::tally(&path),
+        madang_server::store::ballot_states(&path),
+    ) {
+        (Ok(t), Ok(s)) => (t, s),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("madang-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Booth names from the maps, when they can be read; the keys alone otherwise.
+    let halls = madang_shared::map::maps_in_dir(&settings.maps_dir)
+        .ok()
+        .and_then(|paths| load_expo(&paths).ok())
+        .unwrap_or_default();
+    let rows: Vec<ResultRow> = tally
+        .into_iter()
+        .map(|(ballot, booth, votes)| {
+            let named = booth.rsplit_once('#').and_then(|(hall, id)| {
+                let id: u32 = id.parse().ok()?;
+                let map = halls.iter().find(|h| h.id == hall)?;
+                map.booths.iter().find(|b| b.object_id == id)
+            });
+            let state = states
+                .iter()
+                .find(|(b, _)| *b == ballot)
+                .map(|(_, s)| format!("{s:?}").to_lowercase())
+                .unwrap_or_else(|| "draft".into());
+            ResultRow {
+                state,
+                org: named.map(|b| b.org.ko.clone()).unwrap_or_default(),
+                title: named.map(|b| b.title.ko.clone()).unwrap_or_default(),
+                title_en: named.map(|b| b.title.en.clone()).unwrap_or_default(),
+                ballot,
+                booth,
+                votes,
+            }
+        })
+        .collect();
+    if format == "json" {
+        match serde_json::to_string_pretty(&rows) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("madang-server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        println!("ballot,state,booth,org,title,title_en,votes");
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_owned()
+            }
+        };
+        for r in &rows {
+            println!(
+                "{},{},{},{},{},{},{}",
+                field(&r.ballot),
+                r.state,
+                field(&r.booth),
+                field(&r.org),
+                field(&r.title),
+                field(&r.title_en),
+                r.votes
+            );
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -75,30 +75,22 @@ pub enum StoreError {
     Read(String),
 }
 
-/// A ballot's state: drafted, open for votes, or closed (results public).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BallotState {
-    Draft,
-    Open,
-    Closed,
+pub use madang_shared::protocol::BallotState;
+
+fn state_str(state: BallotState) -> &'static str {
+    match state {
+        BallotState::Draft => "draft",
+        BallotState::Open => "open",
+        BallotState::Closed => "closed",
+    }
 }
 
-impl BallotState {
-    fn as_str(self) -> &'static str {
-        match self {
-            BallotState::Draft => "draft",
-            BallotState::Open => "open",
-            BallotState::Closed => "closed",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "draft" => Some(BallotState::Draft),
-            "open" => Some(BallotState::Open),
-            "closed" => Some(BallotState::Closed),
-            _ => None,
-        }
+fn parse_state(s: &str) -> Option<BallotState> {
+    match s {
+        "draft" => Some(BallotState::Draft),
+        "open" => Some(BallotState::Open),
+        "closed" => Some(BallotState::Closed),
+        _ => None,
     }
 }
 
@@ -284,7 +276,7 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
     let mut q = conn.prepare("SELECT id, state FROM ballots")?;
     for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
         let (id, state) = row?;
-        if let Some(state) = BallotState::parse(&state) {
+        if let Some(state) = parse_state(&state) {
             loaded.ballots.push((id, state));
         }
     }
@@ -509,7 +501,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
             tx.execute(
                 "INSERT INTO ballots (id, state, changed_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at",
-                params![ballot, state.as_str(), at],
+                params![ballot, state_str(*state), at],
             )?;
         }
         Write::Vote {
@@ -570,7 +562,7 @@ fn read_comments(
 }
 
 /// Tallies of every ballot, read straight from the file (for exports from the command line,
-/// while the server runs or not).
+/// while the server runs or not): (ballot, booth key, votes), most votes first.
 pub fn tally(path: &Path) -> Result<Vec<(String, String, u64)>, StoreError> {
     let conn = connect(path)?;
     let mut q = conn.prepare(
@@ -584,6 +576,12 @@ pub fn tally(path: &Path) -> Result<Vec<(String, String, u64)>, StoreError> {
         ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every ballot's state, read straight from the file.
+pub fn ballot_states(path: &Path) -> Result<Vec<(String, BallotState)>, StoreError> {
+    let conn = connect(path)?;
+    Ok(load(&conn)?.ballots)
 }
 
 #[cfg(test)]

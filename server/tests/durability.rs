@@ -129,3 +129,63 @@ fn an_acknowledged_heart_survives_sigkill() {
     );
     assert!(s.booths[&booth].mine, "and is still this visitor's");
 }
+
+#[test]
+fn results_export_to_csv_and_json_with_booth_names() {
+    use madang_server::store::{BallotState, Store, Write};
+    let data = std::env::temp_dir().join(format!("madang-results-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let maps = root().join("assets/maps");
+    let hall = madang_shared::map::load_hall(&maps.join("hall.tmx")).expect("the demo hall");
+    let (a, b) = (&hall.booths[0], &hall.booths[1]);
+    {
+        let (store, _) = Store::open(&data.join("madang.sqlite")).expect("opens");
+        let w = |write| store.submit(write).wait().expect("saved");
+        w(Write::Ballot {
+            ballot: "moving-cases".into(),
+            state: BallotState::Open,
+            at: 0,
+        });
+        for (visitor, booth) in [(1, a), (2, a), (3, b)] {
+            w(Write::Vote {
+                ballot: "moving-cases".into(),
+                visitor,
+                booth: format!("hall#{}", booth.object_id),
+                at: 0,
+            });
+        }
+        w(Write::Ballot {
+            ballot: "moving-cases".into(),
+            state: BallotState::Closed,
+            at: 0,
+        });
+    }
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_madang-server"))
+            .args(["results", "--format", format])
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--maps")
+            .arg(&maps)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let csv = run("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "ballot,state,booth,org,title,title_en,votes");
+    assert!(
+        lines[1].starts_with("moving-cases,closed,") && lines[1].ends_with(",2"),
+        "{csv}"
+    );
+    assert!(lines[1].contains(&a.org.ko), "booths are named: {csv}");
+    assert!(lines[2].ends_with(",1"), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    assert_eq!(json[0]["votes"], 2);
+    assert_eq!(json[0]["title_en"], a.title.en.as_str());
+}

@@ -212,6 +212,51 @@ pub enum ClientMsg {
     },
     /// Hide (or show again) a comment. Organizers only.
     HideComment { req: u32, id: i64, hidden: bool },
+    /// Vote in a ballot for one of its booths (in any hall), or change your vote, while the
+    /// ballot is open.
+    Vote {
+        req: u32,
+        ballot: String,
+        hall: u16,
+        booth: u32,
+    },
+    /// Open or close a ballot. Organizers only.
+    SetBallot {
+        req: u32,
+        ballot: String,
+        state: BallotState,
+    },
+    /// The tally of a ballot: live for organizers, public once closed.
+    Tally { req: u32, ballot: String },
+}
+
+/// Where a ballot stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BallotState {
+    /// Declared by the maps, not yet open.
+    Draft,
+    Open,
+    /// No more votes; results public.
+    Closed,
+}
+
+/// A ballot as a visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BallotView {
+    pub id: String,
+    pub state: BallotState,
+    /// The booths one can vote for: (hall, map object id).
+    pub candidates: Vec<(u16, u32)>,
+    /// Your vote, if any.
+    pub mine: Option<(u16, u32)>,
+}
+
+/// One line of a tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TallyRow {
+    pub hall: u16,
+    pub booth: u32,
+    pub votes: u32,
 }
 
 /// Why a client message was refused.
@@ -242,7 +287,10 @@ impl ClientMsg {
             ClientMsg::Heart { .. }
             | ClientMsg::Comment { .. }
             | ClientMsg::Comments { .. }
-            | ClientMsg::HideComment { .. } => {}
+            | ClientMsg::HideComment { .. }
+            | ClientMsg::Vote { .. }
+            | ClientMsg::SetBallot { .. }
+            | ClientMsg::Tally { .. } => {}
         }
         Ok(self)
     }
@@ -254,7 +302,10 @@ impl ClientMsg {
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }
             | ClientMsg::Comments { req, .. }
-            | ClientMsg::HideComment { req, .. } => Some(*req),
+            | ClientMsg::HideComment { req, .. }
+            | ClientMsg::Vote { req, .. }
+            | ClientMsg::SetBallot { req, .. }
+            | ClientMsg::Tally { req, .. } => Some(*req),
         }
     }
 
@@ -352,6 +403,16 @@ pub enum ServerMsg {
         booth: u32,
         comments: Vec<CommentView>,
         more: bool,
+    },
+    /// The expo's ballots, their state and your vote: sent on arrival and whenever a ballot
+    /// opens or closes.
+    Ballots { ballots: Vec<BallotView> },
+    /// The tally asked for with `req`, most votes first.
+    Tally {
+        req: u32,
+        ballot: String,
+        state: BallotState,
+        rows: Vec<TallyRow>,
     },
     /// Your request `req` is done, and saved.
     Done { req: u32 },

@@ -1,0 +1,159 @@
+//! The empathy vote over real UDP: one vote per visitor per ballot, changeable while open,
+//! refused once closed; the tally live for organizers and public after closing; kept in the
+//! store for the results export.
+
+mod common;
+
+use std::time::Duration;
+
+use base64::Engine;
+use common::*;
+use madang_client::session::{JoinOptions, Session};
+use madang_shared::protocol::{BallotState, JoinClaims, Role};
+
+const WAIT: Duration = Duration::from_secs(10);
+const BALLOT: &str = "moving-cases";
+
+fn join_as(server: &madang_server::ServerHandle, name: &str, role: Role) -> Session {
+    let mut resp = madang_client::session::request_join(
+        &server.url(),
+        &JoinOptions {
+            name: name.into(),
+            ..JoinOptions::default()
+        },
+    )
+    .expect("joins");
+    let claims = JoinClaims {
+        visitor_id: resp.visitor_id,
+        name: name.into(),
+        role,
+        hall: None,
+        spawn: None,
+    };
+    let data = claims.to_user_data().expect("fits");
+    resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));
+    Session::connect(resp, &maps_dir()).expect("connects")
+}
+
+fn answered(s: &mut Session, req: u32) -> Result<(), String> {
+    let mut answer = None;
+    assert!(pump_until(&mut [&mut *s], WAIT, |s| {
+        answer = s[0].take_answer(req);
+        answer.is_some()
+    }));
+    answer.expect("checked above")
+}
+
+fn tally(s: &mut Session) -> Result<Vec<(u16, u32, u32)>, String> {
+    let req = s.ask_tally(BALLOT);
+    let mut got = None;
+    let mut refused = None;
+    assert!(pump_until(&mut [&mut *s], WAIT, |s| {
+        got = s[0].take_tally(req);
+        refused = s[0].take_answer(req);
+        got.is_some() || refused.is_some()
+    }));
+    match (got, refused) {
+        (Some((_, rows)), _) => Ok(rows
+            .into_iter()
+            .filter(|r| r.votes > 0)
+            .map(|r| (r.hall, r.booth, r.votes))
+            .collect()),
+        (None, Some(Err(why))) => Err(why),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+#[test]
+fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
+    let settings = madang_server::Settings {
+        dev_insecure: true,
+        ..test_settings()
+    };
+    let store_path = settings.store_path();
+    let server = madang_server::spawn(settings).expect("starts");
+    let mut org = join_as(&server, "운영자", Role::Organizer);
+    let mut v = join_as(&server, "투표자", Role::Visitor);
+    assert!(
+        pump_until(&mut [&mut org, &mut v], WAIT, |s| {
+            s.iter().all(|x| x.is_ready() && !x.ballots.is_empty())
+        }),
+        "arrivals are told the ballots"
+    );
+    let ballot = v
+        .ballots
+        .iter()
+        .find(|b| b.id == BALLOT)
+        .expect("the demo ballot")
+        .clone();
+    assert_eq!(ballot.state, BallotState::Draft);
+    assert_eq!(
+        ballot.candidates.len(),
+        16,
+        "every demo booth is a candidate"
+    );
+    let (first, second) = (ballot.candidates[0], ballot.candidates[1]);
+
+    let req = v.vote(BALLOT, first.0, first.1);
+    assert!(
+        matches!(answered(&mut v, req), Err(w) if w.contains("not open")),
+        "a draft ballot refuses votes"
+    );
+    let req = v.set_ballot(BALLOT, BallotState::Open);
+    assert!(matches!(answered(&mut v, req), Err(w) if w.contains("only organizers")));
+    let req = org.set_ballot(BALLOT, BallotState::Open);
+    assert_eq!(answered(&mut org, req), Ok(()));
+    assert!(
+        pump_until(&mut [&mut v], WAIT, |s| s[0].ballots[0].state
+            == BallotState::Open),
+        "everyone hears it opened"
+    );
+
+    // A burst of attempts from the same visitor, alternating: one vote remains, the last.
+    let reqs: Vec<u32> = (0..6)
+        .map(|i| {
+            let c = if i % 2 == 0 { first } else { second };
+            v.vote(BALLOT, c.0, c.1)
+        })
+        .collect();
+    for r in reqs {
+        assert_eq!(answered(&mut v, r), Ok(()));
+    }
+    assert_eq!(
+        v.ballots[0].mine,
+        Some(second),
+        "the visitor sees their vote"
+    );
+    assert!(
+        matches!(tally(&mut v), Err(w) if w.contains("public once")),
+        "no results for visitors while open"
+    );
+    assert_eq!(
+        tally(&mut org),
+        Ok(vec![(second.0, second.1, 1)]),
+        "exactly one vote, live for organizers"
+    );
+
+    let req = org.set_ballot(BALLOT, BallotState::Closed);
+    assert_eq!(answered(&mut org, req), Ok(()));
+    // Let the visitor's request budget (a burst of 8, then 4 a second) fill up again.
+    pump_for(&mut [&mut v], Duration::from_millis(1500));
+    let req = v.vote(BALLOT, first.0, first.1);
+    let answer = answered(&mut v, req);
+    assert!(
+        matches!(&answer, Err(w) if w.contains("not open")),
+        "closed means closed: {answer:?}"
+    );
+    assert_eq!(
+        tally(&mut v),
+        Ok(vec![(second.0, second.1, 1)]),
+        "public after closing"
+    );
+    server.stop();
+
+    // What the results export reads.
+    let rows = madang_server::store::tally(&store_path).expect("the store reads");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, BALLOT);
+    assert_eq!(rows[0].2, 1);
+}
