@@ -6,12 +6,14 @@
 //!   reconciliation, interpolation). No window and no bevy, so bots and tests use it directly.
 //! - [`bots`]: many headless sessions wandering through a hall.
 //! - [`identity`]: the visitor passes that keep you the same visitor when you come back.
+//! - [`photos`]: gallery photos decoded off the main thread, with placeholders for broken ones.
 //! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
 //!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
 //!   `capture` the screenshot used by tests and docs.
 
 pub mod bots;
 pub mod identity;
+pub mod photos;
 pub mod session;
 
 #[cfg(feature = "window")]
