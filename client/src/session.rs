@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -17,10 +17,11 @@ use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
     AvatarId, BallotState, BallotView, BoothFact, ClientMsg, CommentView, InputFrame, JoinRefusal,
-    JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role, ServerMsg, TallyRow,
-    USER_DATA_BYTES, channel, connection_config, encode,
+    JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role, ScreenAction, ServerMsg,
+    TallyRow, USER_DATA_BYTES, channel, connection_config, encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
+use madang_shared::video::Playback;
 use renet::RenetClient;
 use renet_netcode::{ClientAuthentication, ConnectToken, NetcodeClientTransport};
 use tracing::{debug, warn};
@@ -261,6 +262,12 @@ pub struct Session {
     pub ballots: Vec<BallotView>,
     /// Tallies, by request number, until taken.
     tallies: HashMap<u32, (BallotState, Vec<TallyRow>)>,
+    /// The screens of your hall, by map object id.
+    pub screens: HashMap<u32, Playback>,
+    /// The server's clock minus ours (`created`), in ms: the largest seen, since a message's
+    /// delay only ever makes it look smaller.
+    clock_offset_ms: Option<i64>,
+    created: Instant,
     /// Snapshot and message counts, for tests and the bots' report.
     pub snapshots_received: u64,
     pub bytes_received: u64,
@@ -351,6 +358,9 @@ impl Session {
             pages: HashMap::new(),
             ballots: Vec::new(),
             tallies: HashMap::new(),
+            screens: HashMap::new(),
+            clock_offset_ms: None,
+            created: Instant::now(),
             snapshots_received: 0,
             bytes_received: 0,
         })
@@ -530,6 +540,30 @@ impl Session {
         self.request(|req| ClientMsg::Tally { req, ballot })
     }
 
+    /// The server's clock now, as estimated here (ms since the server started).
+    pub fn server_now_ms(&self) -> Option<u64> {
+        let local = self.created.elapsed().as_millis() as i64;
+        self.clock_offset_ms.map(|o| (local + o).max(0) as u64)
+    }
+
+    /// Where a screen of your hall is now, in ms into its video.
+    pub fn screen_position_ms(&self, screen: u32) -> Option<u64> {
+        Some(
+            self.screens
+                .get(&screen)?
+                .position_at(self.server_now_ms()?),
+        )
+    }
+
+    /// Plays, pauses or restarts a screen of your hall; organizers only.
+    pub fn control_screen(&mut self, screen: u32, action: ScreenAction) -> u32 {
+        self.request(|req| ClientMsg::ScreenControl {
+            req,
+            screen,
+            action,
+        })
+    }
+
     /// The tally asked for with request `req`, once it came.
     pub fn take_tally(&mut self, req: u32) -> Option<(BallotState, Vec<TallyRow>)> {
         self.tallies.remove(&req)
@@ -616,6 +650,7 @@ impl Session {
                     server_pos: pos,
                 });
                 self.booths.clear();
+                self.screens.clear();
                 self.enter_hall(hall);
             }
             ServerMsg::HallChanged { hall, pos } => {
@@ -627,6 +662,7 @@ impl Session {
                 me.correction = Vec2::ZERO;
                 self.pending.clear();
                 self.booths.clear();
+                self.screens.clear();
                 let gone: Vec<AvatarId> = self.others.keys().copied().collect();
                 self.others.clear();
                 self.events
@@ -656,6 +692,19 @@ impl Session {
                 ..
             } => {
                 self.pages.insert(req, (comments, more));
+            }
+            ServerMsg::Screens {
+                hall,
+                server_ms,
+                screens,
+            } => {
+                let local = self.created.elapsed().as_millis() as i64;
+                let offset = server_ms as i64 - local;
+                self.clock_offset_ms = Some(self.clock_offset_ms.map_or(offset, |o| o.max(offset)));
+                if self.me.as_ref().is_some_and(|m| m.hall == hall) {
+                    self.screens
+                        .extend(screens.into_iter().map(|s| (s.screen, s.playback)));
+                }
             }
             ServerMsg::Ballots { ballots } => {
                 self.ballots = ballots;

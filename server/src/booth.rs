@@ -392,7 +392,8 @@ fn take_requests(
             ClientMsg::Input { .. }
             | ClientMsg::Vote { .. }
             | ClientMsg::SetBallot { .. }
-            | ClientMsg::Tally { .. } => {}
+            | ClientMsg::Tally { .. }
+            | ClientMsg::ScreenControl { .. } => {}
         }
     }
 }

@@ -15,7 +15,8 @@
 //! - `portal`: doors between halls.
 //! - [`interest`] and `snapshot`: who sees whom, and what each client is sent.
 //! - `booth`: hearts and comments on booths, saved in the [`store`] before they are
-//!   acknowledged; `ballot`: the empathy vote.
+//!   acknowledged; `ballot`: the empathy vote; `screen`: video kiosks' shared playback and
+//!   schedules.
 //! - [`store`]: the SQLite file and its writer thread; [`identity`]: the server's secret and
 //!   visitor passes.
 //! - `stats`: the periodic stats line and `/stats`.
@@ -46,6 +47,7 @@ mod movement;
 mod net;
 mod portal;
 mod presence;
+mod screen;
 pub mod settings;
 mod snapshot;
 mod stats;
@@ -229,6 +231,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         snapshot::plugin,
         booth::plugin,
         ballot::plugin,
+        screen::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

@@ -45,6 +45,12 @@ pub struct Settings {
     pub stats_interval_secs: u64,
     /// Where persistent data lives: the SQLite store and the server's secret.
     pub data_dir: PathBuf,
+    /// The expo's time zone, in minutes ahead of UTC (Asia/Seoul: 540, no daylight saving).
+    /// Screen schedules such as `daily 14:00` are in it.
+    pub utc_offset_minutes: i32,
+    /// Pretend the wall clock read this (Unix ms) when the server started: for rehearsing a
+    /// schedule, and for tests.
+    pub clock_start_unix_ms: Option<i64>,
 }
 
 impl Default for Settings {
@@ -66,6 +72,8 @@ impl Default for Settings {
             dev_insecure: false,
             stats_interval_secs: 10,
             data_dir: PathBuf::from("data"),
+            utc_offset_minutes: 540,
+            clock_start_unix_ms: None,
         }
     }
 }
@@ -140,6 +148,12 @@ impl Settings {
             return bad(
                 "client_timeout_secs",
                 format!("{} is not between 1 and 300", self.client_timeout_secs),
+            );
+        }
+        if !(-14 * 60..=14 * 60).contains(&self.utc_offset_minutes) {
+            return bad(
+                "utc_offset_minutes",
+                format!("{} is not between -840 and 840", self.utc_offset_minutes),
             );
         }
         if self.entrance.trim().is_empty() {

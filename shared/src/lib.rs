@@ -7,7 +7,8 @@
 //! - [`map`]: the hall model read from Tiled TMX files, and the checks a map must pass.
 //! - [`rules`]: the rules as pure functions: one movement step with collision, quantized
 //!   positions, interest cells.
-//! - [`names`]: what a display name may be.
+//! - [`names`]: what a display name and a comment may be.
+//! - [`video`]: screens' shared playback, and reading a video's length.
 //! - [`path`]: A* over the tile grid, and steering an avatar along a path.
 //!
 //! Units: positions are in tiles (floating point), x to the right and y *down*, as in Tiled; the
@@ -18,5 +19,6 @@ pub mod names;
 pub mod path;
 pub mod protocol;
 pub mod rules;
+pub mod video;
 
 pub use glam::Vec2;

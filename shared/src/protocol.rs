@@ -228,6 +228,29 @@ pub enum ClientMsg {
     },
     /// The tally of a ballot: live for organizers, public once closed.
     Tally { req: u32, ballot: String },
+    /// Play, pause or restart a screen of your hall (a video kiosk, by map object id).
+    /// Organizers only.
+    ScreenControl {
+        req: u32,
+        screen: u32,
+        action: ScreenAction,
+    },
+}
+
+/// What an organizer can do to a screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScreenAction {
+    Play,
+    Pause,
+    /// Back to the start, playing.
+    Restart,
+}
+
+/// A screen's playback, by map object id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenState {
+    pub screen: u32,
+    pub playback: crate::video::Playback,
 }
 
 /// Where a ballot stands.
@@ -290,7 +313,8 @@ impl ClientMsg {
             | ClientMsg::HideComment { .. }
             | ClientMsg::Vote { .. }
             | ClientMsg::SetBallot { .. }
-            | ClientMsg::Tally { .. } => {}
+            | ClientMsg::Tally { .. }
+            | ClientMsg::ScreenControl { .. } => {}
         }
         Ok(self)
     }
@@ -305,7 +329,8 @@ impl ClientMsg {
             | ClientMsg::HideComment { req, .. }
             | ClientMsg::Vote { req, .. }
             | ClientMsg::SetBallot { req, .. }
-            | ClientMsg::Tally { req, .. } => Some(*req),
+            | ClientMsg::Tally { req, .. }
+            | ClientMsg::ScreenControl { req, .. } => Some(*req),
         }
     }
 
@@ -413,6 +438,13 @@ pub enum ServerMsg {
         ballot: String,
         state: BallotState,
         rows: Vec<TallyRow>,
+    },
+    /// The screens of `hall`: all of them on arrival, one when it changes. `server_ms` is the
+    /// server's clock when sent, for converting playback anchors to the client's clock.
+    Screens {
+        hall: u16,
+        server_ms: u64,
+        screens: Vec<ScreenState>,
     },
     /// Your request `req` is done, and saved.
     Done { req: u32 },

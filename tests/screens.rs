@@ -1,0 +1,219 @@
+//! Screens watched together, over real UDP: two visitors arriving seconds apart see the same
+//! moment of a looping screen; a screen scheduled `daily 14:00` (Seoul time) starts by itself at
+//! 14:00 by a pretended clock; an organizer's pause holds it for everyone.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use common::*;
+use madang_client::session::{JoinOptions, Session};
+use madang_shared::protocol::{JoinClaims, Role, ScreenAction};
+
+const WAIT: Duration = Duration::from_secs(10);
+/// One frame at 25 frames a second.
+const FRAME_MS: u64 = 40;
+const LOOPING: u32 = 901;
+const SCHEDULED: u32 = 902;
+
+/// An MP4 with one H.264 track whose header says it lasts `secs` seconds (the samples are
+/// placeholders: the server only reads the length).
+fn write_mp4(path: &Path, secs: u32) {
+    use mp4::{
+        AvcConfig, FourCC, MediaConfig, Mp4Config, Mp4Sample, Mp4Writer, TrackConfig, TrackType,
+    };
+    let file = std::fs::File::create(path).expect("create");
+    let mut w = Mp4Writer::write_start(
+        file,
+        &Mp4Config {
+            major_brand: FourCC::from(*b"isom"),
+            minor_version: 512,
+            compatible_brands: vec![FourCC::from(*b"isom"), FourCC::from(*b"avc1")],
+            timescale: 1000,
+        },
+    )
+    .expect("start");
+    w.add_track(&TrackConfig {
+        track_type: TrackType::Video,
+        timescale: 1000,
+        language: "und".into(),
+        media_conf: MediaConfig::AvcConfig(AvcConfig {
+            width: 320,
+            height: 180,
+            seq_param_set: vec![0x67, 0x42, 0x00, 0x1e],
+            pic_param_set: vec![0x68, 0xce, 0x3c, 0x80],
+        }),
+    })
+    .expect("track");
+    for i in 0..secs {
+        w.write_sample(
+            1,
+            &Mp4Sample {
+                start_time: i as u64 * 1000,
+                duration: 1000,
+                rendering_offset: 0,
+                is_sync: true,
+                bytes: mp4::Bytes::from(vec![0, 0, 0, 1, 0x65]),
+            },
+        )
+        .expect("sample");
+    }
+    w.write_end().expect("end");
+}
+
+/// The demo maps, with two screens added to the lobby beside the entrance.
+fn maps_with_screens() -> PathBuf {
+    let dir = temp_data_dir().join("maps");
+    std::fs::create_dir_all(&dir).expect("maps dir");
+    let tileset = root().join("assets/tilesets/expo.tsx");
+    for name in ["lobby", "hall", "ceremony"] {
+        let text =
+            std::fs::read_to_string(maps_dir().join(format!("{name}.tmx"))).expect("demo map");
+        let mut text = text
+            .replace("../tilesets/expo.tsx", &tileset.to_string_lossy())
+            .replace(
+                "../photos/",
+                &format!("{}/", root().join("assets/photos").display()),
+            );
+        if name == "lobby" {
+            let screens = format!(
+                r#"  <object id="{LOOPING}" name="loop" type="video_kiosk" x="704" y="384" width="64" height="32">
+   <properties><property name="video" value="loop.mp4"/></properties>
+  </object>
+  <object id="{SCHEDULED}" name="broadcast" type="video_kiosk" x="576" y="384" width="64" height="32">
+   <properties><property name="video" value="broadcast.mp4"/><property name="schedule" value="daily 14:00"/></properties>
+  </object>
+ </objectgroup>"#
+            );
+            text = text.replace(" </objectgroup>", &screens);
+        }
+        std::fs::write(dir.join(format!("{name}.tmx")), text).expect("write map");
+    }
+    write_mp4(&dir.join("loop.mp4"), 30);
+    write_mp4(&dir.join("broadcast.mp4"), 600);
+    dir
+}
+
+fn join_as(server: &madang_server::ServerHandle, maps: &Path, name: &str, role: Role) -> Session {
+    let mut resp = madang_client::session::request_join(
+        &server.url(),
+        &JoinOptions {
+            name: name.into(),
+            ..JoinOptions::default()
+        },
+    )
+    .expect("joins");
+    let claims = JoinClaims {
+        visitor_id: resp.visitor_id,
+        name: name.into(),
+        role,
+        hall: None,
+        spawn: None,
+    };
+    resp.user_data = Some(
+        base64::engine::general_purpose::STANDARD.encode(claims.to_user_data().expect("fits")),
+    );
+    Session::connect(resp, maps).expect("connects")
+}
+
+fn server(maps: &Path, clock_start: Option<i64>) -> madang_server::ServerHandle {
+    madang_server::spawn(madang_server::Settings {
+        maps_dir: maps.to_owned(),
+        dev_insecure: true,
+        clock_start_unix_ms: clock_start,
+        ..test_settings()
+    })
+    .expect("starts")
+}
+
+#[test]
+fn two_visitors_arriving_apart_see_the_same_moment() {
+    let maps = maps_with_screens();
+    let server = server(&maps, None);
+    let started = Instant::now();
+    let mut a = join_as(&server, &maps, "First", Role::Visitor);
+    assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
+        .screens
+        .contains_key(&LOOPING)));
+    pump_for(&mut [&mut a], Duration::from_secs(2));
+    let mut b = join_as(&server, &maps, "Late", Role::Visitor);
+    assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1]
+        .screens
+        .contains_key(&LOOPING)));
+    let pa = a.screen_position_ms(LOOPING).expect("a position");
+    let pb = b.screen_position_ms(LOOPING).expect("a position");
+    assert!(
+        pa.abs_diff(pb) <= FRAME_MS,
+        "same moment within a frame: {pa} ms and {pb} ms"
+    );
+    assert!(
+        pb >= 2_000,
+        "the late visitor starts where the screen is, not at zero: {pb} ms"
+    );
+    assert!(pb <= started.elapsed().as_millis() as u64 + FRAME_MS);
+    server.stop();
+}
+
+#[test]
+fn a_scheduled_screen_starts_at_its_time() {
+    // Pretend the server started at 13:59:58 in Seoul (04:59:58 UTC) on 2026-11-21.
+    let maps = maps_with_screens();
+    let server = server(&maps, Some(1_795_237_198_000));
+    let mut a = join_as(&server, &maps, "Viewer", Role::Visitor);
+    assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
+        .screens
+        .contains_key(&SCHEDULED)));
+    assert!(!a.screens[&SCHEDULED].playing, "waiting for 14:00");
+    assert_eq!(a.screen_position_ms(SCHEDULED), Some(0));
+    assert!(
+        pump_until(&mut [&mut a], Duration::from_secs(6), |s| s[0].screens
+            [&SCHEDULED]
+            .playing),
+        "it starts by itself at 14:00"
+    );
+    pump_for(&mut [&mut a], Duration::from_millis(500));
+    let p = a.screen_position_ms(SCHEDULED).expect("a position");
+    assert!(
+        (400..2_000).contains(&p),
+        "playing from the start of the broadcast: {p} ms"
+    );
+    server.stop();
+}
+
+#[test]
+fn an_organizer_pause_holds_the_screen_for_everyone() {
+    let maps = maps_with_screens();
+    let server = server(&maps, None);
+    let mut org = join_as(&server, &maps, "운영자", Role::Organizer);
+    let mut v = join_as(&server, &maps, "Visitor", Role::Visitor);
+    assert!(pump_until(&mut [&mut org, &mut v], WAIT, |s| s
+        .iter()
+        .all(|x| x.screens.contains_key(&LOOPING))));
+    let req = v.control_screen(LOOPING, ScreenAction::Pause);
+    let mut answer = None;
+    assert!(pump_until(&mut [&mut v], WAIT, |s| {
+        answer = s[0].take_answer(req);
+        answer.is_some()
+    }));
+    assert!(
+        matches!(&answer, Some(Err(w)) if w.contains("only organizers")),
+        "{answer:?}"
+    );
+    let req = org.control_screen(LOOPING, ScreenAction::Pause);
+    assert!(
+        pump_until(&mut [&mut org, &mut v], WAIT, |s| {
+            s[0].take_answer(req).is_some() && !s[1].screens[&LOOPING].playing
+        }),
+        "the visitor's screen pauses too"
+    );
+    let held = v.screen_position_ms(LOOPING).expect("a position");
+    pump_for(&mut [&mut org, &mut v], Duration::from_millis(600));
+    assert_eq!(
+        v.screen_position_ms(LOOPING),
+        Some(held),
+        "paused means held"
+    );
+    server.stop();
+}
