@@ -83,6 +83,15 @@ fn the_demo_expo_loads_with_its_three_halls() {
     );
     assert_eq!(lobby.private_areas.len(), 2, "two discussion tables");
     assert_eq!(lobby.photo_kiosks[0].images.len(), 3);
+    assert_eq!(lobby.video_kiosks.len(), 1, "the lobby's welcome screen");
+    let broadcast = &hall.video_kiosks[0];
+    assert_eq!(broadcast.schedule.as_deref(), Some("daily 14:00"));
+    let info = madang_shared::video::probe(&broadcast.video).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        info.duration_ms >= 19_000,
+        "the broadcast's length is read: {} ms",
+        info.duration_ms
+    );
 
     for h in &halls {
         assert!(!h.spawns.is_empty());

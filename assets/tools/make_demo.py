@@ -396,6 +396,12 @@ def lobby():
           title="실패박람회 사진전", title_en="Failure Expo photo gallery",
           images="../photos/poster_relay.png, ../photos/poster_table.png, ../photos/poster_vote.png",
           captions="혁신현장 이어달리기 | 시민 토론 테이블 | 국민 공감 투표")
+    # The welcome screen, looping (the video is made by `cargo run -p madang-client --example
+    # make_videos`).
+    for x in range(28, 34):
+        m.put(x, 1, "screen")
+    m.obj("video_kiosk", 28, 1, 6, 3, name="welcome screen", video="../videos/intro.mp4",
+          title="박람회 소개 영상", title_en="Welcome to the expo")
     # Discussion tables (Namyangju-style citizen tables) in the south-west.
     m.fill(3, 16, 12, 6, "floor_participation")
     for i, x in enumerate((5, 11)):
@@ -508,6 +514,12 @@ def hall():
                   ballot=ballot)
     for x, y in ((3, 19), (28, 19), (36, 19), (61, 19), (3, 24), (28, 24), (36, 24), (61, 24)):
         m.put(x, y, "plant")
+    # The daily 14:00 live broadcast, on the north wall at the head of the central aisle.
+    for x in range(30, 34):
+        m.put(x, 1, "screen")
+    m.obj("video_kiosk", 30, 1, 4, 3, name="broadcast screen", video="../videos/broadcast.mp4",
+          schedule="daily 14:00", title="정부혁신 생방송 (매일 14:00)",
+          title_en="Live broadcast (daily 14:00)")
     m.obj("spawn", 2.5, 22, name="from_lobby")
     m.obj("spawn", 60.5, 22, name="east_end")
     m.obj("spawn", 32, 22, name="plaza")

@@ -7,6 +7,7 @@
 //! - [`bots`]: many headless sessions wandering through a hall.
 //! - [`identity`]: the visitor passes that keep you the same visitor when you come back.
 //! - [`photos`]: gallery photos decoded off the main thread, with placeholders for broken ones.
+//! - [`video`]: MP4/H.264 playing (and writing, for the demo's videos).
 //! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
 //!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
 //!   `capture` the screenshot used by tests and docs.
@@ -15,6 +16,7 @@ pub mod bots;
 pub mod identity;
 pub mod photos;
 pub mod session;
+pub mod video;
 
 #[cfg(feature = "window")]
 pub mod app;
