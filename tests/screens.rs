@@ -77,6 +77,10 @@ fn maps_with_screens() -> PathBuf {
                 "../photos/",
                 &format!("{}/", root().join("assets/photos").display()),
             );
+        text = text.replace(
+            "../videos/",
+            &format!("{}/", root().join("assets/videos").display()),
+        );
         if name == "lobby" {
             let screens = format!(
                 r#"  <object id="{LOOPING}" name="loop" type="video_kiosk" x="704" y="384" width="64" height="32">
