@@ -155,37 +155,6 @@ fn a_heart_survives_a_restart_and_stays_yours() {
     server.stop();
 }
 
-/// Joins a server started with `--dev-insecure` with claims of our own choosing (the only way
-/// to be an organizer until invite codes exist).
-fn join_as(
-    server: &madang_server::ServerHandle,
-    name: &str,
-    role: madang_shared::protocol::Role,
-) -> Session {
-    use base64::Engine;
-    use madang_shared::protocol::JoinClaims;
-    let mut resp = madang_client::session::request_join(
-        &server.url(),
-        &JoinOptions {
-            name: name.into(),
-            hall: Some("hall".into()),
-            spawn: Some("plaza".into()),
-            visitor_pass: None,
-        },
-    )
-    .expect("joins");
-    let claims = JoinClaims {
-        visitor_id: resp.visitor_id,
-        name: name.into(),
-        role,
-        hall: Some("hall".into()),
-        spawn: Some("plaza".into()),
-    };
-    let data = claims.to_user_data().expect("fits");
-    resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));
-    Session::connect(resp, &maps_dir()).expect("connects")
-}
-
 fn page(s: &mut Session, booth: u32) -> (Vec<madang_shared::protocol::CommentView>, bool) {
     let req = s.read_comments(booth, None);
     let mut got = None;
@@ -205,8 +174,22 @@ fn comments_are_cleaned_limited_paged_and_hidden_by_organizers() {
     })
     .expect("starts");
     let booth = booth_by_the_plaza();
-    let mut visitor = join_as(&server, "방문객", Role::Visitor);
-    let mut organizer = join_as(&server, "운영자", Role::Organizer);
+    let mut visitor = join_as(
+        &server,
+        &maps_dir(),
+        "방문객",
+        Role::Visitor,
+        Some("hall"),
+        Some("plaza"),
+    );
+    let mut organizer = join_as(
+        &server,
+        &maps_dir(),
+        "운영자",
+        Role::Organizer,
+        Some("hall"),
+        Some("plaza"),
+    );
     assert!(pump_until(&mut [&mut visitor, &mut organizer], WAIT, |s| s
         .iter()
         .all(|x| x.is_ready())));

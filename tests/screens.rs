@@ -7,10 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use common::*;
-use madang_client::session::{JoinOptions, Session};
-use madang_shared::protocol::{JoinClaims, Role, ScreenAction};
+use madang_shared::protocol::{Role, ScreenAction};
 
 const WAIT: Duration = Duration::from_secs(10);
 /// One frame at 25 frames a second.
@@ -100,28 +98,6 @@ fn maps_with_screens() -> PathBuf {
     dir
 }
 
-fn join_as(server: &madang_server::ServerHandle, maps: &Path, name: &str, role: Role) -> Session {
-    let mut resp = madang_client::session::request_join(
-        &server.url(),
-        &JoinOptions {
-            name: name.into(),
-            ..JoinOptions::default()
-        },
-    )
-    .expect("joins");
-    let claims = JoinClaims {
-        visitor_id: resp.visitor_id,
-        name: name.into(),
-        role,
-        hall: None,
-        spawn: None,
-    };
-    resp.user_data = Some(
-        base64::engine::general_purpose::STANDARD.encode(claims.to_user_data().expect("fits")),
-    );
-    Session::connect(resp, maps).expect("connects")
-}
-
 fn server(maps: &Path, clock_start: Option<i64>) -> madang_server::ServerHandle {
     madang_server::spawn(madang_server::Settings {
         maps_dir: maps.to_owned(),
@@ -137,12 +113,12 @@ fn two_visitors_arriving_apart_see_the_same_moment() {
     let maps = maps_with_screens();
     let server = server(&maps, None);
     let started = Instant::now();
-    let mut a = join_as(&server, &maps, "First", Role::Visitor);
+    let mut a = join_as(&server, &maps, "First", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
         .screens
         .contains_key(&LOOPING)));
     pump_for(&mut [&mut a], Duration::from_secs(2));
-    let mut b = join_as(&server, &maps, "Late", Role::Visitor);
+    let mut b = join_as(&server, &maps, "Late", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1]
         .screens
         .contains_key(&LOOPING)));
@@ -165,7 +141,7 @@ fn a_scheduled_screen_starts_at_its_time() {
     // Pretend the server started at 13:59:58 in Seoul (04:59:58 UTC) on 2026-11-21.
     let maps = maps_with_screens();
     let server = server(&maps, Some(1_795_237_198_000));
-    let mut a = join_as(&server, &maps, "Viewer", Role::Visitor);
+    let mut a = join_as(&server, &maps, "Viewer", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
         .screens
         .contains_key(&SCHEDULED)));
@@ -190,8 +166,8 @@ fn a_scheduled_screen_starts_at_its_time() {
 fn an_organizer_pause_holds_the_screen_for_everyone() {
     let maps = maps_with_screens();
     let server = server(&maps, None);
-    let mut org = join_as(&server, &maps, "운영자", Role::Organizer);
-    let mut v = join_as(&server, &maps, "Visitor", Role::Visitor);
+    let mut org = join_as(&server, &maps, "운영자", Role::Organizer, None, None);
+    let mut v = join_as(&server, &maps, "Visitor", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut org, &mut v], WAIT, |s| s
         .iter()
         .all(|x| x.screens.contains_key(&LOOPING))));

@@ -6,34 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use base64::Engine;
 use common::*;
-use madang_client::session::{JoinOptions, Session};
-use madang_shared::protocol::{BallotState, JoinClaims, Role};
+use madang_client::session::Session;
+use madang_shared::protocol::{BallotState, Role};
 
 const WAIT: Duration = Duration::from_secs(10);
 const BALLOT: &str = "moving-cases";
-
-fn join_as(server: &madang_server::ServerHandle, name: &str, role: Role) -> Session {
-    let mut resp = madang_client::session::request_join(
-        &server.url(),
-        &JoinOptions {
-            name: name.into(),
-            ..JoinOptions::default()
-        },
-    )
-    .expect("joins");
-    let claims = JoinClaims {
-        visitor_id: resp.visitor_id,
-        name: name.into(),
-        role,
-        hall: None,
-        spawn: None,
-    };
-    let data = claims.to_user_data().expect("fits");
-    resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));
-    Session::connect(resp, &maps_dir()).expect("connects")
-}
 
 fn answered(s: &mut Session, req: u32) -> Result<(), String> {
     let mut answer = None;
@@ -72,8 +50,8 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
     };
     let store_path = settings.store_path();
     let server = madang_server::spawn(settings).expect("starts");
-    let mut org = join_as(&server, "운영자", Role::Organizer);
-    let mut v = join_as(&server, "투표자", Role::Visitor);
+    let mut org = join_as(&server, &maps_dir(), "운영자", Role::Organizer, None, None);
+    let mut v = join_as(&server, &maps_dir(), "투표자", Role::Visitor, None, None);
     assert!(
         pump_until(&mut [&mut org, &mut v], WAIT, |s| {
             s.iter().all(|x| x.is_ready() && !x.ballots.is_empty())

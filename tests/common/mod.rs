@@ -96,3 +96,36 @@ pub fn stats(server: &ServerHandle) -> serde_json::Value {
         .expect("stats answer");
     serde_json::from_str(&resp.body_mut().read_to_string().expect("body")).expect("json")
 }
+
+/// Joins a server started with `--dev-insecure` with claims of our own choosing: the only way
+/// to be an organizer until invite codes exist.
+pub fn join_as(
+    server: &ServerHandle,
+    maps: &std::path::Path,
+    name: &str,
+    role: madang_shared::protocol::Role,
+    hall: Option<&str>,
+    spawn: Option<&str>,
+) -> Session {
+    use base64::Engine;
+    let mut resp = madang_client::session::request_join(
+        &server.url(),
+        &JoinOptions {
+            name: name.into(),
+            hall: hall.map(str::to_owned),
+            spawn: spawn.map(str::to_owned),
+            visitor_pass: None,
+        },
+    )
+    .expect("joins");
+    let claims = madang_shared::protocol::JoinClaims {
+        visitor_id: resp.visitor_id,
+        name: name.into(),
+        role,
+        hall: hall.map(str::to_owned),
+        spawn: spawn.map(str::to_owned),
+    };
+    let data = claims.to_user_data().expect("the claims fit");
+    resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));
+    Session::connect(resp, maps).expect("connects")
+}
