@@ -16,49 +16,12 @@ const FRAME_MS: u64 = 40;
 const LOOPING: u32 = 901;
 const SCHEDULED: u32 = 902;
 
-/// An MP4 with one H.264 track whose header says it lasts `secs` seconds (the samples are
-/// placeholders: the server only reads the length).
+/// A real H.264 MP4 of `secs` seconds: one grey 64 × 48 picture a second.
 fn write_mp4(path: &Path, secs: u32) {
-    use mp4::{
-        AvcConfig, FourCC, MediaConfig, Mp4Config, Mp4Sample, Mp4Writer, TrackConfig, TrackType,
-    };
     let file = std::fs::File::create(path).expect("create");
-    let mut w = Mp4Writer::write_start(
-        file,
-        &Mp4Config {
-            major_brand: FourCC::from(*b"isom"),
-            minor_version: 512,
-            compatible_brands: vec![FourCC::from(*b"isom"), FourCC::from(*b"avc1")],
-            timescale: 1000,
-        },
-    )
-    .expect("start");
-    w.add_track(&TrackConfig {
-        track_type: TrackType::Video,
-        timescale: 1000,
-        language: "und".into(),
-        media_conf: MediaConfig::AvcConfig(AvcConfig {
-            width: 320,
-            height: 180,
-            seq_param_set: vec![0x67, 0x42, 0x00, 0x1e],
-            pic_param_set: vec![0x68, 0xce, 0x3c, 0x80],
-        }),
-    })
-    .expect("track");
-    for i in 0..secs {
-        w.write_sample(
-            1,
-            &Mp4Sample {
-                start_time: i as u64 * 1000,
-                duration: 1000,
-                rendering_offset: 0,
-                is_sync: true,
-                bytes: mp4::Bytes::from(vec![0, 0, 0, 1, 0x65]),
-            },
-        )
-        .expect("sample");
-    }
-    w.write_end().expect("end");
+    let frames = (0..secs).map(|_| [128u8, 128, 128, 255].repeat(64 * 48));
+    madang_client::video::write_mp4(std::io::BufWriter::new(file), 64, 48, 1, frames)
+        .expect("encodes");
 }
 
 /// The demo maps, with two screens added to the lobby beside the entrance.

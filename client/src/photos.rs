@@ -10,8 +10,8 @@ use image::imageops::FilterType;
 use image::{ImageReader, Limits};
 use tracing::warn;
 
-/// The most pixels a photo may claim before it is decoded (a 64-megapixel camera image).
-pub const MAX_PIXELS: u64 = 64_000_000;
+/// The longest side a photo may claim before it is decoded.
+pub const MAX_SIDE: u32 = 16_384;
 /// The most memory one decode may take.
 pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 
@@ -30,12 +30,6 @@ pub enum PhotoError {
     Read { path: PathBuf, err: std::io::Error },
     #[error("{path} is not an image that can be decoded: {why}")]
     Decode { path: PathBuf, why: String },
-    #[error("{path} is {width}×{height}, larger than {MAX_PIXELS} pixels")]
-    TooLarge {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-    },
 }
 
 /// Decodes PNG or JPEG bytes (the format is guessed from them) and scales the result down so
@@ -48,24 +42,10 @@ pub fn decode_photo(bytes: &[u8], max_side: u32, name: &Path) -> Result<Photo, P
     let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| decode_err(e.to_string()))?;
+    // The decoder checks the header against these before it allocates anything.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|e| decode_err(e.to_string()))?;
-    if width as u64 * height as u64 > MAX_PIXELS {
-        return Err(PhotoError::TooLarge {
-            path: name.to_owned(),
-            width,
-            height,
-        });
-    }
-    // `into_dimensions` consumed the reader: read again, now knowing the size is sane.
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| decode_err(e.to_string()))?;
-    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut img = reader.decode().map_err(|e| decode_err(e.to_string()))?;
@@ -222,6 +202,12 @@ mod tests {
         let e =
             decode_photo(b"definitely not an image", 512, Path::new("x.jpg")).expect_err("junk");
         assert!(e.to_string().contains("x.jpg"));
+    }
+
+    #[test]
+    fn a_picture_wider_than_the_limit_is_refused() {
+        let wide = encoded(MAX_SIDE + 1, 1, ImageFormat::Png);
+        assert!(decode_photo(&wide, 512, Path::new("wide.png")).is_err());
     }
 
     #[test]

@@ -148,17 +148,6 @@ struct PendingVotes(Vec<Pending>);
 #[derive(Message, Debug, Clone, Copy)]
 struct BallotsChanged;
 
-fn refuse(out: &mut Outbox, client: ClientId, req: u32, why: impl Into<String>) {
-    out.send(
-        client,
-        channel::RELIABLE,
-        &ServerMsg::Refused {
-            req,
-            why: why.into(),
-        },
-    );
-}
-
 fn take_requests(
     mut requests: MessageReader<ClientRequest>,
     avatars: Query<&Avatar>,
@@ -181,20 +170,15 @@ fn take_requests(
                 booth,
             } => {
                 let Some(b) = book.ballots.get(ballot) else {
-                    refuse(&mut out, client, *req, "there is no such ballot");
+                    out.refuse(client, *req, "there is no such ballot");
                     continue;
                 };
                 if !b.candidates.contains(&(*hall, *booth)) {
-                    refuse(
-                        &mut out,
-                        client,
-                        *req,
-                        "that booth is not a candidate in this ballot",
-                    );
+                    out.refuse(client, *req, "that booth is not a candidate in this ballot");
                     continue;
                 }
                 if b.state != BallotState::Open {
-                    refuse(&mut out, client, *req, "this ballot is not open");
+                    out.refuse(client, *req, "this ballot is not open");
                     continue;
                 }
                 let Some(map) = halls.get(*hall) else {
@@ -219,16 +203,11 @@ fn take_requests(
             }
             ClientMsg::SetBallot { req, ballot, state } => {
                 if avatar.role != Role::Organizer {
-                    refuse(
-                        &mut out,
-                        client,
-                        *req,
-                        "only organizers can open or close ballots",
-                    );
+                    out.refuse(client, *req, "only organizers can open or close ballots");
                     continue;
                 }
                 if !book.ballots.contains_key(ballot) {
-                    refuse(&mut out, client, *req, "there is no such ballot");
+                    out.refuse(client, *req, "there is no such ballot");
                     continue;
                 }
                 let receipt = store.0.submit(Write::Ballot {
@@ -247,12 +226,11 @@ fn take_requests(
                 });
             }
             ClientMsg::Tally { req, ballot } => match book.tally(ballot) {
-                None => refuse(&mut out, client, *req, "there is no such ballot"),
+                None => out.refuse(client, *req, "there is no such ballot"),
                 Some((state, _))
                     if state != BallotState::Closed && avatar.role != Role::Organizer =>
                 {
-                    refuse(
-                        &mut out,
+                    out.refuse(
                         client,
                         *req,
                         "the results are public once the ballot closes",
@@ -290,15 +268,10 @@ fn finish_writes(
     });
     for (client, req, effect, result) in done {
         match result {
-            Ok(Written::Refused(why)) => refuse(&mut out, client, req, why),
+            Ok(Written::Refused(why)) => out.refuse(client, req, why),
             Err(e) => {
                 warn!(req, "a vote could not be saved: {e}");
-                refuse(
-                    &mut out,
-                    client,
-                    req,
-                    "it could not be saved; please try again",
-                );
+                out.refuse(client, req, "it could not be saved; please try again");
             }
             Ok(_) => {
                 match effect {

@@ -255,14 +255,7 @@ fn take_requests(
                     continue;
                 };
                 if book.booth(hall.0, booth).is_none() {
-                    out.send(
-                        avatar.client,
-                        channel::RELIABLE,
-                        &ServerMsg::Refused {
-                            req,
-                            why: "there is no such booth in this hall".into(),
-                        },
-                    );
+                    out.refuse(avatar.client, req, "there is no such booth in this hall");
                     continue;
                 }
                 let receipt = store.0.submit(Write::Heart {
@@ -292,27 +285,21 @@ fn take_requests(
                 let Some(map) = halls.get(hall.0) else {
                     continue;
                 };
-                let refuse = |out: &mut Outbox, why: String| {
-                    out.send(
-                        avatar.client,
-                        channel::RELIABLE,
-                        &ServerMsg::Refused { req, why },
-                    );
-                };
                 if book.booth(hall.0, booth).is_none() {
-                    refuse(&mut out, "there is no such booth in this hall".into());
+                    out.refuse(avatar.client, req, "there is no such booth in this hall");
                     continue;
                 }
                 let text = match clean_comment(text) {
                     Ok(t) => t,
                     Err(e) => {
-                        refuse(&mut out, format!("comment refused: {e}"));
+                        out.refuse(avatar.client, req, format!("comment refused: {e}"));
                         continue;
                     }
                 };
                 if let Err(wait) = times.allow(avatar.visitor_id, &tick) {
-                    refuse(
-                        &mut out,
+                    out.refuse(
+                        avatar.client,
+                        req,
                         format!("you are commenting too fast: wait {wait} s"),
                     );
                     continue;
@@ -342,14 +329,7 @@ fn take_requests(
                 before,
             } => {
                 let (Some(map), Some(_)) = (halls.get(h), book.booth(h, booth)) else {
-                    out.send(
-                        avatar.client,
-                        channel::RELIABLE,
-                        &ServerMsg::Refused {
-                            req,
-                            why: "there is no such booth".into(),
-                        },
-                    );
+                    out.refuse(avatar.client, req, "there is no such booth");
                     continue;
                 };
                 // One more than a page, to know whether more remain.
@@ -369,14 +349,7 @@ fn take_requests(
             }
             ClientMsg::HideComment { req, id, hidden } => {
                 if avatar.role != Role::Organizer {
-                    out.send(
-                        avatar.client,
-                        channel::RELIABLE,
-                        &ServerMsg::Refused {
-                            req,
-                            why: "only organizers can hide comments".into(),
-                        },
-                    );
+                    out.refuse(avatar.client, req, "only organizers can hide comments");
                     continue;
                 }
                 let receipt = store.0.submit(Write::HideComment { id, hidden });
@@ -464,7 +437,7 @@ fn finish_writes(
         };
         if let Some(why) = refusal {
             if connected {
-                out.send(client, channel::RELIABLE, &ServerMsg::Refused { req, why });
+                out.refuse(client, req, why);
             }
             continue;
         }

@@ -102,6 +102,12 @@ impl Outbox<'_> {
         self.server.send_message(client, channel, bytes);
     }
 
+    /// Tells `client` its request `req` was refused, and why.
+    pub fn refuse(&mut self, client: ClientId, req: u32, why: impl Into<String>) {
+        let why = why.into();
+        self.send(client, channel::RELIABLE, &ServerMsg::Refused { req, why });
+    }
+
     pub fn disconnect(&mut self, client: ClientId) {
         self.server.disconnect(client);
     }

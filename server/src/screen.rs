@@ -220,18 +220,8 @@ fn take_controls(
             continue;
         };
         let client = avatar.client;
-        let refuse = |out: &mut Outbox, why: &str| {
-            out.send(
-                client,
-                channel::RELIABLE,
-                &ServerMsg::Refused {
-                    req,
-                    why: why.into(),
-                },
-            );
-        };
         if avatar.role != Role::Organizer {
-            refuse(&mut out, "only organizers can control screens");
+            out.refuse(client, req, "only organizers can control screens");
             continue;
         }
         let now = clock.now_ms();
@@ -240,7 +230,7 @@ fn take_controls(
             .get_mut(hall.0 as usize)
             .and_then(|l| l.iter_mut().find(|s| s.object == screen))
         else {
-            refuse(&mut out, "there is no such screen in this hall");
+            out.refuse(client, req, "there is no such screen in this hall");
             continue;
         };
         match action {

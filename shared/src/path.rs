@@ -192,39 +192,9 @@ impl PathWalker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::test_grid::Grid;
     use crate::rules::{overlaps_blocked, step};
     use proptest::prelude::*;
-
-    #[derive(Debug)]
-    struct Grid {
-        rows: Vec<Vec<bool>>,
-    }
-
-    impl Grid {
-        fn parse(text: &str) -> Self {
-            Grid {
-                rows: text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(|l| l.chars().map(|c| c == '#').collect())
-                    .collect(),
-            }
-        }
-    }
-
-    impl Blocking for Grid {
-        fn blocked(&self, x: i32, y: i32) -> bool {
-            x < 0
-                || y < 0
-                || self
-                    .rows
-                    .get(y as usize)
-                    .and_then(|r| r.get(x as usize))
-                    .copied()
-                    .unwrap_or(true)
-        }
-    }
 
     #[test]
     fn a_straight_corridor_is_walked_straight() {

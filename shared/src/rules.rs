@@ -234,19 +234,18 @@ pub fn cells_around(c: Cell) -> impl Iterator<Item = Cell> {
     (-1..=1).flat_map(move |dy| (-1..=1).map(move |dx| (c.0 + dx, c.1 + dy)))
 }
 
+/// A grid for tests, drawn as text: `#` blocks; everything outside blocks too.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
+pub(crate) mod test_grid {
+    use super::Blocking;
 
-    /// A test grid: `#` blocks; everything outside blocks too.
     #[derive(Debug)]
-    struct Grid {
-        rows: Vec<Vec<bool>>,
+    pub(crate) struct Grid {
+        pub(crate) rows: Vec<Vec<bool>>,
     }
 
     impl Grid {
-        fn parse(text: &str) -> Self {
+        pub(crate) fn parse(text: &str) -> Self {
             Grid {
                 rows: text
                     .lines()
@@ -260,16 +259,23 @@ mod tests {
 
     impl Blocking for Grid {
         fn blocked(&self, x: i32, y: i32) -> bool {
-            if x < 0 || y < 0 {
-                return true;
-            }
-            self.rows
-                .get(y as usize)
-                .and_then(|r| r.get(x as usize))
-                .copied()
-                .unwrap_or(true)
+            x < 0
+                || y < 0
+                || self
+                    .rows
+                    .get(y as usize)
+                    .and_then(|r| r.get(x as usize))
+                    .copied()
+                    .unwrap_or(true)
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_grid::Grid;
+    use super::*;
+    use proptest::prelude::*;
 
     fn open_room() -> Grid {
         Grid::parse(
