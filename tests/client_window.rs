@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         hall: Some("lobby".into()),
         spawn: Some("entrance".into()),
         screenshot: Some(shot.clone()),
+        visit: None,
         passes: None,
         width: W,
         height: H,

@@ -265,6 +265,16 @@ def draw_posters():
         ("poster_table.png", (111, 163, 96), (250, 246, 232)),
         ("poster_vote.png", (200, 86, 86), (255, 226, 226)),
     ]
+    # Two posters per theme for the booths' photo boards, in the theme's floor colour.
+    theme_colours = {
+        "social_value": ((62, 128, 74), (226, 244, 214)),
+        "digital_services": ((48, 98, 168), (214, 232, 252)),
+        "participation": ((196, 116, 40), (255, 236, 206)),
+        "regional_innovation": ((120, 82, 170), (238, 222, 252)),
+    }
+    for theme, (bg, fg) in theme_colours.items():
+        specs.append((f"{theme}_1.png", bg, fg))
+        specs.append((f"{theme}_2.png", shade(bg, 0.8), (242, 201, 76)))
     for i, (name, bg, fg) in enumerate(specs):
         c = Canvas(480, 320, (*bg, 255))
         rnd = random.Random(i)
@@ -497,6 +507,12 @@ def hall():
         "participation": (2, 25),
         "regional_innovation": (35, 25),
     }
+    # The daily 14:00 live broadcast, on the north wall at the head of the central aisle.
+    for x in range(30, 34):
+        m.put(x, 1, "screen")
+    m.obj("video_kiosk", 30, 1, 4, 3, name="broadcast screen", video="../videos/broadcast.mp4",
+          schedule="daily 14:00", title="정부혁신 생방송 (매일 14:00)",
+          title_en="Live broadcast (daily 14:00)")
     ballot = "moving-cases"
     for theme, (qx, qy) in quarters.items():
         m.fill(qx, qy, 27, 17, f"floor_{theme}")
@@ -507,19 +523,24 @@ def hall():
             m.fill(bx, by, 11, 6, "aisle")
             m.fill(bx + 1, by, 9, 1, "desk", layer="things")
             m.put(bx + 1, by + 1, "board")
+            m.put(bx + 2, by + 1, "board")
+            m.put(bx + 8, by + 1, "screen")
             m.put(bx + 9, by + 1, "screen")
             org, org_en, title, title_en, desc, desc_en = booth
             m.obj("booth", bx, by, 11, 6, name=title_en, org=org, org_en=org_en, title=title,
                   title_en=title_en, description=desc, description_en=desc_en, theme=theme,
                   ballot=ballot)
+            # The booth's photo board and video screen: kiosks inside a booth belong to it.
+            m.obj("photo_kiosk", bx + 1, by + 1, 2, 1, name=f"{title_en} photos",
+                  title=f"{title} 사진", title_en=f"{title_en}: photos",
+                  images=f"../photos/{theme}_1.png, ../photos/{theme}_2.png, "
+                         f"../photos/poster_{('relay', 'table', 'vote')[k % 3]}.png",
+                  captions=f"{title} 현장 | {org} 담당자 인터뷰 | 실패박람회 전시장")
+            m.obj("video_kiosk", bx + 8, by + 1, 2, 1, name=f"{title_en} video",
+                  video="../videos/intro.mp4", title=f"{title} 소개 영상",
+                  title_en=f"{title_en}: video")
     for x, y in ((3, 19), (28, 19), (36, 19), (61, 19), (3, 24), (28, 24), (36, 24), (61, 24)):
         m.put(x, y, "plant")
-    # The daily 14:00 live broadcast, on the north wall at the head of the central aisle.
-    for x in range(30, 34):
-        m.put(x, 1, "screen")
-    m.obj("video_kiosk", 30, 1, 4, 3, name="broadcast screen", video="../videos/broadcast.mp4",
-          schedule="daily 14:00", title="정부혁신 생방송 (매일 14:00)",
-          title_en="Live broadcast (daily 14:00)")
     m.obj("spawn", 2.5, 22, name="from_lobby")
     m.obj("spawn", 60.5, 22, name="east_end")
     m.obj("spawn", 32, 22, name="plaza")

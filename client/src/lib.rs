@@ -8,11 +8,15 @@
 //! - [`identity`]: the visitor passes that keep you the same visitor when you come back.
 //! - [`photos`]: gallery photos decoded off the main thread, with placeholders for broken ones.
 //! - [`video`]: MP4/H.264 playing (and writing, for the demo's videos).
+//! - [`feed`]: one screen's pictures decoded on a worker thread, with a time limit.
 //! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
 //!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
-//!   `capture` the screenshot used by tests and docs.
+//!   `screens` the videos on the kiosks, `panel` a booth or kiosk up close (photos, video,
+//!   hearts, vote, comments), `directory` the booth list that walks you there, `capture` the
+//!   screenshot used by tests and docs.
 
 pub mod bots;
+pub mod feed;
 pub mod identity;
 pub mod photos;
 pub mod session;

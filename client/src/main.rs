@@ -34,6 +34,9 @@ struct Cli {
     /// Save a screenshot to this file once the hall is drawn, then quit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// Walk to the booth with this title (Korean or English) and open it.
+    #[arg(long)]
+    visit: Option<String>,
     /// Where your visitor passes are kept (default ~/.local/share/madang/passes.json).
     #[arg(long)]
     passes: Option<PathBuf>,
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         hall: cli.hall,
         spawn: cli.spawn,
         screenshot: cli.screenshot,
+        visit: cli.visit,
         passes: cli.passes.or_else(madang_client::identity::default_path),
         width: cli.width,
         height: cli.height,

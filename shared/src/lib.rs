@@ -10,6 +10,7 @@
 //! - [`names`]: what a display name and a comment may be.
 //! - [`video`]: screens' shared playback, and reading a video's length.
 //! - [`path`]: A* over the tile grid, and steering an avatar along a path.
+//! - [`visit`]: what a visitor stands at (a booth, a kiosk), and the way into a booth.
 //!
 //! Units: positions are in tiles (floating point), x to the right and y *down*, as in Tiled; the
 //! origin is the top-left corner of the hall. The client turns them into pixels.
@@ -20,5 +21,6 @@ pub mod path;
 pub mod protocol;
 pub mod rules;
 pub mod video;
+pub mod visit;
 
 pub use glam::Vec2;

@@ -57,8 +57,6 @@ fn spawn_camera(mut commands: Commands) {
 
 /// A yellow ring that marks your own avatar.
 fn ring_image() -> Image {
-    use bevy::asset::RenderAssetUsages;
-    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
     let size = 40u32;
     let mut data = Vec::with_capacity((size * size * 4) as usize);
     for y in 0..size {
@@ -68,17 +66,7 @@ fn ring_image() -> Image {
             data.extend_from_slice(&[255, 210, 40, a]);
         }
     }
-    Image::new(
-        Extent3d {
-            width: size,
-            height: size,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        data,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::default(),
-    )
+    super::rgba_image(size, size, data)
 }
 
 /// A colour of its own for each person, from their id.

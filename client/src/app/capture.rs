@@ -1,5 +1,7 @@
 //! `--screenshot FILE`: once the hall and your avatar are drawn, saves the window to FILE and
-//! quits. The window test and the README's screenshot use it.
+//! quits. The window test and the README's screenshot use it. With `--visit`, it waits for the
+//! booth's panel to show its photo and its video's first picture, and writes beside the
+//! picture `FILE.json`: the rectangles (in window pixels) of the parts marked for checking.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -9,6 +11,8 @@ use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 
 use super::hall::DrawnHall;
 use super::net::Net;
+use super::panel::{CaptureMark, Panel, Photos, showing_media};
+use super::screens::Screens;
 use super::{ClientArgs, FrameSet};
 use crate::session::ConnState;
 
@@ -29,11 +33,16 @@ struct Progress {
     done_frames: u32,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn capture_when_ready(
     mut commands: Commands,
     args: Res<ClientArgs>,
     net: Res<Net>,
     drawn: Res<DrawnHall>,
+    panel: Res<Panel>,
+    photos: Res<Photos>,
+    screens: Res<Screens>,
+    marks: Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
     mut progress: Local<Progress>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -51,14 +60,24 @@ fn capture_when_ready(
             }
         }
     } else {
-        let ready = net.session.as_ref().is_some_and(|s| s.is_ready())
+        let mut ready = net.session.as_ref().is_some_and(|s| s.is_ready())
             && drawn.map.is_some()
             && drawn.id.as_deref() == net.session.as_ref().and_then(|s| s.hall_id());
+        if args.visit.is_some() {
+            ready = ready
+                && drawn
+                    .map
+                    .as_ref()
+                    .is_some_and(|m| showing_media(&panel, &photos, &screens, m));
+        }
         if ready {
             progress.ready_frames += 1;
+        } else {
+            progress.ready_frames = 0;
         }
         if progress.ready_frames >= SETTLE_FRAMES {
             let _ = std::fs::remove_file(path);
+            write_marks(path, &marks);
             commands
                 .spawn(Screenshot::primary_window())
                 .observe(save_to_disk(path.clone()));
@@ -71,5 +90,33 @@ fn capture_when_ready(
     } else if started.elapsed() > GIVE_UP {
         error!("cannot take the screenshot: not ready after {GIVE_UP:?}");
         exit.write(AppExit::error());
+    }
+}
+
+/// Writes `FILE.json`: each marked part's rectangle as `[x, y, width, height]` in window pixels.
+fn write_marks(
+    shot: &std::path::Path,
+    marks: &Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
+) {
+    let mut out = serde_json::Map::new();
+    for (mark, node, at) in marks {
+        let size = node.size();
+        if size.x <= 0.0 || size.y <= 0.0 {
+            continue;
+        }
+        let centre = at.translation;
+        out.insert(
+            mark.0.to_owned(),
+            serde_json::json!([
+                centre.x - size.x / 2.0,
+                centre.y - size.y / 2.0,
+                size.x,
+                size.y
+            ]),
+        );
+    }
+    let path = shot.with_extension("json");
+    if let Err(e) = std::fs::write(&path, serde_json::Value::Object(out).to_string()) {
+        warn!("cannot write {}: {e}", path.display());
     }
 }

@@ -27,13 +27,13 @@ pub struct DrawnHall {
 
 /// Everything drawn for the hall; despawned when the hall changes.
 #[derive(Component)]
-struct HallPart;
+pub(super) struct HallPart;
 
 const Z_TILES: f32 = 0.0;
 const Z_ZONES: f32 = 1.0;
 const Z_LABELS: f32 = 50.0;
 
-fn redraw_hall(
+pub(super) fn redraw_hall(
     mut commands: Commands,
     net: Res<Net>,
     args: Res<ClientArgs>,
@@ -227,6 +227,10 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
         .map(|k| (&k.rect, &k.title, Key::Screen, Color::srgb(0.2, 0.4, 0.7)));
     for (rect, title, kind, color) in photos.chain(screens) {
         outline(commands, rect, color, 2.0);
+        if map.booth_of(rect).is_some() {
+            // A booth's own board and screen: the booth's label and panel speak for them.
+            continue;
+        }
         let text = format!("{} {}", t(lang, kind), pick(title, lang, ""));
         // Kiosks stand against walls: the label goes on the floor in front.
         anchored_label(

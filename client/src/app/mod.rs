@@ -13,10 +13,13 @@ use madang_shared::map::{Lang, TILE_PX};
 
 mod avatars;
 mod capture;
+mod directory;
 mod hall;
 mod hud;
 pub mod i18n;
 mod net;
+mod panel;
+mod screens;
 
 /// How the window app was started.
 #[derive(Resource, Debug, Clone)]
@@ -33,6 +36,9 @@ pub struct ClientArgs {
     pub spawn: Option<String>,
     /// Save a screenshot here once the hall and your avatar are drawn, then quit.
     pub screenshot: Option<PathBuf>,
+    /// Walk to the booth with this title (Korean or English) on arrival, and open it. With
+    /// `screenshot`, the capture waits for its photo and video.
+    pub visit: Option<String>,
     /// The file of visitor passes ([`crate::identity`]); `None` keeps no identity.
     pub passes: Option<PathBuf>,
     pub width: u32,
@@ -77,9 +83,33 @@ pub fn run(args: ClientArgs) -> AppExit {
         hall::plugin,
         avatars::plugin,
         hud::plugin,
+        screens::plugin,
+        panel::plugin,
+        directory::plugin,
         capture::plugin,
     ));
+    app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));
     app.run()
+}
+
+/// Buttons brighten under the pointer and when pressed.
+#[allow(clippy::type_complexity)]
+fn light_up_buttons(
+    mut buttons: Query<
+        (Entity, &Interaction, &mut BackgroundColor),
+        (Changed<Interaction>, With<Button>),
+    >,
+    mut base: Local<std::collections::HashMap<Entity, Color>>,
+) {
+    for (e, interaction, mut bg) in &mut buttons {
+        let was = *base.entry(e).or_insert(bg.0);
+        let lift = match interaction {
+            Interaction::Pressed => 0.35,
+            Interaction::Hovered => 0.18,
+            Interaction::None => 0.0,
+        };
+        bg.0 = was.mix(&Color::WHITE, lift);
+    }
 }
 
 /// Makes the bundled Hangul font the default for every text: without it, no Korean renders.
@@ -96,6 +126,14 @@ fn install_font(args: Res<ClientArgs>, mut fonts: ResMut<Assets<Font>>) {
             path.display()
         ),
     }
+}
+
+/// The hall on screen and your avatar in it, once both are known.
+fn map_and_me<'a>(
+    net: &'a net::Net,
+    drawn: &'a hall::DrawnHall,
+) -> Option<(&'a madang_shared::map::HallMap, &'a crate::session::Me)> {
+    Some((drawn.map.as_deref()?, net.session.as_ref()?.me.as_ref()?))
 }
 
 /// A position in tiles (y down) as a point in the world (pixels, y up).
@@ -133,9 +171,24 @@ pub fn load_image(path: &Path, images: &mut Assets<Image>) -> Handle<Image> {
     }
 }
 
-fn placeholder_image() -> Image {
+/// An image from 8-bit sRGB RGBA rows, top first.
+pub fn rgba_image(width: u32, height: u32, rgba: Vec<u8>) -> Image {
     use bevy::asset::RenderAssetUsages;
     use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    Image::new(
+        Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        rgba,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    )
+}
+
+fn placeholder_image() -> Image {
     let mut data = Vec::with_capacity(32 * 32 * 4);
     for y in 0..32 {
         for x in 0..32 {
@@ -147,15 +200,5 @@ fn placeholder_image() -> Image {
             });
         }
     }
-    Image::new(
-        Extent3d {
-            width: 32,
-            height: 32,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        data,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::default(),
-    )
+    rgba_image(32, 32, data)
 }

@@ -4,9 +4,13 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
+use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
+use bevy::text::EditableText;
 use madang_shared::rules::MoveInput;
 
+use super::directory::AutoWalk;
+use super::panel::typing;
 use super::{ClientArgs, FrameSet};
 use crate::identity::PassBook;
 use crate::session::{ConnState, JoinError, JoinOptions, Session, SessionEvent};
@@ -127,7 +131,14 @@ fn held_input(keys: &ButtonInput<KeyCode>) -> MoveInput {
     )
 }
 
-fn drive_session(mut net: ResMut<Net>, time: Res<Time>, keys: Res<ButtonInput<KeyCode>>) {
+fn drive_session(
+    mut net: ResMut<Net>,
+    time: Res<Time>,
+    keys: Res<ButtonInput<KeyCode>>,
+    focus: Res<InputFocus>,
+    fields: Query<(), With<EditableText>>,
+    mut auto: ResMut<AutoWalk>,
+) {
     let net = &mut *net;
     let Some(session) = net.session.as_mut() else {
         return;
@@ -137,9 +148,24 @@ fn drive_session(mut net: ResMut<Net>, time: Res<Time>, keys: Res<ButtonInput<Ke
     net.tick_clock += time.delta_secs();
     // After a long stall, catch up a little rather than replaying seconds of input at once.
     net.tick_clock = net.tick_clock.min(tick * 4.0);
-    let input = held_input(&keys);
+    // Letters typed into a text field do not walk.
+    let held = if typing(&focus, &fields) {
+        MoveInput::IDLE
+    } else {
+        held_input(&keys)
+    };
+    if !held.is_idle() {
+        // A person's keys take over from the directory's walk.
+        auto.walk = None;
+    }
     while net.tick_clock >= tick {
         net.tick_clock -= tick;
+        let mut input = held;
+        if let (Some((walker, _)), Some(me)) = (auto.walk.as_mut(), session.me.as_ref()) {
+            input = walker
+                .steer(me.pos, session.speed * tick)
+                .unwrap_or(MoveInput::IDLE);
+        }
         session.step(input);
     }
     session.fade_correction(time.delta_secs());

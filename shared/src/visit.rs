@@ -1,0 +1,213 @@
+//! What a visitor is at: the booth they stand in, or the kiosk within reach, and the tile to
+//! walk to when the directory sends them to a booth.
+//!
+//! A kiosk whose centre lies inside a booth belongs to that booth: the booth's panel shows its
+//! photos and video. Kiosks outside booths (the lobby's gallery, the hall's broadcast screen)
+//! open on their own.
+
+use glam::Vec2;
+
+use crate::map::{Booth, HallMap, PhotoKiosk, Rect, VideoKiosk};
+use crate::path::{Tile, find_path, tile_center, tile_of};
+use crate::rules::Blocking;
+
+/// How near a kiosk's area (in tiles, from the avatar's centre) one must stand to open it.
+pub const KIOSK_REACH: f32 = 1.6;
+
+/// Something a visitor can open, by map object id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Visit {
+    Booth(u32),
+    Gallery(u32),
+    Screen(u32),
+}
+
+/// The distance from `p` to the nearest point of `r` (0 inside).
+pub fn distance_to(r: &Rect, p: Vec2) -> f32 {
+    let dx = (r.x - p.x).max(p.x - (r.x + r.w)).max(0.0);
+    let dy = (r.y - p.y).max(p.y - (r.y + r.h)).max(0.0);
+    (dx * dx + dy * dy).sqrt()
+}
+
+impl HallMap {
+    /// The booth whose area holds `p`.
+    pub fn booth_at(&self, p: Vec2) -> Option<&Booth> {
+        self.booths.iter().find(|b| b.rect.contains(p))
+    }
+
+    /// The booth a kiosk stands in, if any.
+    pub fn booth_of(&self, kiosk: &Rect) -> Option<&Booth> {
+        self.booth_at(kiosk.center())
+    }
+
+    /// The photo kiosks standing in a booth.
+    pub fn galleries_of<'a>(&'a self, booth: &'a Booth) -> impl Iterator<Item = &'a PhotoKiosk> {
+        self.photo_kiosks
+            .iter()
+            .filter(|k| booth.rect.contains(k.rect.center()))
+    }
+
+    /// The video kiosks standing in a booth.
+    pub fn screens_of<'a>(&'a self, booth: &'a Booth) -> impl Iterator<Item = &'a VideoKiosk> {
+        self.video_kiosks
+            .iter()
+            .filter(|k| booth.rect.contains(k.rect.center()))
+    }
+
+    /// What a visitor at `p` can open: the booth they stand in, else the nearest kiosk (not in
+    /// a booth) within [`KIOSK_REACH`].
+    pub fn visit_at(&self, p: Vec2) -> Option<Visit> {
+        if let Some(b) = self.booth_at(p) {
+            return Some(Visit::Booth(b.object_id));
+        }
+        let galleries = self
+            .photo_kiosks
+            .iter()
+            .filter(|k| self.booth_of(&k.rect).is_none())
+            .map(|k| (distance_to(&k.rect, p), Visit::Gallery(k.object_id)));
+        let screens = self
+            .video_kiosks
+            .iter()
+            .filter(|k| self.booth_of(&k.rect).is_none())
+            .map(|k| (distance_to(&k.rect, p), Visit::Screen(k.object_id)));
+        galleries
+            .chain(screens)
+            .filter(|(d, _)| *d <= KIOSK_REACH)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, v)| v)
+    }
+
+    /// The walkable tile of a booth nearest its centre: where the directory walks people to.
+    pub fn booth_approach(&self, booth: &Booth) -> Option<Tile> {
+        let c = booth.rect.center();
+        booth
+            .rect
+            .tiles()
+            .filter(|&(x, y)| !self.collision.blocked(x, y))
+            .min_by(|&a, &b| {
+                let da = tile_center(a).distance_squared(c);
+                let db = tile_center(b).distance_squared(c);
+                da.total_cmp(&db).then(a.cmp(&b))
+            })
+    }
+
+    /// The way from `from` into a booth, tile by tile, or `None` when it cannot be reached.
+    pub fn path_to_booth(&self, from: Vec2, booth: &Booth) -> Option<Vec<Tile>> {
+        find_path(&self.collision, tile_of(from), self.booth_approach(booth)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::{Bilingual, CollisionGrid, Theme};
+    use std::path::PathBuf;
+
+    fn rect(x: f32, y: f32, w: f32, h: f32) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    fn hall() -> HallMap {
+        let mut collision = CollisionGrid::new(30, 20);
+        // A wall down column 10 with a gap at row 15.
+        for y in 0..20 {
+            if y != 15 {
+                collision.set_blocked(10, y, true);
+            }
+        }
+        // The booth's back desk.
+        for x in 12..20 {
+            collision.set_blocked(x, 2, true);
+        }
+        HallMap {
+            id: "t".into(),
+            source: PathBuf::new(),
+            title: Bilingual::default(),
+            width: 30,
+            height: 20,
+            tilesets: vec![],
+            layers: vec![],
+            collision,
+            spawns: vec![],
+            booths: vec![Booth {
+                object_id: 1,
+                rect: rect(12.0, 2.0, 8.0, 5.0),
+                org: Bilingual::default(),
+                title: Bilingual::default(),
+                description: Bilingual::default(),
+                theme: Theme::SocialValue,
+                ballot: None,
+            }],
+            photo_kiosks: vec![
+                PhotoKiosk {
+                    object_id: 2,
+                    rect: rect(13.0, 2.0, 2.0, 1.0),
+                    title: Bilingual::default(),
+                    images: vec![],
+                    captions: vec![],
+                },
+                PhotoKiosk {
+                    object_id: 3,
+                    rect: rect(2.0, 0.0, 3.0, 1.0),
+                    title: Bilingual::default(),
+                    images: vec![],
+                    captions: vec![],
+                },
+            ],
+            video_kiosks: vec![VideoKiosk {
+                object_id: 4,
+                rect: rect(6.0, 0.0, 2.0, 1.0),
+                title: Bilingual::default(),
+                video: PathBuf::new(),
+                schedule: None,
+            }],
+            private_areas: vec![],
+            spotlights: vec![],
+            portals: vec![],
+        }
+    }
+
+    #[test]
+    fn standing_in_a_booth_opens_the_booth_and_its_kiosks_belong_to_it() {
+        let h = hall();
+        assert_eq!(h.visit_at(Vec2::new(14.0, 5.0)), Some(Visit::Booth(1)));
+        let booth = &h.booths[0];
+        let galleries: Vec<u32> = h.galleries_of(booth).map(|k| k.object_id).collect();
+        assert_eq!(galleries, vec![2]);
+        assert_eq!(h.screens_of(booth).count(), 0);
+    }
+
+    #[test]
+    fn the_nearest_free_standing_kiosk_within_reach_opens() {
+        let h = hall();
+        // 1 tile below the gallery, 3.5 from the screen.
+        assert_eq!(h.visit_at(Vec2::new(3.0, 2.0)), Some(Visit::Gallery(3)));
+        // Between them, nearer the screen.
+        assert_eq!(h.visit_at(Vec2::new(5.8, 1.5)), Some(Visit::Screen(4)));
+        // Out of reach of both.
+        assert_eq!(h.visit_at(Vec2::new(4.0, 6.0)), None);
+        // The booth's own gallery does not open from outside the booth.
+        assert_eq!(h.visit_at(Vec2::new(14.0, 1.0)), None);
+    }
+
+    #[test]
+    fn the_directory_walks_around_walls_into_the_booth() {
+        let h = hall();
+        let booth = &h.booths[0];
+        let goal = h.booth_approach(booth).unwrap();
+        assert!(booth.rect.contains(tile_center(goal)));
+        assert!(!h.collision.blocked(goal.0, goal.1));
+        let path = h.path_to_booth(Vec2::new(3.5, 3.5), booth).unwrap();
+        assert_eq!(*path.last().unwrap(), goal);
+        assert!(path.contains(&(10, 15)), "through the gap in the wall");
+        assert!(path.iter().all(|&(x, y)| !h.collision.blocked(x, y)));
+    }
+
+    #[test]
+    fn distance_to_a_rectangle() {
+        let r = rect(2.0, 2.0, 2.0, 2.0);
+        assert_eq!(distance_to(&r, Vec2::new(3.0, 3.0)), 0.0);
+        assert_eq!(distance_to(&r, Vec2::new(5.0, 3.0)), 1.0);
+        assert!((distance_to(&r, Vec2::new(5.0, 5.0)) - 2f32.sqrt()).abs() < 1e-6);
+    }
+}
