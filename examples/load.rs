@@ -59,6 +59,7 @@ fn main() {
         name_prefix: "bot".into(),
         hall: Some(hall.clone()),
         seed: 1,
+        speak: None,
     });
     let (mean, max, bytes) = sampler.join().expect("the sampler finishes");
     let avg_bytes = bytes.iter().sum::<f64>() / bytes.len().max(1) as f64;

@@ -342,6 +342,7 @@ fn fifty_bots_join_and_walk_without_losing_anyone() {
         name_prefix: "봇".into(),
         hall: Some("lobby".into()),
         seed: 3,
+        speak: None,
     });
     assert_eq!(report.joined, 50, "{report:?}");
     assert_eq!(report.lost, 0, "nobody was dropped: {report:?}");

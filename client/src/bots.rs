@@ -77,6 +77,9 @@ pub struct BotArgs {
     /// Seed of the random walk.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The first bot speaks this WAV file (any rate, mono or stereo), over and over.
+    #[arg(long)]
+    pub speak: Option<PathBuf>,
 }
 
 impl BotArgs {
@@ -90,10 +93,17 @@ impl BotArgs {
             name_prefix: self.name_prefix.clone(),
             hall,
             seed: self.seed,
+            speak: self.speak.clone(),
         });
         println!(
-            "bots: {} joined, {} failed to join, {} lost, {} snapshots, {} bytes received",
-            report.joined, report.failed, report.lost, report.snapshots, report.bytes_received
+            "bots: {} joined, {} failed to join, {} lost, {} snapshots, {} bytes received, \
+             {} voice frames heard",
+            report.joined,
+            report.failed,
+            report.lost,
+            report.snapshots,
+            report.bytes_received,
+            report.voice_frames
         );
         report.failed == 0
     }
@@ -110,6 +120,8 @@ pub struct BotOptions {
     pub name_prefix: String,
     pub hall: Option<String>,
     pub seed: u64,
+    /// The first bot speaks this WAV file, looping.
+    pub speak: Option<PathBuf>,
 }
 
 /// What the bots saw, for the log and for tests.
@@ -120,6 +132,8 @@ pub struct BotReport {
     pub lost: usize,
     pub snapshots: u64,
     pub bytes_received: u64,
+    /// Voice frames the bots received.
+    pub voice_frames: u64,
 }
 
 /// Joins `count` bots and walks them until the duration is over.
@@ -150,6 +164,14 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         failed = report.failed,
         "bots joined"
     );
+    let mut speaker = match opts.speak.as_deref().map(crate::voice::Speaker::from_wav) {
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            warn!("the bot cannot speak: {e}");
+            None
+        }
+        None => None,
+    };
     let started = Instant::now();
     let mut last = Instant::now();
     let mut acc = 0.0f32;
@@ -163,6 +185,14 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         last = now;
         for (s, _) in bots.iter_mut() {
             s.poll(dt);
+            report.voice_frames += s.talk.voice.drain(..).count() as u64;
+        }
+        if let (Some(speaker), Some((s, _))) = (speaker.as_mut(), bots.first_mut())
+            && s.is_ready()
+        {
+            for (seq, data) in speaker.due(dt.as_secs_f32()) {
+                s.send_voice(seq, data);
+            }
         }
         let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(0.05);
         acc += dt.as_secs_f32();

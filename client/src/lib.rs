@@ -9,6 +9,7 @@
 //! - [`photos`]: gallery photos decoded off the main thread, with placeholders for broken ones.
 //! - [`video`]: MP4/H.264 playing (and writing, for the demo's videos).
 //! - [`feed`]: one screen's pictures decoded on a worker thread, with a time limit.
+//! - [`voice`]: Opus voice frames (encode, decode per speaker, mix), WAV files for bots.
 //! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
 //!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
 //!   `screens` the videos on the kiosks, `panel` a booth or kiosk up close (photos, video,
@@ -21,6 +22,7 @@ pub mod identity;
 pub mod photos;
 pub mod session;
 pub mod video;
+pub mod voice;
 
 #[cfg(feature = "window")]
 pub mod app;

@@ -16,11 +16,13 @@ use base64::engine::general_purpose::STANDARD as B64;
 use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
-    AvatarId, BallotState, BallotView, BoothFact, ClientMsg, CommentView, InputFrame, JoinRefusal,
-    JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role, ScreenAction, ServerMsg,
-    TallyRow, USER_DATA_BYTES, channel, connection_config, encode,
+    AvatarId, BallotState, BallotView, BoothFact, ChatLine, ClientMsg, CommentView,
+    ConversationKind, InputFrame, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID,
+    PROTOCOL_VERSION, Reaction, Role, ScreenAction, ServerMsg, TallyRow, USER_DATA_BYTES, channel,
+    connection_config, encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
+use madang_shared::talk::ChatScope;
 use madang_shared::video::Playback;
 use renet::RenetClient;
 use renet_netcode::{ClientAuthentication, ConnectToken, NetcodeClientTransport};
@@ -117,6 +119,47 @@ pub enum SessionEvent {
     Appeared(AvatarId),
     Disappeared(AvatarId),
     Lost(String),
+}
+
+/// Chat lines kept by a session.
+pub const CHAT_KEPT: usize = 200;
+/// Voice frames kept until taken (about 10 s).
+pub const VOICE_KEPT: usize = 500;
+
+/// Your conversation, as the server last told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub kind: ConversationKind,
+    /// Its members (you included), at most the first 64.
+    pub members: Vec<AvatarId>,
+    pub total: u32,
+    pub locked: bool,
+}
+
+/// What a session knows of talk.
+#[derive(Debug, Default)]
+pub struct TalkState {
+    pub conversation: Option<Conversation>,
+    pub on_stage: Vec<AvatarId>,
+    pub chat: VecDeque<ChatLine>,
+    /// The reactions of the last aggregated message, and how many such messages came.
+    pub reactions: [u32; 3],
+    pub reaction_messages: u64,
+    /// Every reaction counted since joining, by kind.
+    pub reaction_totals: [u64; 3],
+    /// Voice frames received: (speaker, sequence number, Opus data).
+    pub voice: VecDeque<(AvatarId, u32, Vec<u8>)>,
+    /// Notices from the server (a full table, say), oldest first.
+    pub notices: Vec<String>,
+}
+
+impl TalkState {
+    fn push_chat(&mut self, line: ChatLine) {
+        self.chat.push_back(line);
+        while self.chat.len() > CHAT_KEPT {
+            self.chat.pop_front();
+        }
+    }
 }
 
 /// Your own avatar: predicted ahead of the server, reconciled with its answers.
@@ -268,6 +311,9 @@ pub struct Session {
     /// delay only ever makes it look smaller.
     clock_offset_ms: Option<i64>,
     created: Instant,
+    /// Talk: your conversation as last told, who is on stage, chat received (newest last, at
+    /// most [`CHAT_KEPT`]), the last tick's reactions, voice frames not yet taken, notices.
+    pub talk: TalkState,
     /// Snapshot and message counts, for tests and the bots' report.
     pub snapshots_received: u64,
     pub bytes_received: u64,
@@ -360,6 +406,7 @@ impl Session {
             tallies: HashMap::new(),
             screens: HashMap::new(),
             clock_offset_ms: None,
+            talk: TalkState::default(),
             created: Instant::now(),
             snapshots_received: 0,
             bytes_received: 0,
@@ -396,7 +443,7 @@ impl Session {
         if self.client.is_connected() && self.state == ConnState::Connecting {
             self.state = ConnState::Connected;
         }
-        for ch in [channel::RELIABLE, channel::SNAPSHOT] {
+        for ch in [channel::RELIABLE, channel::SNAPSHOT, channel::VOICE] {
             while let Some(bytes) = self.client.receive_message(ch) {
                 self.bytes_received += bytes.len() as u64;
                 match ServerMsg::decode(&bytes) {
@@ -538,6 +585,35 @@ impl Session {
     pub fn ask_tally(&mut self, ballot: &str) -> u32 {
         let ballot = ballot.to_owned();
         self.request(|req| ClientMsg::Tally { req, ballot })
+    }
+
+    /// Says something: to your conversation, the room, from the stage, or to one person.
+    /// [`Session::take_answer`] tells when it is delivered (and saved, for the room).
+    pub fn chat(&mut self, scope: ChatScope, text: &str) -> u32 {
+        let text = text.to_owned();
+        self.request(|req| ClientMsg::Chat { req, scope, text })
+    }
+
+    /// Locks (or unlocks) your bubble.
+    pub fn lock_bubble(&mut self, locked: bool) -> u32 {
+        self.request(|req| ClientMsg::LockBubble { req, locked })
+    }
+
+    /// Mutes (or unmutes) someone: organizers anywhere, facilitators at their table.
+    pub fn mute(&mut self, who: AvatarId, muted: bool) -> u32 {
+        self.request(|req| ClientMsg::Mute { req, who, muted })
+    }
+
+    /// Applauds, gives a heart or cheers.
+    pub fn react(&mut self, reaction: Reaction) {
+        self.client
+            .send_message(channel::RELIABLE, encode(&ClientMsg::React { reaction }));
+    }
+
+    /// Sends one Opus frame of your voice.
+    pub fn send_voice(&mut self, seq: u32, data: Vec<u8>) {
+        self.client
+            .send_message(channel::VOICE, encode(&ClientMsg::Voice { seq, data }));
     }
 
     /// The server's clock now, as estimated here (ms since the server started).
@@ -717,6 +793,39 @@ impl Session {
             ServerMsg::Done { req } => {
                 self.answers.insert(req, Ok(()));
             }
+            ServerMsg::Conversation {
+                kind,
+                members,
+                total,
+                locked,
+            } => {
+                self.talk.conversation = Some(Conversation {
+                    kind,
+                    members,
+                    total,
+                    locked,
+                });
+            }
+            ServerMsg::Stage { on_stage } => self.talk.on_stage = on_stage,
+            ServerMsg::Chat(line) => self.talk.push_chat(line),
+            ServerMsg::ChatHistory { lines } => {
+                for line in lines {
+                    self.talk.push_chat(line);
+                }
+            }
+            ServerMsg::Reactions { counts } => {
+                self.talk.reactions = counts;
+                self.talk.reaction_messages += 1;
+                for (total, c) in self.talk.reaction_totals.iter_mut().zip(counts) {
+                    *total += c as u64;
+                }
+            }
+            ServerMsg::Voice { from, seq, data } => {
+                if self.talk.voice.len() < VOICE_KEPT {
+                    self.talk.voice.push_back((from, seq, data));
+                }
+            }
+            ServerMsg::Notice { text } => self.talk.notices.push(text),
             ServerMsg::Refused { req, why } => {
                 self.answers.insert(req, Err(why));
             }

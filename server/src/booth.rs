@@ -361,12 +361,8 @@ fn take_requests(
                     effect: Effect::Hide { hidden },
                 });
             }
-            // Movement and ballots are other features' work.
-            ClientMsg::Input { .. }
-            | ClientMsg::Vote { .. }
-            | ClientMsg::SetBallot { .. }
-            | ClientMsg::Tally { .. }
-            | ClientMsg::ScreenControl { .. } => {}
+            // Movement, ballots, screens and talk are other features' work.
+            _ => {}
         }
     }
 }

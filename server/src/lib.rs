@@ -19,6 +19,8 @@
 //!   schedules.
 //! - [`store`]: the SQLite file and its writer thread; [`identity`]: the server's secret and
 //!   visitor passes.
+//! - `talk`: conversation bubbles, discussion tables and the stage; chat in its scopes (room
+//!   chat kept in the store), reactions aggregated per tick, voice frames forwarded.
 //! - `stats`: the periodic stats line and `/stats`.
 //!
 //! The seam between halls: every avatar carries the hall it is in, every hall has its own
@@ -52,6 +54,7 @@ pub mod settings;
 mod snapshot;
 mod stats;
 pub mod store;
+mod talk;
 
 pub use halls::Halls;
 pub use settings::{Settings, SettingsError};
@@ -220,6 +223,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         settings.interest_cell_tiles,
     ));
     app.insert_resource(ballot::BallotBook::new(&app_halls, &loaded));
+    app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
     app.insert_resource(StoreRes(store));
     app.insert_resource(SettingsRes(settings));
     app.add_systems(First, (advance_tick, stop_when_asked));
@@ -232,6 +236,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         booth::plugin,
         ballot::plugin,
         screen::plugin,
+        talk::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

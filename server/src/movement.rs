@@ -2,14 +2,15 @@
 //! the shared movement rule, and the last applied frame is acknowledged in snapshots so the
 //! client can reconcile its prediction.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use bevy::prelude::*;
-use madang_shared::protocol::InputFrame;
+use madang_shared::protocol::{InputFrame, ServerMsg, channel};
 use madang_shared::rules::step;
 
 use crate::halls::Halls;
-use crate::presence::{InHall, Position};
+use crate::net::Outbox;
+use crate::presence::{Avatar, InHall, Position};
 use crate::{ServerSet, SettingsRes, Tick};
 
 /// Frames kept waiting; older ones are dropped when a client runs ahead.
@@ -31,6 +32,8 @@ pub struct Inputs {
     /// The last frame applied: acknowledged in the next snapshot.
     pub last_applied: u32,
     credits: u8,
+    /// The full private area this person was last stopped at, so they are told once.
+    refused_area: Option<usize>,
     /// What the last snapshot told the client, so unchanged state is not resent.
     pub sent_ack: Option<u32>,
     pub sent_pos: Option<madang_shared::Vec2>,
@@ -59,30 +62,87 @@ impl Inputs {
     }
 }
 
+/// The private area (by index) holding a position.
+fn area_at(map: &madang_shared::map::HallMap, p: madang_shared::Vec2) -> Option<usize> {
+    map.private_areas.iter().position(|a| a.rect.contains(p))
+}
+
 pub(crate) fn apply_inputs(
-    mut avatars: Query<(&mut Position, &mut Inputs, &InHall)>,
+    mut avatars: Query<(&mut Position, &mut Inputs, &InHall, Option<&Avatar>)>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     tick: Res<Tick>,
+    mut out: Outbox,
 ) {
     let dt = tick.dt();
     let speed = settings.0.speed;
-    for (mut pos, mut inputs, hall) in &mut avatars {
+    // How many stand in each private area: a full one refuses entry at its edge.
+    let mut seated: HashMap<(u16, usize), u32> = HashMap::new();
+    for (pos, _, hall, _) in &avatars {
+        if let Some(a) = halls.get(hall.0).and_then(|m| area_at(m, pos.0)) {
+            *seated.entry((hall.0, a)).or_default() += 1;
+        }
+    }
+    for (mut pos, mut inputs, hall, avatar) in &mut avatars {
         let Some(map) = halls.get(hall.0) else {
             continue;
         };
         inputs.credits = (inputs.credits + 1).min(MAX_CREDITS);
         let mut p = pos.0;
+        let from_area = area_at(map, p);
         while inputs.credits > 0 {
             let Some(frame) = inputs.queue.pop_front() else {
                 break;
             };
-            p = step(&map.collision, p, frame.input, speed, dt);
+            let next = step(&map.collision, p, frame.input, speed, dt);
+            let to_area = area_at(map, next);
+            let full = to_area.filter(|&a| {
+                to_area != from_area
+                    && seated.get(&(hall.0, a)).copied().unwrap_or(0)
+                        >= map.private_areas[a].capacity
+            });
+            if let Some(a) = full {
+                // Stopped at the edge; told once per approach, not every tick.
+                if inputs.refused_area != Some(a)
+                    && let Some(avatar) = avatar
+                {
+                    let area = &map.private_areas[a];
+                    let name = area.name.get(madang_shared::map::Lang::Ko);
+                    out.send(
+                        avatar.client,
+                        channel::RELIABLE,
+                        &ServerMsg::Notice {
+                            text: format!(
+                                "{} is full ({} of {}): wait for a seat",
+                                if name.is_empty() { &area.id } else { name },
+                                area.capacity,
+                                area.capacity
+                            ),
+                        },
+                    );
+                }
+                inputs.refused_area = Some(a);
+            } else {
+                p = next;
+            }
             inputs.last_applied = frame.seq;
             inputs.credits -= 1;
         }
+        if area_at(map, p) != from_area {
+            if let Some(n) = from_area.and_then(|a| seated.get_mut(&(hall.0, a))) {
+                *n = n.saturating_sub(1);
+            }
+            if let Some(a) = area_at(map, p) {
+                *seated.entry((hall.0, a)).or_default() += 1;
+            }
+        }
         if p != pos.0 {
             pos.0 = p;
+            if inputs.refused_area.is_some_and(|a| {
+                madang_shared::visit::distance_to(&map.private_areas[a].rect, p) > 1.0
+            }) {
+                inputs.refused_area = None;
+            }
         }
     }
 }
@@ -116,6 +176,10 @@ mod tests {
             ..Settings::default()
         }));
         app.insert_resource(Tick { count: 0, hz: 16 });
+        app.insert_resource(bevy_renet::RenetServer::new(
+            madang_shared::protocol::connection_config(),
+        ));
+        app.init_resource::<crate::net::NetStats>();
         app.add_plugins(plugin);
         let avatar = app
             .world_mut()

@@ -36,6 +36,7 @@ pub(super) fn plugin(app: &mut App) {
     app.insert_resource(RenetServer::new(connection_config()));
     app.init_resource::<NetStats>();
     app.add_message::<ClientRequest>();
+    app.add_message::<Expression>();
     app.add_systems(
         Update,
         receive_messages
@@ -74,6 +75,14 @@ pub fn make_transport(
 /// answers it.
 #[derive(Message, Debug, Clone)]
 pub struct ClientRequest {
+    pub avatar: Entity,
+    pub msg: ClientMsg,
+}
+
+/// A reaction or a voice frame: frequent and small, so outside the request budget (the talk
+/// feature keeps budgets of its own for them).
+#[derive(Message, Debug, Clone)]
+pub struct Expression {
     pub avatar: Entity,
     pub msg: ClientMsg,
 }
@@ -117,6 +126,40 @@ impl Outbox<'_> {
 pub const REQUESTS_PER_SEC: f32 = 4.0;
 pub const REQUEST_BURST: f32 = 8.0;
 
+/// A token bucket: `burst` at most, refilled at `per_sec`, one token an action.
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket {
+    per_sec: f32,
+    burst: f32,
+    level: f32,
+    tick: u32,
+}
+
+impl Bucket {
+    /// A full bucket.
+    pub fn new(per_sec: f32, burst: f32) -> Self {
+        Bucket {
+            per_sec,
+            burst,
+            level: burst,
+            tick: 0,
+        }
+    }
+
+    /// Takes a token; false when there is none.
+    pub fn take(&mut self, tick: &Tick) -> bool {
+        let ticks = tick.count.wrapping_sub(self.tick) as f32;
+        self.tick = tick.count;
+        self.level = (self.level + ticks * self.per_sec / tick.hz as f32).min(self.burst);
+        if self.level >= 1.0 {
+            self.level -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// A client's record of bad messages, and its budget of requests.
 #[derive(Component, Debug)]
 pub struct Conduct {
@@ -124,8 +167,7 @@ pub struct Conduct {
     window_start: u32,
     last_warning: Option<u32>,
     suppressed: u32,
-    budget: f32,
-    budget_tick: u32,
+    requests: Bucket,
 }
 
 impl Default for Conduct {
@@ -135,26 +177,12 @@ impl Default for Conduct {
             window_start: 0,
             last_warning: None,
             suppressed: 0,
-            budget: REQUEST_BURST,
-            budget_tick: 0,
+            requests: Bucket::new(REQUESTS_PER_SEC, REQUEST_BURST),
         }
     }
 }
 
 impl Conduct {
-    /// Takes one request from the budget, refilled at [`REQUESTS_PER_SEC`]; false when empty.
-    fn spend_request(&mut self, tick: &Tick) -> bool {
-        let ticks = tick.count.wrapping_sub(self.budget_tick) as f32;
-        self.budget_tick = tick.count;
-        self.budget = (self.budget + ticks * REQUESTS_PER_SEC / tick.hz as f32).min(REQUEST_BURST);
-        if self.budget >= 1.0 {
-            self.budget -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// Records a bad message; returns whether the client has now gone too far.
     fn offend(&mut self, client: ClientId, tick: &Tick, why: &dyn std::fmt::Display) -> bool {
         let window = OFFENCE_WINDOW_SECS * tick.hz;
@@ -184,6 +212,7 @@ impl Conduct {
 fn receive_messages(
     mut avatars: Query<(Entity, &Avatar, &mut Inputs, &mut Conduct)>,
     mut requests: MessageWriter<ClientRequest>,
+    mut expressions: MessageWriter<Expression>,
     mut server: ResMut<RenetServer>,
     mut stats: ResMut<NetStats>,
     tick: Res<Tick>,
@@ -192,7 +221,7 @@ fn receive_messages(
         let client = avatar.client;
         let mut read = 0;
         let mut expel = false;
-        'channels: for ch in [channel::INPUT, channel::RELIABLE] {
+        'channels: for ch in [channel::INPUT, channel::RELIABLE, channel::VOICE] {
             while let Some(bytes) = server.receive_message(client, ch) {
                 read += 1;
                 stats.bytes_received += bytes.len() as u64;
@@ -206,8 +235,14 @@ fn receive_messages(
                 }
                 match ClientMsg::decode(&bytes) {
                     Ok(ClientMsg::Input { frames }) => inputs.receive(&frames),
+                    Ok(msg @ (ClientMsg::React { .. } | ClientMsg::Voice { .. })) => {
+                        expressions.write(Expression {
+                            avatar: entity,
+                            msg,
+                        });
+                    }
                     Ok(msg) => {
-                        if conduct.spend_request(&tick) {
+                        if conduct.requests.take(&tick) {
                             requests.write(ClientRequest {
                                 avatar: entity,
                                 msg,

@@ -25,7 +25,7 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-fn take_portals(
+pub(crate) fn take_portals(
     mut avatars: Query<(&Avatar, &mut Position, &mut InHall, &mut Inputs), Changed<Position>>,
     halls: Res<Halls>,
     mut interest: ResMut<InterestRes>,

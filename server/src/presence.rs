@@ -150,6 +150,7 @@ pub(crate) fn admit_and_remove(
                         InHall(hall),
                         Inputs::default(),
                         Conduct::default(),
+                        crate::talk::Talk::default(),
                     ))
                     .id();
                 connections.by_client.insert(client_id, entity);

@@ -51,6 +51,10 @@ pub struct Settings {
     /// Pretend the wall clock read this (Unix ms) when the server started: for rehearsing a
     /// schedule, and for tests.
     pub clock_start_unix_ms: Option<i64>,
+    /// People this close (tiles) talk in one conversation bubble.
+    pub bubble_reach: f32,
+    /// The most people in one bubble.
+    pub bubble_max: usize,
 }
 
 impl Default for Settings {
@@ -73,6 +77,8 @@ impl Default for Settings {
             stats_interval_secs: 10,
             data_dir: PathBuf::from("data"),
             utc_offset_minutes: 540,
+            bubble_reach: 3.0,
+            bubble_max: 8,
             clock_start_unix_ms: None,
         }
     }
@@ -124,6 +130,18 @@ impl Settings {
             return bad(
                 "speed",
                 format!("{} tiles/s is not above 0 and at most 50", self.speed),
+            );
+        }
+        if !(self.bubble_reach >= 1.0 && self.bubble_reach <= 16.0) {
+            return bad(
+                "bubble_reach",
+                format!("{} tiles is not between 1 and 16", self.bubble_reach),
+            );
+        }
+        if !(2..=64).contains(&self.bubble_max) {
+            return bad(
+                "bubble_max",
+                format!("{} is not between 2 and 64", self.bubble_max),
             );
         }
         if !(4..=256).contains(&self.interest_cell_tiles) {

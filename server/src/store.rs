@@ -49,7 +49,20 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL,
         PRIMARY KEY (ballot, visitor)
     );",
+    // 2: the rooms' chat, shown to later arrivals.
+    "CREATE TABLE chat (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        hall TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX chat_by_hall ON chat (hall, id DESC);",
 ];
+
+/// Room chat lines per hall loaded at start.
+pub const CHAT_HISTORY: usize = 50;
 
 /// Jobs committed in one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -128,6 +141,14 @@ pub enum Write {
         booth: String,
         at: i64,
     },
+    /// A line said to a whole room.
+    Chat {
+        hall: String,
+        visitor: u64,
+        name: String,
+        body: String,
+        at: i64,
+    },
 }
 
 /// What a committed write did.
@@ -202,6 +223,8 @@ pub struct Loaded {
     pub votes: Vec<(String, u64, String)>,
     /// Visible comments per booth.
     pub comment_counts: Vec<(String, u64)>,
+    /// The newest room chat of each hall, oldest first: (hall, visitor, name, body, at).
+    pub chat: Vec<(String, u64, String, String, i64)>,
 }
 
 enum Job {
@@ -296,6 +319,22 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
     })? {
         loaded.comment_counts.push(row?);
+    }
+    let mut q = conn.prepare(
+        "SELECT hall, visitor, name, body, at FROM (
+             SELECT *, ROW_NUMBER() OVER (PARTITION BY hall ORDER BY id DESC) AS n FROM chat
+         ) WHERE n <= ?1 ORDER BY id",
+    )?;
+    for row in q.query_map([CHAT_HISTORY as i64], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            id_from_sql(r.get(1)?),
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })? {
+        loaded.chat.push(row?);
     }
     Ok(loaded)
 }
@@ -439,6 +478,18 @@ fn commit(
 
 fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite::Error> {
     match w {
+        Write::Chat {
+            hall,
+            visitor,
+            name,
+            body,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO chat (hall, visitor, name, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![hall, id_to_sql(*visitor), name, body, at],
+            )?;
+        }
         Write::Visitor { id, name, at } => {
             tx.execute(
                 "INSERT INTO visitors (id, name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)

@@ -8,6 +8,7 @@
 //! - [`rules`]: the rules as pure functions: one movement step with collision, quantized
 //!   positions, interest cells.
 //! - [`names`]: what a display name and a comment may be.
+//! - [`talk`]: conversation bubbles, private areas and the stage: who hears whom.
 //! - [`video`]: screens' shared playback, and reading a video's length.
 //! - [`path`]: A* over the tile grid, and steering an avatar along a path.
 //! - [`visit`]: what a visitor stands at (a booth, a kiosk), and the way into a booth.
@@ -20,6 +21,7 @@ pub mod names;
 pub mod path;
 pub mod protocol;
 pub mod rules;
+pub mod talk;
 pub mod video;
 pub mod visit;
 

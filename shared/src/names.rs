@@ -41,15 +41,24 @@ pub const COMMENT_MAX_CHARS: usize = 300;
 /// Why a comment was refused. The message is meant for the person who wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommentError {
-    #[error("the comment is empty")]
+    #[error("the message is empty")]
     Blank,
-    #[error("the comment is longer than {max} characters")]
+    #[error("the message is longer than {max} characters")]
     TooLong { max: usize },
 }
 
 /// Cleans a comment: line breaks and tabs become spaces, other control and invisible
 /// characters are dropped, surrounding spaces trimmed. Refuses what is then empty or too long.
 pub fn clean_comment(raw: &str) -> Result<String, CommentError> {
+    clean_text(raw, COMMENT_MAX_CHARS)
+}
+
+/// Cleans a chat message as [`clean_comment`] does, with the chat's length limit.
+pub fn clean_chat(raw: &str) -> Result<String, CommentError> {
+    clean_text(raw, crate::protocol::CHAT_MAX_CHARS)
+}
+
+fn clean_text(raw: &str, max: usize) -> Result<String, CommentError> {
     let cleaned: String = raw
         .chars()
         .filter_map(|c| match c {
@@ -62,10 +71,8 @@ pub fn clean_comment(raw: &str) -> Result<String, CommentError> {
     if text.is_empty() {
         return Err(CommentError::Blank);
     }
-    if text.chars().count() > COMMENT_MAX_CHARS {
-        return Err(CommentError::TooLong {
-            max: COMMENT_MAX_CHARS,
-        });
+    if text.chars().count() > max {
+        return Err(CommentError::TooLong { max });
     }
     Ok(text.to_owned())
 }

@@ -16,13 +16,14 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
 
-/// The largest message a client may send, in bytes.
-pub const MAX_CLIENT_MSG_BYTES: usize = 1024;
+/// The largest message a client may send, in bytes: room for a chat line of
+/// [`CHAT_MAX_CHARS`] Hangul syllables (three bytes each).
+pub const MAX_CLIENT_MSG_BYTES: usize = 4096;
 
 /// The largest message the server sends, in bytes.
 pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
@@ -39,6 +40,52 @@ pub mod channel {
     pub const SNAPSHOT: u8 = 0;
     /// Both ways: requests, events and acknowledgements, reliable and ordered.
     pub const RELIABLE: u8 = 1;
+    /// Both ways: voice frames, unreliable (a late frame is worth nothing).
+    pub const VOICE: u8 = 2;
+}
+
+/// The longest Opus frame a client may send, in bytes (20 ms of speech takes 40 to 120).
+pub const MAX_VOICE_BYTES: usize = 400;
+
+/// The longest chat message, in characters.
+pub const CHAT_MAX_CHARS: usize = 500;
+
+/// The audience's reactions, counted per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Reaction {
+    Applause,
+    Heart,
+    Cheer,
+}
+
+impl Reaction {
+    pub const ALL: [Reaction; 3] = [Reaction::Applause, Reaction::Heart, Reaction::Cheer];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A conversation as its members see it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ConversationKind {
+    /// Alone: nobody near.
+    Alone,
+    /// A bubble of people standing near each other.
+    Bubble,
+    /// Everyone at a private area (a discussion table), by its id.
+    Area(String),
+}
+
+/// A line of chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    pub from: AvatarId,
+    pub name: String,
+    pub scope: crate::talk::ChatScope,
+    pub text: String,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// The renet channels of both sides; server and client must use the same.
@@ -56,6 +103,11 @@ pub fn connection_config() -> ConnectionConfig {
                 send_type: SendType::ReliableOrdered {
                     resend_time: Duration::from_millis(200),
                 },
+            },
+            ChannelConfig {
+                channel_id: channel::VOICE,
+                max_memory_usage_bytes: 2 * 1024 * 1024,
+                send_type: SendType::Unreliable,
             },
         ]
     };
@@ -235,6 +287,27 @@ pub enum ClientMsg {
         screen: u32,
         action: ScreenAction,
     },
+    /// Say something to your conversation, the room, from the stage, or to one person.
+    /// Cleaned and limited like a comment ([`CHAT_MAX_CHARS`]); answered with `Done` once
+    /// delivered (and saved, for the room), or `Refused` (too fast, muted, not on stage).
+    Chat {
+        req: u32,
+        scope: crate::talk::ChatScope,
+        text: String,
+    },
+    /// Lock (or unlock) your bubble: nobody new joins it while locked.
+    LockBubble { req: u32, locked: bool },
+    /// Mute (or unmute) someone's chat and voice: an organizer anywhere, a facilitator for the
+    /// people at their own table.
+    Mute {
+        req: u32,
+        who: AvatarId,
+        muted: bool,
+    },
+    /// Applause, a heart or a cheer: counted by the server and sent on aggregated, once a tick.
+    React { reaction: Reaction },
+    /// 20 ms of your voice, Opus (channel [`channel::VOICE`]), numbered.
+    Voice { seq: u32, data: Vec<u8> },
 }
 
 /// What an organizer can do to a screen.
@@ -307,6 +380,18 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("input frames are not in order"));
                 }
             }
+            ClientMsg::Voice { data, .. } => {
+                if data.is_empty() || data.len() > MAX_VOICE_BYTES {
+                    return Err(DecodeError::Invalid("a voice frame is empty or too long"));
+                }
+            }
+            ClientMsg::Chat { text, .. } => {
+                // The cleaning is the server's; this only bounds the work.
+                if text.len() > CHAT_MAX_CHARS * 4 {
+                    return Err(DecodeError::Invalid("a chat message is too long"));
+                }
+            }
+            ClientMsg::LockBubble { .. } | ClientMsg::Mute { .. } | ClientMsg::React { .. } => {}
             ClientMsg::Heart { .. }
             | ClientMsg::Comment { .. }
             | ClientMsg::Comments { .. }
@@ -322,7 +407,10 @@ impl ClientMsg {
     /// The request number a reply will name, for messages that get one.
     pub fn req(&self) -> Option<u32> {
         match self {
-            ClientMsg::Input { .. } => None,
+            ClientMsg::Input { .. } | ClientMsg::React { .. } | ClientMsg::Voice { .. } => None,
+            ClientMsg::Chat { req, .. }
+            | ClientMsg::LockBubble { req, .. }
+            | ClientMsg::Mute { req, .. } => Some(*req),
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }
             | ClientMsg::Comments { req, .. }
@@ -382,6 +470,9 @@ pub struct CommentView {
 
 /// Comments in one page.
 pub const COMMENTS_PER_PAGE: u32 = 20;
+
+/// The most members a [`ServerMsg::Conversation`] names.
+pub const MAX_LISTED_MEMBERS: usize = 64;
 
 /// Everything the server tells a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,6 +541,30 @@ pub enum ServerMsg {
     Done { req: u32 },
     /// Your request `req` was refused, and why.
     Refused { req: u32, why: String },
+    /// Your conversation changed: who is in it (at most [`MAX_LISTED_MEMBERS`] named, of
+    /// `total`), and whether it is locked.
+    Conversation {
+        kind: ConversationKind,
+        members: Vec<AvatarId>,
+        total: u32,
+        locked: bool,
+    },
+    /// Who stands on the stage of your hall, whenever it changes.
+    Stage { on_stage: Vec<AvatarId> },
+    /// A line of chat for you.
+    Chat(ChatLine),
+    /// The room's chat so far (the newest lines), on arrival in a hall.
+    ChatHistory { lines: Vec<ChatLine> },
+    /// The reactions of your hall in the last tick, by [`Reaction::index`].
+    Reactions { counts: [u32; 3] },
+    /// Someone's voice (channel [`channel::VOICE`]).
+    Voice {
+        from: AvatarId,
+        seq: u32,
+        data: Vec<u8>,
+    },
+    /// Something you tried did not happen, and why (a full table, say).
+    Notice { text: String },
 }
 
 impl ServerMsg {

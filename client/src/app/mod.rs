@@ -20,6 +20,7 @@ pub mod i18n;
 mod net;
 mod panel;
 mod screens;
+mod talk;
 
 /// How the window app was started.
 #[derive(Resource, Debug, Clone)]
@@ -86,6 +87,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         screens::plugin,
         panel::plugin,
         directory::plugin,
+        talk::plugin,
         capture::plugin,
     ));
     app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));

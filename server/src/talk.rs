@@ -1,0 +1,571 @@
+//! Talk: conversation bubbles, discussion tables and the stage, chat in its scopes, the
+//! audience's reactions and voice forwarding.
+//!
+//! Every tick each hall's conversations are formed from positions ([`madang_shared::talk`]:
+//! a spatial grid, never all pairs), and each person whose conversation changed is told who is
+//! in it. Chat and voice are routed with the same shared functions the isolation tests check:
+//! from inside a private area nothing reaches anyone outside it, bubble talk stays in the
+//! bubble, and whoever stands on a spotlight reaches the whole hall. The server forwards voice
+//! frames as they are; it never decodes, mixes or keeps audio. Reactions are counted per hall
+//! and sent once a tick, a few bytes however many people clap. Room chat is saved in the store
+//! and its newest lines are shown to those who arrive later.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use bevy::prelude::*;
+use madang_shared::names::clean_chat;
+use madang_shared::protocol::{
+    AvatarId, ChatLine, ClientMsg, ConversationKind, MAX_LISTED_MEMBERS, Role, ServerMsg, channel,
+};
+use madang_shared::talk::{BubbleRules, ChatScope, Conversations, Talker};
+use renet::ClientId;
+use tracing::warn;
+
+use crate::halls::Halls;
+use crate::net::{Bucket, ClientRequest, Expression, Outbox};
+use crate::presence::{Avatar, InHall, Position};
+use crate::snapshot::ViewMoved;
+use crate::store::{CHAT_HISTORY, Loaded, Receipt, Write, Written};
+use crate::{ServerSet, SettingsRes, StoreRes, Tick, unix_now};
+
+/// Chat lines a person may send: a burst of 5, then one a second.
+pub const CHAT_BURST: f32 = 5.0;
+pub const CHAT_PER_SEC: f32 = 1.0;
+/// Reactions a person may send: a burst of 20, then 10 a second.
+pub const REACT_BURST: f32 = 20.0;
+pub const REACT_PER_SEC: f32 = 10.0;
+/// Voice frames (20 ms each) a person may send: 50 a second, with some slack for jitter.
+pub const VOICE_BURST: f32 = 25.0;
+pub const VOICE_PER_SEC: f32 = 55.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<HallTalks>();
+    app.init_resource::<PendingChat>();
+    app.add_systems(
+        Update,
+        (take_requests, take_expressions, finish_room_chat)
+            .chain()
+            .in_set(ServerSet::Simulate)
+            .before(crate::movement::apply_inputs),
+    );
+    app.add_systems(
+        Update,
+        (form_conversations, tell_arrivals)
+            .chain()
+            .in_set(ServerSet::Simulate)
+            .after(crate::portal::take_portals),
+    );
+    app.add_systems(Update, send_reactions.in_set(ServerSet::Send));
+}
+
+/// A person's part in talk: their lock, whether they are muted, their budgets, and the last
+/// conversation they were told of.
+#[derive(Component, Debug)]
+pub struct Talk {
+    /// The lock shared by a locked bubble's members.
+    pub lock: Option<u32>,
+    /// Muted people can neither chat nor speak (set by a facilitator or an organizer).
+    pub muted: bool,
+    chat: Bucket,
+    react: Bucket,
+    voice: Bucket,
+    told: Option<u64>,
+}
+
+impl Default for Talk {
+    fn default() -> Self {
+        Talk {
+            lock: None,
+            muted: false,
+            chat: Bucket::new(CHAT_PER_SEC, CHAT_BURST),
+            react: Bucket::new(REACT_PER_SEC, REACT_BURST),
+            voice: Bucket::new(VOICE_PER_SEC, VOICE_BURST),
+            told: None,
+        }
+    }
+}
+
+/// One hall's conversations as of this tick, for routing.
+#[derive(Default)]
+pub struct HallTalk {
+    conv: Conversations,
+    /// Each person's client, in the order of `conv.people`.
+    clients: Vec<ClientId>,
+    index: HashMap<AvatarId, usize>,
+    stage: Vec<AvatarId>,
+    /// Reactions this tick, by kind.
+    reactions: [u32; 3],
+    /// The newest room chat.
+    history: VecDeque<ChatLine>,
+}
+
+/// Every hall's talk state, by hall index.
+#[derive(Resource, Default)]
+pub struct HallTalks {
+    pub halls: Vec<HallTalk>,
+    next_lock: u32,
+}
+
+impl HallTalks {
+    /// Loads each hall's newest room chat from what the store read at start.
+    pub fn new(halls: &Halls, loaded: &Loaded) -> Self {
+        let mut out = HallTalks {
+            halls: halls.maps.iter().map(|_| HallTalk::default()).collect(),
+            next_lock: 0,
+        };
+        for (hall, visitor, name, body, at) in &loaded.chat {
+            if let Some(h) = halls
+                .index_of(hall)
+                .and_then(|i| out.halls.get_mut(i as usize))
+            {
+                // Visitors from an earlier run have no avatar now; the line keeps their name.
+                let _ = visitor;
+                h.history.push_back(ChatLine {
+                    from: AvatarId(0),
+                    name: name.clone(),
+                    scope: ChatScope::Room,
+                    text: body.clone(),
+                    at: *at,
+                });
+            }
+        }
+        out
+    }
+
+    fn hall_mut(&mut self, hall: u16) -> Option<&mut HallTalk> {
+        self.halls.get_mut(hall as usize)
+    }
+}
+
+fn rules(settings: &SettingsRes) -> BubbleRules {
+    BubbleRules {
+        reach: settings.0.bubble_reach,
+        max_size: settings.0.bubble_max,
+    }
+}
+
+/// Forms every hall's conversations and tells those whose conversation changed.
+fn form_conversations(
+    mut avatars: Query<(&Avatar, &Position, &InHall, &mut Talk)>,
+    halls: Res<Halls>,
+    settings: Res<SettingsRes>,
+    mut talks: ResMut<HallTalks>,
+    mut out: Outbox,
+) {
+    let rules = rules(&settings);
+    let mut people: Vec<Vec<Talker>> = vec![Vec::new(); talks.halls.len()];
+    for h in &mut talks.halls {
+        h.clients.clear();
+        h.index.clear();
+    }
+    for (avatar, pos, hall, talk) in &avatars {
+        let (Some(map), Some(h), Some(list)) = (
+            halls.get(hall.0),
+            talks.halls.get_mut(hall.0 as usize),
+            people.get_mut(hall.0 as usize),
+        ) else {
+            continue;
+        };
+        h.index.insert(avatar.id, list.len());
+        list.push(Talker {
+            id: avatar.id,
+            pos: pos.0,
+            area: map
+                .private_areas
+                .iter()
+                .position(|a| a.rect.contains(pos.0)),
+            on_stage: map.on_spotlight(pos.0),
+            lock: talk.lock,
+        });
+        h.clients.push(avatar.client);
+    }
+    // What each person is to be told: (kind, members, locked, signature), by avatar.
+    let mut told: HashMap<AvatarId, (ConversationKind, Vec<AvatarId>, bool, u64)> = HashMap::new();
+    for (hall, (h, list)) in talks.halls.iter_mut().zip(people).enumerate() {
+        h.conv = Conversations::form(list, rules);
+        let c = &h.conv;
+        let mut stage: Vec<AvatarId> = (0..c.people.len())
+            .filter(|&i| c.on_stage(i))
+            .map(|i| c.people[i].id)
+            .collect();
+        stage.sort();
+        if stage != h.stage {
+            for &client in &h.clients {
+                out.send(
+                    client,
+                    channel::RELIABLE,
+                    &ServerMsg::Stage {
+                        on_stage: stage.clone(),
+                    },
+                );
+            }
+            h.stage = stage;
+        }
+        let Some(map) = halls.get(hall as u16) else {
+            continue;
+        };
+        for (i, person) in c.people.iter().enumerate() {
+            let group = c.conversation_of(i);
+            let kind = match person.area {
+                Some(a) => ConversationKind::Area(map.private_areas[a].id.clone()),
+                None if group.len() <= 1 => ConversationKind::Alone,
+                None => ConversationKind::Bubble,
+            };
+            let locked = person.lock.is_some() && person.area.is_none() && group.len() > 1;
+            let mut members: Vec<AvatarId> = group.iter().map(|&j| c.people[j].id).collect();
+            members.sort();
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (&kind, &members, locked).hash(&mut hasher);
+            told.insert(person.id, (kind, members, locked, hasher.finish()));
+        }
+    }
+    for (avatar, _, _, mut talk) in &mut avatars {
+        let Some((kind, members, locked, sig)) = told.remove(&avatar.id) else {
+            continue;
+        };
+        // A lock lasts while its bubble has someone to share it with.
+        if talk.lock.is_some() && !locked {
+            talk.lock = None;
+        }
+        if talk.told == Some(sig) {
+            continue;
+        }
+        talk.told = Some(sig);
+        out.send(
+            avatar.client,
+            channel::RELIABLE,
+            &ServerMsg::Conversation {
+                kind,
+                total: members.len() as u32,
+                members: members.into_iter().take(MAX_LISTED_MEMBERS).collect(),
+                locked,
+            },
+        );
+    }
+}
+
+/// A room chat line waiting for its commit.
+struct Waiting {
+    receipt: Receipt,
+    client: ClientId,
+    req: u32,
+    hall: u16,
+    line: ChatLine,
+}
+
+#[derive(Resource, Default)]
+struct PendingChat(Vec<Waiting>);
+
+#[allow(clippy::too_many_arguments)]
+fn take_requests(
+    mut requests: MessageReader<ClientRequest>,
+    mut avatars: Query<(&Avatar, &InHall, &mut Talk)>,
+    halls: Res<Halls>,
+    tick: Res<Tick>,
+    store: Res<StoreRes>,
+    mut talks: ResMut<HallTalks>,
+    mut pending: ResMut<PendingChat>,
+    mut out: Outbox,
+) {
+    for request in requests.read() {
+        let Ok((avatar, hall, mut talk)) = avatars.get_mut(request.avatar) else {
+            continue;
+        };
+        let (client, id, hall) = (avatar.client, avatar.id, hall.0);
+        match &request.msg {
+            ClientMsg::Chat { req, scope, text } => {
+                let req = *req;
+                if talk.muted {
+                    out.refuse(client, req, "you are muted and cannot chat");
+                    continue;
+                }
+                let text = match clean_chat(text) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        out.refuse(client, req, e.to_string());
+                        continue;
+                    }
+                };
+                if !talk.chat.take(&tick) {
+                    out.refuse(client, req, "you are sending messages too fast");
+                    continue;
+                }
+                let (Some(h), Some(map)) = (talks.halls.get(hall as usize), halls.get(hall)) else {
+                    continue;
+                };
+                let Some(&i) = h.index.get(&id) else {
+                    out.refuse(client, req, "you have only just arrived: try again");
+                    continue;
+                };
+                let recipients = match h.conv.chat_recipients(i, *scope) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        out.refuse(client, req, e.to_string());
+                        continue;
+                    }
+                };
+                let line = ChatLine {
+                    from: id,
+                    name: avatar.name.to_string(),
+                    scope: *scope,
+                    text,
+                    at: unix_now(),
+                };
+                if *scope == ChatScope::Room {
+                    // Kept: delivered once it is saved, like a comment.
+                    let receipt = store.0.submit(Write::Chat {
+                        hall: map.id.clone(),
+                        visitor: avatar.visitor_id,
+                        name: line.name.clone(),
+                        body: line.text.clone(),
+                        at: line.at,
+                    });
+                    pending.0.push(Waiting {
+                        receipt,
+                        client,
+                        req,
+                        hall,
+                        line,
+                    });
+                    continue;
+                }
+                let msg = ServerMsg::Chat(line);
+                for j in recipients {
+                    out.send(h.clients[j], channel::RELIABLE, &msg);
+                }
+                out.send(client, channel::RELIABLE, &msg);
+                out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+            }
+            ClientMsg::Mute { req, who, muted } => {
+                let req = *req;
+                let role = avatar.role;
+                let Some(h) = talks.halls.get(hall as usize) else {
+                    continue;
+                };
+                let allowed = match role {
+                    Role::Organizer => true,
+                    // A facilitator mutes the people at their own table.
+                    Role::Facilitator => {
+                        let area_of =
+                            |a: AvatarId| h.index.get(&a).and_then(|&i| h.conv.people[i].area);
+                        area_of(id).is_some() && area_of(id) == area_of(*who)
+                    }
+                    _ => false,
+                };
+                if !allowed {
+                    out.refuse(
+                        client,
+                        req,
+                        "only an organizer, or the facilitator of this table, can mute someone",
+                    );
+                    continue;
+                }
+                let target = *who;
+                let mut found = None;
+                for (other, _, mut t) in avatars.iter_mut() {
+                    if other.id == target {
+                        t.muted = *muted;
+                        found = Some(other.client);
+                    }
+                }
+                match found {
+                    Some(their_client) => {
+                        let text = if *muted {
+                            "you have been muted: your chat and voice reach no one for now"
+                        } else {
+                            "you can speak again"
+                        };
+                        out.send(
+                            their_client,
+                            channel::RELIABLE,
+                            &ServerMsg::Notice { text: text.into() },
+                        );
+                        out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+                    }
+                    None => out.refuse(client, req, "that person is not here"),
+                }
+            }
+            ClientMsg::LockBubble { req, locked } => {
+                let req = *req;
+                let Some(h) = talks.halls.get(hall as usize) else {
+                    continue;
+                };
+                let Some(&i) = h.index.get(&id) else {
+                    continue;
+                };
+                if h.conv.people[i].area.is_some() {
+                    out.refuse(client, req, "a table is private already");
+                    continue;
+                }
+                let group = h.conv.conversation_of(i);
+                if group.len() < 2 {
+                    out.refuse(client, req, "there is nobody in your bubble to lock in");
+                    continue;
+                }
+                let members: Vec<AvatarId> = group.iter().map(|&j| h.conv.people[j].id).collect();
+                let lock = if *locked {
+                    talks.next_lock = talks.next_lock.wrapping_add(1);
+                    Some(talks.next_lock)
+                } else {
+                    None
+                };
+                talk.lock = lock;
+                for (other, _, mut t) in avatars.iter_mut() {
+                    if members.contains(&other.id) {
+                        t.lock = lock;
+                    }
+                }
+                out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Room chat is delivered to the hall once it is saved.
+fn finish_room_chat(
+    mut pending: ResMut<PendingChat>,
+    mut talks: ResMut<HallTalks>,
+    avatars: Query<(&Avatar, &InHall)>,
+    mut out: Outbox,
+) {
+    let mut done = Vec::new();
+    pending.0.retain_mut(|w| match w.receipt.poll() {
+        None => true,
+        Some(result) => {
+            done.push((
+                w.client,
+                w.req,
+                w.hall,
+                w.line.clone(),
+                result.map(|r| r == Written::Done),
+            ));
+            false
+        }
+    });
+    for (client, req, hall, line, result) in done {
+        match result {
+            Ok(true) => {
+                let msg = ServerMsg::Chat(line.clone());
+                for (avatar, in_hall) in &avatars {
+                    if in_hall.0 == hall {
+                        out.send(avatar.client, channel::RELIABLE, &msg);
+                    }
+                }
+                if let Some(h) = talks.hall_mut(hall) {
+                    h.history.push_back(line);
+                    while h.history.len() > CHAT_HISTORY {
+                        h.history.pop_front();
+                    }
+                }
+                out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+            }
+            Ok(false) | Err(_) => {
+                warn!(req, "a room chat line could not be saved");
+                out.refuse(client, req, "it could not be saved; please try again");
+            }
+        }
+    }
+}
+
+/// Reactions are counted; voice frames are forwarded to those who should hear them.
+fn take_expressions(
+    mut expressions: MessageReader<Expression>,
+    mut avatars: Query<(&Avatar, &InHall, &mut Talk)>,
+    tick: Res<Tick>,
+    mut talks: ResMut<HallTalks>,
+    mut out: Outbox,
+) {
+    for e in expressions.read() {
+        let Ok((avatar, hall, mut talk)) = avatars.get_mut(e.avatar) else {
+            continue;
+        };
+        let Some(h) = talks.hall_mut(hall.0) else {
+            continue;
+        };
+        match &e.msg {
+            ClientMsg::React { reaction } if talk.react.take(&tick) => {
+                h.reactions[reaction.index()] += 1;
+            }
+            ClientMsg::Voice { seq, data } => {
+                if talk.muted || !talk.voice.take(&tick) {
+                    continue;
+                }
+                let Some(&i) = h.index.get(&avatar.id) else {
+                    continue;
+                };
+                let msg = ServerMsg::Voice {
+                    from: avatar.id,
+                    seq: *seq,
+                    data: data.clone(),
+                };
+                for j in h.conv.voice_recipients(i) {
+                    out.send(h.clients[j], channel::VOICE, &msg);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Each hall's reactions of the tick go to everyone in it as one message.
+fn send_reactions(
+    mut talks: ResMut<HallTalks>,
+    avatars: Query<(&Avatar, &InHall)>,
+    mut out: Outbox,
+) {
+    let mut counts: Vec<Option<[u32; 3]>> = Vec::with_capacity(talks.halls.len());
+    for h in &mut talks.halls {
+        counts.push((h.reactions != [0; 3]).then_some(h.reactions));
+        h.reactions = [0; 3];
+    }
+    if counts.iter().all(Option::is_none) {
+        return;
+    }
+    for (avatar, hall) in &avatars {
+        if let Some(Some(c)) = counts.get(hall.0 as usize) {
+            out.send(
+                avatar.client,
+                channel::RELIABLE,
+                &ServerMsg::Reactions { counts: *c },
+            );
+        }
+    }
+}
+
+/// Arrivals in a hall are shown who is on its stage and its room chat so far.
+fn tell_arrivals(
+    mut views: MessageReader<ViewMoved>,
+    talks: Res<HallTalks>,
+    connections: Res<crate::presence::Connections>,
+    mut out: Outbox,
+) {
+    for v in views.read().filter(|v| v.from.is_none()) {
+        let (Some(h), Some(who)) = (
+            talks.halls.get(v.hall as usize),
+            connections.avatars.get(&v.avatar),
+        ) else {
+            continue;
+        };
+        if !h.stage.is_empty() {
+            out.send(
+                who.client,
+                channel::RELIABLE,
+                &ServerMsg::Stage {
+                    on_stage: h.stage.clone(),
+                },
+            );
+        }
+        if h.history.is_empty() {
+            continue;
+        }
+        out.send(
+            who.client,
+            channel::RELIABLE,
+            &ServerMsg::ChatHistory {
+                lines: h.history.iter().cloned().collect(),
+            },
+        );
+    }
+}
