@@ -20,6 +20,10 @@ ensure_packages() {
 CLIENT_RUNTIME_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0
   libxkbcommon-x11-0 libvulkan1 mesa-vulkan-drivers)
 
+# What building the client needs: ALSA's headers and pkg-config for cpal (the microphone and
+# the speakers); the headers bring ALSA's library for run time.
+CLIENT_BUILD_PACKAGES=(pkg-config libasound2-dev)
+
 # Builds go to one folder outside the clone, so a fresh clone (CI) reuses earlier work.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/madang-target}"
 mkdir -p "$CARGO_TARGET_DIR"

@@ -66,6 +66,11 @@ fn main() -> ExitCode {
         passes: None,
         width: W,
         height: H,
+        // No sound card under Xvfb: this runs the "voice unavailable" path.
+        voice: true,
+        mic: None,
+        speaker: None,
+        push_to_talk: false,
     });
     server.stop();
     if exit != AppExit::Success {

@@ -10,6 +10,7 @@
 //! - [`video`]: MP4/H.264 playing (and writing, for the demo's videos).
 //! - [`feed`]: one screen's pictures decoded on a worker thread, with a time limit.
 //! - [`voice`]: Opus voice frames (encode, decode per speaker, mix), WAV files for bots.
+//! - [`audio`] (feature `window`): the microphone and the speakers (cpal).
 //! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
 //!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
 //!   `screens` the videos on the kiosks, `panel` a booth or kiosk up close (photos, video,
@@ -26,6 +27,8 @@ pub mod voice;
 
 #[cfg(feature = "window")]
 pub mod app;
+#[cfg(feature = "window")]
+pub mod audio;
 
 pub use madang_shared::map::Lang;
 

@@ -44,6 +44,21 @@ struct Cli {
     width: u32,
     #[arg(long, default_value_t = 720)]
     height: u32,
+    /// No microphone or speaker at all.
+    #[arg(long)]
+    no_voice: bool,
+    /// The microphone to use, by name (see --audio-devices).
+    #[arg(long)]
+    mic: Option<String>,
+    /// The speaker to use, by name (see --audio-devices).
+    #[arg(long)]
+    speaker: Option<String>,
+    /// Send your voice only while Space is held.
+    #[arg(long)]
+    push_to_talk: bool,
+    /// List the audio devices and quit.
+    #[arg(long)]
+    audio_devices: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +77,18 @@ fn main() -> ExitCode {
         } else {
             ExitCode::FAILURE
         };
+    }
+    if cli.audio_devices {
+        let (inputs, outputs) = madang_client::audio::device_names();
+        println!("microphones:");
+        for n in inputs {
+            println!("  {n}");
+        }
+        println!("speakers:");
+        for n in outputs {
+            println!("  {n}");
+        }
+        return ExitCode::SUCCESS;
     }
     let Some(name) = cli.name else {
         eprintln!(
@@ -88,6 +115,10 @@ fn main() -> ExitCode {
         passes: cli.passes.or_else(madang_client::identity::default_path),
         width: cli.width,
         height: cli.height,
+        voice: !cli.no_voice,
+        mic: cli.mic,
+        speaker: cli.speaker,
+        push_to_talk: cli.push_to_talk,
     });
     match exit {
         AppExit::Success => ExitCode::SUCCESS,

@@ -179,6 +179,11 @@ impl VoiceDecoders {
     pub fn forget(&mut self, from: AvatarId) {
         self.voices.remove(&from);
     }
+
+    /// Keeps only the speakers `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(AvatarId) -> bool) {
+        self.voices.retain(|id, _| keep(*id));
+    }
 }
 
 /// How loud a voice is at `distance` tiles inside a bubble of `reach`: full up close, a

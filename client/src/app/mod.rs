@@ -21,6 +21,7 @@ mod net;
 mod panel;
 mod screens;
 mod talk;
+mod voice;
 
 /// How the window app was started.
 #[derive(Resource, Debug, Clone)]
@@ -44,6 +45,13 @@ pub struct ClientArgs {
     pub passes: Option<PathBuf>,
     pub width: u32,
     pub height: u32,
+    /// Open the microphone and the speaker (off: no voice at all).
+    pub voice: bool,
+    /// The audio devices by name (see `--audio-devices`), or the defaults.
+    pub mic: Option<String>,
+    pub speaker: Option<String>,
+    /// Send your voice only while Space is held.
+    pub push_to_talk: bool,
 }
 
 /// The order of a frame's work.
@@ -88,6 +96,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         panel::plugin,
         directory::plugin,
         talk::plugin,
+        voice::plugin,
         capture::plugin,
     ));
     app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));

@@ -137,7 +137,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
             padding: UiRect::all(px(6.0)),
             ..default()
         },
-        BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.55)),
+        BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.92)),
         children![
             (
                 ChatLog,

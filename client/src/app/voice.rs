@@ -1,0 +1,194 @@
+//! Proximity voice in the window: the microphone is encoded and sent while you may speak
+//! (M turns it off and on; with `--push-to-talk`, only while Space is held; quiet frames are
+//! not sent), everyone heard is decoded and mixed, louder the nearer they stand in your bubble,
+//! and played (N turns the sound off and on). Without a microphone or a speaker the window
+//! runs on and says voice is unavailable.
+
+use std::time::Instant;
+
+use bevy::input_focus::InputFocus;
+use bevy::prelude::*;
+use bevy::text::EditableText;
+use madang_shared::protocol::ConversationKind;
+
+use super::i18n::{Key, t};
+use super::net::Net;
+use super::panel::typing;
+use super::talk::TalkUi;
+use super::{ClientArgs, FrameSet};
+use crate::audio::AudioIo;
+use crate::voice::{FRAME, VoiceDecoders, VoiceEncoder, mix, volume_at};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, open_devices);
+    app.add_systems(
+        Update,
+        (voice_keys, speak, listen)
+            .chain()
+            .in_set(FrameSet::Sync)
+            .run_if(resource_exists::<VoiceState>),
+    );
+}
+
+/// Frames below this loudness (RMS) are silence and not sent.
+const QUIET: f32 = 0.01;
+/// Frames still sent after the voice drops below [`QUIET`] (300 ms), so words are not cut.
+const HANGOVER: u32 = 15;
+/// Audio kept queued for the speaker (100 ms).
+const AHEAD: usize = FRAME * 5;
+/// The bubble's reach, for volume by distance.
+const REACH: f32 = 3.0;
+
+#[derive(Resource)]
+struct VoiceState {
+    io: Option<AudioIo>,
+    encoder: Option<VoiceEncoder>,
+    decoders: VoiceDecoders,
+    mic_on: bool,
+    sound_on: bool,
+    hangover: u32,
+}
+
+fn open_devices(mut commands: Commands, args: Res<ClientArgs>) {
+    let io = args
+        .voice
+        .then(|| AudioIo::start(args.mic.as_deref(), args.speaker.as_deref()));
+    let encoder = match VoiceEncoder::new() {
+        Ok(e) => Some(e),
+        Err(e) => {
+            warn!("voice: {e}");
+            None
+        }
+    };
+    commands.insert_resource(VoiceState {
+        io,
+        encoder,
+        decoders: VoiceDecoders::default(),
+        mic_on: true,
+        sound_on: true,
+        hangover: 0,
+    });
+}
+
+fn voice_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    focus: Res<InputFocus>,
+    fields: Query<(), With<EditableText>>,
+    mut voice: ResMut<VoiceState>,
+) {
+    if typing(&focus, &fields) {
+        return;
+    }
+    if keys.just_pressed(KeyCode::KeyM) {
+        voice.mic_on = !voice.mic_on;
+    }
+    if keys.just_pressed(KeyCode::KeyN) {
+        voice.sound_on = !voice.sound_on;
+    }
+}
+
+fn speak(
+    keys: Res<ButtonInput<KeyCode>>,
+    args: Res<ClientArgs>,
+    focus: Res<InputFocus>,
+    fields: Query<(), With<EditableText>>,
+    mut voice: ResMut<VoiceState>,
+    mut net: ResMut<Net>,
+) {
+    let voice = &mut *voice;
+    let Some(io) = &voice.io else { return };
+    let held = keys.pressed(KeyCode::Space) && !typing(&focus, &fields);
+    let open = voice.mic_on && (!args.push_to_talk || held);
+    let session = net.session.as_mut().filter(|s| s.is_ready());
+    let mut session = session;
+    while let Some(frame) = io.mic_frame() {
+        let rms = (frame.iter().map(|s| s * s).sum::<f32>() / frame.len() as f32).sqrt();
+        if rms >= QUIET {
+            voice.hangover = HANGOVER;
+        } else {
+            voice.hangover = voice.hangover.saturating_sub(1);
+        }
+        if !open || voice.hangover == 0 {
+            continue;
+        }
+        if let (Some(encoder), Some(s)) = (voice.encoder.as_mut(), session.as_deref_mut()) {
+            match encoder.encode(&frame) {
+                Ok((seq, data)) => s.send_voice(seq, data),
+                Err(e) => warn!("voice: {e}"),
+            }
+        }
+    }
+}
+
+fn listen(
+    mut voice: ResMut<VoiceState>,
+    mut net: ResMut<Net>,
+    mut talk: ResMut<TalkUi>,
+    args: Res<ClientArgs>,
+) {
+    let voice = &mut *voice;
+    let lang = args.lang;
+    talk.voice_line = match &voice.io {
+        None => String::new(),
+        // The reasons are in the log; the screen says it short.
+        Some(io) if io.input.is_none() && io.output.is_none() => t(lang, Key::VoiceOff).to_owned(),
+        Some(io) => {
+            let mut parts = vec![t(lang, Key::VoiceOn).to_owned()];
+            if io.input.is_none() || !voice.mic_on {
+                parts.push(t(lang, Key::Muted).to_owned());
+            } else if args.push_to_talk {
+                parts.push(t(lang, Key::PushToTalk).to_owned());
+            }
+            if io.output.is_none() || !voice.sound_on {
+                parts.push(t(lang, Key::Deafened).to_owned());
+            }
+            parts.join(" · ")
+        }
+    };
+    let Some(session) = net.session.as_mut() else {
+        return;
+    };
+    let now = Instant::now();
+    for (from, seq, data) in session.talk.voice.drain(..) {
+        if voice.decoders.push(from, seq, &data).is_ok() {
+            talk.speaking.push((from, now));
+        }
+    }
+    voice.decoders.retain(|id| session.others.contains_key(&id));
+    let Some(io) = voice.io.as_ref().filter(|io| io.output.is_some()) else {
+        // Nothing to play on: drop what was decoded.
+        let ids: Vec<_> = voice.decoders.speaking().collect();
+        for id in ids {
+            voice.decoders.take(id, usize::MAX);
+        }
+        return;
+    };
+    let me = session.me.as_ref().map(|m| m.pos);
+    let in_bubble = session
+        .talk
+        .conversation
+        .as_ref()
+        .is_some_and(|c| c.kind == ConversationKind::Bubble);
+    while io.queued() < AHEAD {
+        let speakers: Vec<_> = voice.decoders.speaking().collect();
+        if speakers.is_empty() {
+            break;
+        }
+        let mut taken = Vec::new();
+        for id in speakers {
+            let samples = voice.decoders.take(id, FRAME);
+            // Louder the nearer, inside a bubble; tables and the stage at full volume.
+            let gain = match (in_bubble, me, session.remote_render_pos(id)) {
+                (true, Some(a), Some(b)) => volume_at(a.distance(b), REACH),
+                _ => 1.0,
+            };
+            taken.push((samples, gain));
+        }
+        let mut out = vec![0.0f32; FRAME];
+        let voices: Vec<(&[f32], f32)> = taken.iter().map(|(s, g)| (s.as_slice(), *g)).collect();
+        mix(&mut out, &voices);
+        if voice.sound_on {
+            io.play(&out);
+        }
+    }
+}
