@@ -11,7 +11,7 @@ use common::*;
 use madang_client::session::Session;
 use madang_client::voice::{FRAME, RATE, Speaker, VoiceDecoders, dominant_frequency};
 use madang_shared::path::{PathWalker, Tile, find_path};
-use madang_shared::protocol::{ConversationKind, Reaction, Role};
+use madang_shared::protocol::{ConversationKind, FloorAction, Reaction, Role};
 use madang_shared::talk::ChatScope;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -464,5 +464,107 @@ fn a_thousand_reactions_in_one_tick_reach_each_client_aggregated() {
             s.talk.reaction_messages
         );
     }
+    server.stop();
+}
+
+#[test]
+fn a_facilitator_gives_the_floor_in_turn_runs_the_timer_and_mutes_at_the_table() {
+    let server = madang_server::spawn(madang_server::Settings {
+        dev_insecure: true,
+        ..test_settings()
+    })
+    .expect("the server starts");
+    let maps = maps_dir();
+    let mut f = join_as(
+        &server,
+        &maps,
+        "진행자",
+        Role::Facilitator,
+        Some("lobby"),
+        Some("entrance"),
+    );
+    let mut v = join_as(
+        &server,
+        &maps,
+        "시민1",
+        Role::Visitor,
+        Some("lobby"),
+        Some("entrance"),
+    );
+    let mut w = join_as(
+        &server,
+        &maps,
+        "시민2",
+        Role::Visitor,
+        Some("lobby"),
+        Some("entrance"),
+    );
+    for s in [&mut f, &mut v, &mut w] {
+        ready(s);
+    }
+    // Away from any table, there is no floor to ask for.
+    let req = v.floor(FloorAction::Raise);
+    assert!(answer(&mut v, req).is_err());
+
+    let table = f
+        .hall_map
+        .as_ref()
+        .and_then(|m| m.private_areas.iter().find(|a| a.id == "table-2").cloned())
+        .expect("the lobby has table 2");
+    let goal = (table.rect.x as i32 + 1, table.rect.y as i32 + 1);
+    walk(
+        &mut [&mut f, &mut v, &mut w],
+        &[goal; 3],
+        Duration::from_secs(25),
+    );
+    for s in [&f, &v, &w] {
+        assert_eq!(conversation_size(s), 3, "{} sits at the table", s.join.name);
+    }
+    let (v_id, w_id) = (v.me.as_ref().unwrap().id, w.me.as_ref().unwrap().id);
+
+    let req = v.floor(FloorAction::Raise);
+    assert_eq!(answer(&mut v, req), Ok(()));
+    let req = w.floor(FloorAction::Raise);
+    assert_eq!(answer(&mut w, req), Ok(()));
+    let ok = pump_until(&mut [&mut f, &mut v, &mut w], WAIT, |s| {
+        s.iter().all(|x| {
+            x.talk
+                .floor
+                .as_ref()
+                .is_some_and(|fl| fl.queue == vec![v_id, w_id])
+        })
+    });
+    assert!(ok, "the whole table sees the queue in order");
+
+    let req = v.floor(FloorAction::Next);
+    let why = answer(&mut v, req).expect_err("a visitor gives no floor");
+    assert!(why.contains("facilitator"), "{why}");
+
+    let req = f.floor(FloorAction::Next);
+    assert_eq!(answer(&mut f, req), Ok(()));
+    let req = f.floor(FloorAction::Timer { secs: 90 });
+    assert_eq!(answer(&mut f, req), Ok(()));
+    let ok = pump_until(&mut [&mut f, &mut v, &mut w], WAIT, |s| {
+        s.iter().all(|x| {
+            x.talk
+                .floor
+                .as_ref()
+                .is_some_and(|fl| fl.speaker == Some(v_id) && fl.queue == vec![w_id])
+                && x.floor_timer_left()
+                    .is_some_and(|left| left > 80.0 && left <= 90.0)
+        })
+    });
+    assert!(
+        ok,
+        "the first in the queue has the floor, and the timer runs for all"
+    );
+
+    // The facilitator mutes someone at the table: their chat is refused, with a reason.
+    let req = f.mute(w_id, true);
+    assert_eq!(answer(&mut f, req), Ok(()));
+    std::thread::sleep(Duration::from_millis(1200));
+    let req = w.chat(ChatScope::Near, "저도 한마디");
+    let why = answer(&mut w, req).expect_err("muted");
+    assert!(why.contains("muted"), "{why}");
     server.stop();
 }

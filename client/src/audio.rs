@@ -266,6 +266,55 @@ impl AudioIo {
     }
 }
 
+/// What [`check`] measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub problems: Vec<String>,
+    /// Samples (16 kHz) that came from the microphone, and went to the speaker.
+    pub captured: usize,
+    pub played: usize,
+    pub seconds: f32,
+}
+
+/// Opens the devices and runs them for `seconds`: a 440 Hz tone to the speaker, the
+/// microphone read. For `madang-client --audio-check` and its test.
+pub fn check(input: Option<&str>, output: Option<&str>, seconds: f32) -> CheckReport {
+    let io = AudioIo::start(input, output);
+    let start = std::time::Instant::now();
+    let (mut captured, mut played, mut phase) = (0usize, 0usize, 0f32);
+    while start.elapsed().as_secs_f32() < seconds {
+        while io.mic_frame().is_some() {
+            captured += FRAME;
+        }
+        if io.output.is_some() {
+            let before = io.queued();
+            if before < FRAME * 4 {
+                let tone: Vec<f32> = (0..FRAME)
+                    .map(|_| {
+                        phase += 440.0 / RATE as f32;
+                        0.2 * (phase * std::f32::consts::TAU).sin()
+                    })
+                    .collect();
+                io.play(&tone);
+                played += FRAME;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // What is still queued was not played.
+    played = played.saturating_sub(io.queued());
+    CheckReport {
+        input: io.input.clone(),
+        output: io.output.clone(),
+        problems: io.problems.clone(),
+        captured,
+        played,
+        seconds,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

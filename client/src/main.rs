@@ -59,6 +59,10 @@ struct Cli {
     /// List the audio devices and quit.
     #[arg(long)]
     audio_devices: bool,
+    /// Play a tone and read the microphone for two seconds, print what flowed, and quit
+    /// (exit 1 if either device did not work).
+    #[arg(long)]
+    audio_check: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,6 +93,26 @@ fn main() -> ExitCode {
             println!("  {n}");
         }
         return ExitCode::SUCCESS;
+    }
+    if cli.audio_check {
+        let r = madang_client::audio::check(cli.mic.as_deref(), cli.speaker.as_deref(), 2.0);
+        println!(
+            "microphone {:?}: {} samples in {:.1} s (16 kHz: {} expected)",
+            r.input,
+            r.captured,
+            r.seconds,
+            (r.seconds * 16_000.0) as usize
+        );
+        println!("speaker {:?}: {} samples played", r.output, r.played);
+        for p in &r.problems {
+            println!("problem: {p}");
+        }
+        let half = (r.seconds * 8_000.0) as usize;
+        return if r.captured >= half && r.played >= half {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
     let Some(name) = cli.name else {
         eprintln!(

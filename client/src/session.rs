@@ -17,9 +17,9 @@ use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
     AvatarId, BallotState, BallotView, BoothFact, ChatLine, ClientMsg, CommentView,
-    ConversationKind, InputFrame, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID,
-    PROTOCOL_VERSION, Reaction, Role, ScreenAction, ServerMsg, TallyRow, USER_DATA_BYTES, channel,
-    connection_config, encode,
+    ConversationKind, Emote, FloorAction, InputFrame, JoinRefusal, JoinRequest, JoinResponse,
+    PROTOCOL_ID, PROTOCOL_VERSION, Reaction, Role, ScreenAction, ServerMsg, TallyRow,
+    USER_DATA_BYTES, channel, connection_config, encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
 use madang_shared::talk::ChatScope;
@@ -151,6 +151,20 @@ pub struct TalkState {
     pub voice: VecDeque<(AvatarId, u32, Vec<u8>)>,
     /// Notices from the server (a full table, say), oldest first.
     pub notices: Vec<String>,
+    /// Emotes shown by people in view, not yet taken: (who, emote).
+    pub emotes: VecDeque<(AvatarId, Emote)>,
+    /// The floor at your table, as last told.
+    pub floor: Option<FloorView>,
+}
+
+/// The floor at a discussion table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FloorView {
+    pub area: String,
+    pub speaker: Option<AvatarId>,
+    pub queue: Vec<AvatarId>,
+    /// When the speaking timer ends, on the server's clock.
+    pub timer_ends_ms: Option<u64>,
 }
 
 impl TalkState {
@@ -604,6 +618,25 @@ impl Session {
         self.request(|req| ClientMsg::Mute { req, who, muted })
     }
 
+    /// Shows an emote over your avatar to those who see you.
+    pub fn emote(&mut self, emote: Emote) {
+        self.client
+            .send_message(channel::RELIABLE, encode(&ClientMsg::Emote { emote }));
+    }
+
+    /// Raises or lowers your hand at your table, or (facilitators) gives the floor and runs
+    /// the speaking timer.
+    pub fn floor(&mut self, action: FloorAction) -> u32 {
+        self.request(|req| ClientMsg::Floor { req, action })
+    }
+
+    /// Seconds left on your table's speaking timer.
+    pub fn floor_timer_left(&self) -> Option<f32> {
+        let ends = self.talk.floor.as_ref()?.timer_ends_ms?;
+        let now = self.server_now_ms()?;
+        Some(ends.saturating_sub(now) as f32 / 1000.0)
+    }
+
     /// Applauds, gives a heart or cheers.
     pub fn react(&mut self, reaction: Reaction) {
         self.client
@@ -614,6 +647,13 @@ impl Session {
     pub fn send_voice(&mut self, seq: u32, data: Vec<u8>) {
         self.client
             .send_message(channel::VOICE, encode(&ClientMsg::Voice { seq, data }));
+    }
+
+    /// Learns the server's clock from a message stamped `server_ms` when sent.
+    fn note_server_clock(&mut self, server_ms: u64) {
+        let local = self.created.elapsed().as_millis() as i64;
+        let offset = server_ms as i64 - local;
+        self.clock_offset_ms = Some(self.clock_offset_ms.map_or(offset, |o| o.max(offset)));
     }
 
     /// The server's clock now, as estimated here (ms since the server started).
@@ -774,9 +814,7 @@ impl Session {
                 server_ms,
                 screens,
             } => {
-                let local = self.created.elapsed().as_millis() as i64;
-                let offset = server_ms as i64 - local;
-                self.clock_offset_ms = Some(self.clock_offset_ms.map_or(offset, |o| o.max(offset)));
+                self.note_server_clock(server_ms);
                 if self.me.as_ref().is_some_and(|m| m.hall == hall) {
                     self.screens
                         .extend(screens.into_iter().map(|s| (s.screen, s.playback)));
@@ -826,6 +864,26 @@ impl Session {
                 }
             }
             ServerMsg::Notice { text } => self.talk.notices.push(text),
+            ServerMsg::Emote { who, emote } => {
+                if self.talk.emotes.len() < 64 {
+                    self.talk.emotes.push_back((who, emote));
+                }
+            }
+            ServerMsg::Floor {
+                area,
+                speaker,
+                queue,
+                timer_ends_ms,
+                server_ms,
+            } => {
+                self.note_server_clock(server_ms);
+                self.talk.floor = Some(FloorView {
+                    area,
+                    speaker,
+                    queue,
+                    timer_ends_ms,
+                });
+            }
             ServerMsg::Refused { req, why } => {
                 self.answers.insert(req, Err(why));
             }

@@ -235,7 +235,11 @@ fn receive_messages(
                 }
                 match ClientMsg::decode(&bytes) {
                     Ok(ClientMsg::Input { frames }) => inputs.receive(&frames),
-                    Ok(msg @ (ClientMsg::React { .. } | ClientMsg::Voice { .. })) => {
+                    Ok(
+                        msg @ (ClientMsg::React { .. }
+                        | ClientMsg::Emote { .. }
+                        | ClientMsg::Voice { .. }),
+                    ) => {
                         expressions.write(Expression {
                             avatar: entity,
                             msg,

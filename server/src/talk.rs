@@ -16,7 +16,8 @@ use std::hash::{Hash, Hasher};
 use bevy::prelude::*;
 use madang_shared::names::clean_chat;
 use madang_shared::protocol::{
-    AvatarId, ChatLine, ClientMsg, ConversationKind, MAX_LISTED_MEMBERS, Role, ServerMsg, channel,
+    AvatarId, ChatLine, ClientMsg, ConversationKind, FloorAction, MAX_LISTED_MEMBERS, Role,
+    ServerMsg, channel,
 };
 use madang_shared::talk::{BubbleRules, ChatScope, Conversations, Talker};
 use renet::ClientId;
@@ -25,7 +26,8 @@ use tracing::warn;
 use crate::halls::Halls;
 use crate::net::{Bucket, ClientRequest, Expression, Outbox};
 use crate::presence::{Avatar, InHall, Position};
-use crate::snapshot::ViewMoved;
+use crate::screen::ServerClock;
+use crate::snapshot::{InterestRes, ViewMoved};
 use crate::store::{CHAT_HISTORY, Loaded, Receipt, Write, Written};
 use crate::{ServerSet, SettingsRes, StoreRes, Tick, unix_now};
 
@@ -98,6 +100,38 @@ pub struct HallTalk {
     reactions: [u32; 3],
     /// The newest room chat.
     history: VecDeque<ChatLine>,
+    /// The floor at each private area (by index) where someone has asked for it.
+    floors: HashMap<usize, Floor>,
+}
+
+/// Who has the floor at a table, who waits for it, and the speaking timer.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Floor {
+    speaker: Option<AvatarId>,
+    queue: Vec<AvatarId>,
+    timer_ends_ms: Option<u64>,
+}
+
+impl HallTalk {
+    /// The clients of the people at area `a`.
+    fn clients_at(&self, a: usize) -> Vec<ClientId> {
+        self.conv
+            .areas
+            .iter()
+            .find(|(area, _)| *area == a)
+            .map(|(_, members)| members.iter().map(|&i| self.clients[i]).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn floor_msg(map: &madang_shared::map::HallMap, a: usize, f: &Floor, now_ms: u64) -> ServerMsg {
+    ServerMsg::Floor {
+        area: map.private_areas[a].id.clone(),
+        speaker: f.speaker,
+        queue: f.queue.clone(),
+        timer_ends_ms: f.timer_ends_ms,
+        server_ms: now_ms,
+    }
 }
 
 /// Every hall's talk state, by hall index.
@@ -148,6 +182,7 @@ fn rules(settings: &SettingsRes) -> BubbleRules {
 /// Forms every hall's conversations and tells those whose conversation changed.
 fn form_conversations(
     mut avatars: Query<(&Avatar, &Position, &InHall, &mut Talk)>,
+    clock: Res<ServerClock>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     mut talks: ResMut<HallTalks>,
@@ -181,9 +216,37 @@ fn form_conversations(
         h.clients.push(avatar.client);
     }
     // What each person is to be told: (kind, members, locked, signature), by avatar.
-    let mut told: HashMap<AvatarId, (ConversationKind, Vec<AvatarId>, bool, u64)> = HashMap::new();
+    // Each conversation is described once (not once per member: an area may seat hundreds),
+    // and each person points at theirs.
+    let mut groups: Vec<Told> = Vec::new();
+    let mut told: HashMap<AvatarId, usize> = HashMap::new();
     for (hall, (h, list)) in talks.halls.iter_mut().zip(people).enumerate() {
         h.conv = Conversations::form(list, rules);
+        // Those who left a table leave its queue and its floor.
+        if let Some(map) = halls.get(hall as u16) {
+            let mut changed = Vec::new();
+            for (&a, floor) in h.floors.iter_mut() {
+                let here = |id: &AvatarId| {
+                    h.index
+                        .get(id)
+                        .is_some_and(|&i| h.conv.people[i].area == Some(a))
+                };
+                let before = floor.clone();
+                floor.queue.retain(here);
+                if floor.speaker.is_some_and(|s| !here(&s)) {
+                    floor.speaker = None;
+                }
+                if *floor != before {
+                    changed.push(a);
+                }
+            }
+            for a in changed {
+                let msg = floor_msg(map, a, &h.floors[&a], clock.now_ms());
+                for client in h.clients_at(a) {
+                    out.send(client, channel::RELIABLE, &msg);
+                }
+            }
+        }
         let c = &h.conv;
         let mut stage: Vec<AvatarId> = (0..c.people.len())
             .filter(|&i| c.on_stage(i))
@@ -205,25 +268,44 @@ fn form_conversations(
         let Some(map) = halls.get(hall as u16) else {
             continue;
         };
-        for (i, person) in c.people.iter().enumerate() {
-            let group = c.conversation_of(i);
-            let kind = match person.area {
-                Some(a) => ConversationKind::Area(map.private_areas[a].id.clone()),
-                None if group.len() <= 1 => ConversationKind::Alone,
-                None => ConversationKind::Bubble,
+        let bubbles = c.bubbles.iter().map(|b| {
+            let kind = if b.len() <= 1 {
+                ConversationKind::Alone
+            } else {
+                ConversationKind::Bubble
             };
-            let locked = person.lock.is_some() && person.area.is_none() && group.len() > 1;
-            let mut members: Vec<AvatarId> = group.iter().map(|&j| c.people[j].id).collect();
-            members.sort();
+            // Only people of one lock ever share a bubble.
+            let locked = b.len() > 1 && c.people[b[0]].lock.is_some();
+            (b, kind, locked)
+        });
+        let areas = c.areas.iter().map(|(a, members)| {
+            let kind = ConversationKind::Area(map.private_areas[*a].id.clone());
+            (members, kind, false)
+        });
+        for (members, kind, locked) in bubbles.chain(areas) {
+            let mut ids: Vec<AvatarId> = members.iter().map(|&j| c.people[j].id).collect();
+            ids.sort();
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            (&kind, &members, locked).hash(&mut hasher);
-            told.insert(person.id, (kind, members, locked, hasher.finish()));
+            (&kind, &ids, locked).hash(&mut hasher);
+            let total = ids.len() as u32;
+            ids.truncate(MAX_LISTED_MEMBERS);
+            for &j in members {
+                told.insert(c.people[j].id, groups.len());
+            }
+            groups.push(Told {
+                kind,
+                members: ids,
+                total,
+                locked,
+                sig: hasher.finish(),
+            });
         }
     }
-    for (avatar, _, _, mut talk) in &mut avatars {
-        let Some((kind, members, locked, sig)) = told.remove(&avatar.id) else {
+    for (avatar, _, in_hall, mut talk) in &mut avatars {
+        let Some(g) = told.get(&avatar.id).map(|&g| &groups[g]) else {
             continue;
         };
+        let (kind, locked, sig) = (&g.kind, g.locked, g.sig);
         // A lock lasts while its bubble has someone to share it with.
         if talk.lock.is_some() && !locked {
             talk.lock = None;
@@ -232,17 +314,40 @@ fn form_conversations(
             continue;
         }
         talk.told = Some(sig);
+        if let ConversationKind::Area(id) = kind
+            && let Some(h) = talks.halls.get(in_hall.0 as usize)
+            && let Some(map) = halls.get(in_hall.0)
+            && let Some(a) = map.private_areas.iter().position(|x| &x.id == id)
+            && let Some(floor) = h.floors.get(&a)
+        {
+            out.send(
+                avatar.client,
+                channel::RELIABLE,
+                &floor_msg(map, a, floor, clock.now_ms()),
+            );
+        }
         out.send(
             avatar.client,
             channel::RELIABLE,
             &ServerMsg::Conversation {
-                kind,
-                total: members.len() as u32,
-                members: members.into_iter().take(MAX_LISTED_MEMBERS).collect(),
+                kind: kind.clone(),
+                total: g.total,
+                members: g.members.clone(),
                 locked,
             },
         );
     }
+}
+
+/// A conversation as its members are told it.
+struct Told {
+    kind: ConversationKind,
+    /// The first [`MAX_LISTED_MEMBERS`] members, by id.
+    members: Vec<AvatarId>,
+    total: u32,
+    locked: bool,
+    /// A hash of the kind, all members and the lock: told again only when it changes.
+    sig: u64,
 }
 
 /// A room chat line waiting for its commit.
@@ -262,6 +367,7 @@ fn take_requests(
     mut requests: MessageReader<ClientRequest>,
     mut avatars: Query<(&Avatar, &InHall, &mut Talk)>,
     halls: Res<Halls>,
+    clock: Res<ServerClock>,
     tick: Res<Tick>,
     store: Res<StoreRes>,
     mut talks: ResMut<HallTalks>,
@@ -386,6 +492,77 @@ fn take_requests(
                     None => out.refuse(client, req, "that person is not here"),
                 }
             }
+            ClientMsg::Floor { req, action } => {
+                let req = *req;
+                let (Some(h), Some(map)) = (talks.halls.get_mut(hall as usize), halls.get(hall))
+                else {
+                    continue;
+                };
+                let Some(a) = h.index.get(&id).and_then(|&i| h.conv.people[i].area) else {
+                    out.refuse(
+                        client,
+                        req,
+                        "the floor is given at a discussion table: sit at one",
+                    );
+                    continue;
+                };
+                let leads = matches!(avatar.role, Role::Facilitator | Role::Organizer);
+                let at_table = |who: AvatarId| {
+                    h.index
+                        .get(&who)
+                        .is_some_and(|&i| h.conv.people[i].area == Some(a))
+                };
+                let mut floor = h.floors.get(&a).cloned().unwrap_or_default();
+                let result: Result<(), &str> = match *action {
+                    FloorAction::Raise => {
+                        if floor.speaker != Some(id) && !floor.queue.contains(&id) {
+                            floor.queue.push(id);
+                        }
+                        Ok(())
+                    }
+                    FloorAction::Lower => {
+                        floor.queue.retain(|x| *x != id);
+                        if floor.speaker == Some(id) {
+                            floor.speaker = None;
+                            floor.timer_ends_ms = None;
+                        }
+                        Ok(())
+                    }
+                    _ if !leads => {
+                        Err("only the table's facilitator can give the floor or run the timer")
+                    }
+                    FloorAction::Next => {
+                        floor.speaker = (!floor.queue.is_empty()).then(|| floor.queue.remove(0));
+                        floor.timer_ends_ms = None;
+                        Ok(())
+                    }
+                    FloorAction::Give(to) if at_table(to) => {
+                        floor.queue.retain(|x| *x != to);
+                        floor.speaker = Some(to);
+                        floor.timer_ends_ms = None;
+                        Ok(())
+                    }
+                    FloorAction::Give(_) => Err("that person is not at this table"),
+                    FloorAction::Timer { secs } => {
+                        floor.timer_ends_ms = Some(clock.now_ms() + secs as u64 * 1000);
+                        Ok(())
+                    }
+                    FloorAction::StopTimer => {
+                        floor.timer_ends_ms = None;
+                        Ok(())
+                    }
+                };
+                if let Err(why) = result {
+                    out.refuse(client, req, why);
+                    continue;
+                }
+                let msg = floor_msg(map, a, &floor, clock.now_ms());
+                h.floors.insert(a, floor);
+                for c in h.clients_at(a) {
+                    out.send(c, channel::RELIABLE, &msg);
+                }
+                out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+            }
             ClientMsg::LockBubble { req, locked } => {
                 let req = *req;
                 let Some(h) = talks.halls.get(hall as usize) else {
@@ -470,9 +647,12 @@ fn finish_room_chat(
 }
 
 /// Reactions are counted; voice frames are forwarded to those who should hear them.
+#[allow(clippy::too_many_arguments)]
 fn take_expressions(
     mut expressions: MessageReader<Expression>,
     mut avatars: Query<(&Avatar, &InHall, &mut Talk)>,
+    interest: Res<InterestRes>,
+    connections: Res<crate::presence::Connections>,
     tick: Res<Tick>,
     mut talks: ResMut<HallTalks>,
     mut out: Outbox,
@@ -487,6 +667,18 @@ fn take_expressions(
         match &e.msg {
             ClientMsg::React { reaction } if talk.react.take(&tick) => {
                 h.reactions[reaction.index()] += 1;
+            }
+            ClientMsg::Emote { emote } if talk.react.take(&tick) => {
+                let msg = ServerMsg::Emote {
+                    who: avatar.id,
+                    emote: *emote,
+                };
+                out.send(avatar.client, channel::RELIABLE, &msg);
+                for other in interest.0.known_by(avatar.id) {
+                    if let Some(who) = connections.avatars.get(&other) {
+                        out.send(who.client, channel::RELIABLE, &msg);
+                    }
+                }
             }
             ClientMsg::Voice { seq, data } => {
                 if talk.muted || !talk.voice.take(&tick) {

@@ -66,6 +66,48 @@ impl Reaction {
     }
 }
 
+/// What people at a discussion table do about the floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FloorAction {
+    /// Join the queue of those who want to speak.
+    Raise,
+    /// Leave the queue (or give the floor back).
+    Lower,
+    /// Facilitator: the floor goes to the first in the queue.
+    Next,
+    /// Facilitator: the floor goes to this person at the table.
+    Give(AvatarId),
+    /// Facilitator: a speaking timer of this many seconds, shown to the table.
+    Timer { secs: u32 },
+    /// Facilitator: the timer is stopped.
+    StopTimer,
+}
+
+/// The longest speaking timer, in seconds.
+pub const MAX_TIMER_SECS: u32 = 3600;
+
+/// Small pictures over an avatar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Emote {
+    Wave,
+    Laugh,
+    Heart,
+    Star,
+    Question,
+    Exclaim,
+}
+
+impl Emote {
+    pub const ALL: [Emote; 6] = [
+        Emote::Wave,
+        Emote::Laugh,
+        Emote::Heart,
+        Emote::Star,
+        Emote::Question,
+        Emote::Exclaim,
+    ];
+}
+
 /// A conversation as its members see it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ConversationKind {
@@ -306,6 +348,11 @@ pub enum ClientMsg {
     },
     /// Applause, a heart or a cheer: counted by the server and sent on aggregated, once a tick.
     React { reaction: Reaction },
+    /// An emote over your avatar, for those who see you.
+    Emote { emote: Emote },
+    /// The floor at your table: raise your hand, or (facilitators) give the floor and run the
+    /// speaking timer.
+    Floor { req: u32, action: FloorAction },
     /// 20 ms of your voice, Opus (channel [`channel::VOICE`]), numbered.
     Voice { seq: u32, data: Vec<u8> },
 }
@@ -391,7 +438,19 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("a chat message is too long"));
                 }
             }
-            ClientMsg::LockBubble { .. } | ClientMsg::Mute { .. } | ClientMsg::React { .. } => {}
+            ClientMsg::Floor {
+                action: FloorAction::Timer { secs },
+                ..
+            } => {
+                if *secs == 0 || *secs > MAX_TIMER_SECS {
+                    return Err(DecodeError::Invalid("a timer of no time or over an hour"));
+                }
+            }
+            ClientMsg::LockBubble { .. }
+            | ClientMsg::Mute { .. }
+            | ClientMsg::React { .. }
+            | ClientMsg::Emote { .. }
+            | ClientMsg::Floor { .. } => {}
             ClientMsg::Heart { .. }
             | ClientMsg::Comment { .. }
             | ClientMsg::Comments { .. }
@@ -407,10 +466,14 @@ impl ClientMsg {
     /// The request number a reply will name, for messages that get one.
     pub fn req(&self) -> Option<u32> {
         match self {
-            ClientMsg::Input { .. } | ClientMsg::React { .. } | ClientMsg::Voice { .. } => None,
+            ClientMsg::Input { .. }
+            | ClientMsg::React { .. }
+            | ClientMsg::Emote { .. }
+            | ClientMsg::Voice { .. } => None,
             ClientMsg::Chat { req, .. }
             | ClientMsg::LockBubble { req, .. }
-            | ClientMsg::Mute { req, .. } => Some(*req),
+            | ClientMsg::Mute { req, .. }
+            | ClientMsg::Floor { req, .. } => Some(*req),
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }
             | ClientMsg::Comments { req, .. }
@@ -565,6 +628,17 @@ pub enum ServerMsg {
     },
     /// Something you tried did not happen, and why (a full table, say).
     Notice { text: String },
+    /// Someone you see shows an emote.
+    Emote { who: AvatarId, emote: Emote },
+    /// The floor at your table: who speaks, who waits, and when the speaking timer ends (on
+    /// the server's clock, as in [`ServerMsg::Screens`]; `server_ms` is the clock when sent).
+    Floor {
+        area: String,
+        speaker: Option<AvatarId>,
+        queue: Vec<AvatarId>,
+        timer_ends_ms: Option<u64>,
+        server_ms: u64,
+    },
 }
 
 impl ServerMsg {

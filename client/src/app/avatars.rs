@@ -164,9 +164,17 @@ fn place_avatars(
 
 fn follow_camera(
     own: Query<&Transform, (With<OwnAvatar>, Without<Camera2d>)>,
+    remotes: Query<(&RemoteAvatar, &Transform), Without<Camera2d>>,
+    locate: Res<super::people::Locate>,
     mut camera: Query<&mut Transform, With<Camera2d>>,
 ) {
-    let Ok(target) = own.single() else { return };
+    // Someone being located, else you.
+    let located = locate
+        .0
+        .and_then(|(id, _)| remotes.iter().find(|(r, _)| r.0 == id).map(|(_, t)| t));
+    let Some(target) = located.or_else(|| own.single().ok()) else {
+        return;
+    };
     for mut t in &mut camera {
         // Whole pixels, so the tiles do not shimmer as the camera moves.
         t.translation.x = target.translation.x.round();

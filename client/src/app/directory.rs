@@ -37,10 +37,11 @@ struct Directory {
     notice: Option<String>,
 }
 
-/// A walk the directory started: steered in `net` every tick until done or overridden.
+/// A walk the directory (or following someone) started: steered in `net` every tick until
+/// done or overridden by a movement key. `booth` opens on arrival.
 #[derive(Resource, Default)]
 pub struct AutoWalk {
-    pub walk: Option<(PathWalker, u32)>,
+    pub walk: Option<(PathWalker, Option<u32>)>,
 }
 
 #[derive(Component)]
@@ -57,7 +58,7 @@ fn spawn_toggle(mut commands: Commands, args: Res<ClientArgs>) {
         DirectoryRoot,
         Interaction::default(),
         FocusPolicy::Block,
-        GlobalZIndex(5),
+        GlobalZIndex(6),
         Node {
             position_type: PositionType::Absolute,
             left: px(12.0),
@@ -119,7 +120,7 @@ fn start_walk(map: &HallMap, from: madang_shared::Vec2, id: u32, walk: &mut Auto
     };
     match map.path_to_booth(from, booth) {
         Some(path) => {
-            walk.walk = Some((PathWalker::new(path), id));
+            walk.walk = Some((PathWalker::new(path), Some(id)));
             true
         }
         None => false,
@@ -181,13 +182,15 @@ fn walk_on_start(
 
 /// At the end of a walk, the booth's panel opens.
 fn arrive(mut walk: ResMut<AutoWalk>, mut panel: ResMut<Panel>, mut net: ResMut<Net>) {
-    let Some((walker, id)) = &walk.walk else {
+    let Some((walker, booth)) = &walk.walk else {
         return;
     };
     if walker.done() {
-        let id = *id;
+        let booth = *booth;
         walk.walk = None;
-        panel.open(Visit::Booth(id), net.session.as_mut());
+        if let Some(id) = booth {
+            panel.open(Visit::Booth(id), net.session.as_mut());
+        }
     }
 }
 

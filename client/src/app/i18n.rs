@@ -70,6 +70,15 @@ pub enum Key {
     Muted,
     Deafened,
     PushToTalk,
+    PeopleButton,
+    NobodyNear,
+    Follow,
+    Locate,
+    FloorSpeaker,
+    FloorQueue,
+    FloorTimer,
+    FloorKeys,
+    EmoteKeys,
 }
 
 /// The string for `key` in `lang`.
@@ -208,6 +217,24 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, Deafened) => "Sound off",
         (Lang::Ko, PushToTalk) => "Space 누르고 말하기",
         (Lang::En, PushToTalk) => "Hold Space to talk",
+        (Lang::Ko, PeopleButton) => "주변 사람 (P)",
+        (Lang::En, PeopleButton) => "People near (P)",
+        (Lang::Ko, NobodyNear) => "주변에 아무도 없습니다",
+        (Lang::En, NobodyNear) => "Nobody near",
+        (Lang::Ko, Follow) => "따라가기",
+        (Lang::En, Follow) => "Follow",
+        (Lang::Ko, Locate) => "찾기",
+        (Lang::En, Locate) => "Locate",
+        (Lang::Ko, FloorSpeaker) => "발언",
+        (Lang::En, FloorSpeaker) => "Speaking",
+        (Lang::Ko, FloorQueue) => "대기",
+        (Lang::En, FloorQueue) => "Waiting",
+        (Lang::Ko, FloorTimer) => "남은 시간",
+        (Lang::En, FloorTimer) => "Time left",
+        (Lang::Ko, FloorKeys) => "Q 발언 신청 · (진행자) G 다음 발언자 · T 2분 타이머",
+        (Lang::En, FloorKeys) => "Q raise hand · (facilitator) G next speaker · T 2-minute timer",
+        (Lang::Ko, EmoteKeys) => "4–9 감정 표현",
+        (Lang::En, EmoteKeys) => "4–9 emotes",
     }
 }
 

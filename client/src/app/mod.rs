@@ -19,6 +19,7 @@ mod hud;
 pub mod i18n;
 mod net;
 mod panel;
+mod people;
 mod screens;
 mod talk;
 mod voice;
@@ -97,6 +98,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         directory::plugin,
         talk::plugin,
         voice::plugin,
+        people::plugin,
         capture::plugin,
     ));
     app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));

@@ -10,7 +10,9 @@ use bevy::input_focus::{FocusCause, InputFocus};
 use bevy::prelude::*;
 use bevy::text::EditableText;
 use madang_shared::map::Lang;
-use madang_shared::protocol::{AvatarId, CHAT_MAX_CHARS, ConversationKind, Reaction};
+use madang_shared::protocol::{
+    AvatarId, CHAT_MAX_CHARS, ConversationKind, Emote, FloorAction, Reaction, Role,
+};
 use madang_shared::talk::ChatScope;
 
 use super::i18n::{Key, t};
@@ -30,7 +32,13 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (show_chat, show_conversation, draw_outline, show_banners)
+        (
+            show_chat,
+            show_conversation,
+            draw_outline,
+            show_banners,
+            show_emotes,
+        )
             .chain()
             .in_set(FrameSet::View),
     );
@@ -92,6 +100,25 @@ struct ConversationText;
 struct Banner;
 #[derive(Component)]
 struct OutlineEdge(usize);
+/// An emote floating over someone, until when.
+#[derive(Component)]
+struct EmoteFloat(AvatarId, Instant);
+
+/// How long an emote stays up.
+const EMOTE_TIME: Duration = Duration::from_secs(3);
+
+fn emote_text(lang: Lang, e: Emote) -> &'static str {
+    match (lang, e) {
+        (Lang::Ko, Emote::Wave) => "안녕!",
+        (Lang::En, Emote::Wave) => "Hi!",
+        (Lang::Ko, Emote::Laugh) => "ㅋㅋ",
+        (Lang::En, Emote::Laugh) => "Haha",
+        (_, Emote::Heart) => "♥",
+        (_, Emote::Star) => "★",
+        (_, Emote::Question) => "?",
+        (_, Emote::Exclaim) => "!",
+    }
+}
 
 const INK: Color = Color::srgb(0.93, 0.94, 0.96);
 const DIM: Color = Color::srgb(0.68, 0.71, 0.76);
@@ -202,6 +229,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
         children![
             (small("", 14.0, INK), ConversationText),
             small(t(lang, Key::TalkKeys), 11.0, DIM),
+            small(t(lang, Key::EmoteKeys), 11.0, DIM),
         ],
     ));
     // Reactions and notices, top centre.
@@ -278,6 +306,57 @@ fn talk_keys(
         if keys.just_pressed(key) {
             session.react(reaction);
         }
+    }
+    let emote_keys = [
+        KeyCode::Digit4,
+        KeyCode::Digit5,
+        KeyCode::Digit6,
+        KeyCode::Digit7,
+        KeyCode::Digit8,
+        KeyCode::Digit9,
+    ];
+    for (key, emote) in emote_keys.into_iter().zip(Emote::ALL) {
+        if keys.just_pressed(key) {
+            session.emote(emote);
+        }
+    }
+    // The floor, at a table.
+    let at_table = session
+        .talk
+        .conversation
+        .as_ref()
+        .is_some_and(|c| matches!(c.kind, ConversationKind::Area(_)));
+    if !at_table {
+        return;
+    }
+    let me = session.me.as_ref().map(|m| m.id);
+    let floor = session.talk.floor.clone();
+    let leads = session
+        .me
+        .as_ref()
+        .is_some_and(|m| matches!(m.role, Role::Facilitator | Role::Organizer));
+    let mut action = None;
+    if keys.just_pressed(KeyCode::KeyQ) {
+        let waiting = floor
+            .as_ref()
+            .is_some_and(|f| f.speaker == me || me.is_some_and(|id| f.queue.contains(&id)));
+        action = Some(if waiting {
+            FloorAction::Lower
+        } else {
+            FloorAction::Raise
+        });
+    } else if leads && keys.just_pressed(KeyCode::KeyG) {
+        action = Some(FloorAction::Next);
+    } else if leads && keys.just_pressed(KeyCode::KeyT) {
+        action = Some(if session.floor_timer_left().is_some_and(|l| l > 0.0) {
+            FloorAction::StopTimer
+        } else {
+            FloorAction::Timer { secs: 120 }
+        });
+    }
+    if let Some(a) = action {
+        let req = session.floor(a);
+        ui.asked.push(req);
     }
 }
 
@@ -495,6 +574,46 @@ fn show_conversation(
             lines.push(line);
         }
     }
+    let at_area = match session.talk.conversation.as_ref().map(|c| &c.kind) {
+        Some(ConversationKind::Area(id)) => Some(id.clone()),
+        _ => None,
+    };
+    if let (Some(area), Some(floor)) = (at_area, session.talk.floor.as_ref())
+        && floor.area == area
+    {
+        let mut line = String::new();
+        if let Some(s) = floor.speaker {
+            line.push_str(&format!(
+                "{}: {}",
+                t(lang, Key::FloorSpeaker),
+                name_of(session, s)
+            ));
+        }
+        if !floor.queue.is_empty() {
+            let names: Vec<String> = floor.queue.iter().map(|id| name_of(session, *id)).collect();
+            if !line.is_empty() {
+                line.push_str(" · ");
+            }
+            line.push_str(&format!(
+                "{}: {}",
+                t(lang, Key::FloorQueue),
+                names.join(", ")
+            ));
+        }
+        if let Some(left) = session.floor_timer_left() {
+            let secs = left.ceil() as u32;
+            line.push_str(&format!(
+                " · {} {}:{:02}",
+                t(lang, Key::FloorTimer),
+                secs / 60,
+                secs % 60
+            ));
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines.push(t(lang, Key::FloorKeys).to_owned());
+    }
     if !session.talk.on_stage.is_empty() {
         let names: Vec<String> = session
             .talk
@@ -600,6 +719,44 @@ fn show_banners(
     for mut text in &mut banner {
         if text.0 != joined {
             text.0 = joined.clone();
+        }
+    }
+}
+
+/// Emotes float over the people who show them for a few seconds.
+fn show_emotes(
+    mut commands: Commands,
+    mut net: ResMut<Net>,
+    args: Res<ClientArgs>,
+    mut floats: Query<(Entity, &EmoteFloat, &mut Transform)>,
+) {
+    let Some(session) = net.session.as_mut() else {
+        return;
+    };
+    let now = Instant::now();
+    for (who, emote) in session.talk.emotes.drain(..) {
+        commands.spawn((
+            EmoteFloat(who, now),
+            Text2d::new(emote_text(args.lang, emote)),
+            TextFont::from_font_size(20.0),
+            TextColor(Color::srgb(1.0, 0.85, 0.3)),
+            bevy::text::TextBackgroundColor(Color::srgba(0.1, 0.1, 0.15, 0.85)),
+            Transform::from_xyz(0.0, 0.0, 150.0),
+        ));
+    }
+    let me = session.me.as_ref().map(|m| m.id);
+    for (e, float, mut tf) in &mut floats {
+        let pos = if Some(float.0) == me {
+            session.my_render_pos(1.0)
+        } else {
+            session.remote_render_pos(float.0)
+        };
+        match pos {
+            Some(p) if now - float.1 < EMOTE_TIME => {
+                let rise = (now - float.1).as_secs_f32() * 6.0;
+                tf.translation = (to_world(p) + Vec2::new(0.0, 52.0 + rise)).extend(150.0);
+            }
+            _ => commands.entity(e).despawn(),
         }
     }
 }
