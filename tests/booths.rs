@@ -131,6 +131,7 @@ fn a_heart_survives_a_restart_and_stays_yours() {
         hall: Some("hall".into()),
         spawn: Some("plaza".into()),
         visitor_pass: None,
+        invite: None,
     };
     let server = madang_server::spawn(settings.clone()).expect("starts");
     let mut a = Session::join(&server.url(), &opts, &maps_dir()).expect("joins");

@@ -147,6 +147,7 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
             hall: opts.hall.clone(),
             spawn: None,
             visitor_pass: None,
+            invite: None,
         };
         match Session::join(&opts.server_url, &join, &opts.maps_dir) {
             Ok(s) => {

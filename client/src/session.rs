@@ -18,8 +18,8 @@ use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
     AvatarId, BallotState, BallotView, BoothFact, ChatLine, ClientMsg, CommentView,
     ConversationKind, Emote, FloorAction, InputFrame, JoinRefusal, JoinRequest, JoinResponse,
-    PROTOCOL_ID, PROTOCOL_VERSION, Reaction, Role, ScreenAction, ServerMsg, TallyRow,
-    USER_DATA_BYTES, channel, connection_config, encode,
+    ModAction, PROTOCOL_ID, PROTOCOL_VERSION, PersonRow, Reaction, ReportRow, Role, ScreenAction,
+    ServerMsg, TallyRow, USER_DATA_BYTES, channel, connection_config, encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
 use madang_shared::talk::ChatScope;
@@ -61,6 +61,8 @@ pub struct JoinOptions {
     pub spawn: Option<String>,
     /// The pass from an earlier join with this server, to stay the same visitor.
     pub visitor_pass: Option<String>,
+    /// An invite code for a role other than visitor.
+    pub invite: Option<String>,
 }
 
 /// Asks the join endpoint (`server_url`, e.g. `http://127.0.0.1:7780`) for a connect token.
@@ -72,6 +74,7 @@ pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse
         hall: opts.hall.clone(),
         spawn: opts.spawn.clone(),
         visitor_pass: opts.visitor_pass.clone(),
+        invite: opts.invite.clone(),
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -119,6 +122,13 @@ pub enum SessionEvent {
     Appeared(AvatarId),
     Disappeared(AvatarId),
     Lost(String),
+}
+
+/// A list an organizer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum List {
+    People(Vec<PersonRow>),
+    Reports(Vec<ReportRow>),
 }
 
 /// Chat lines kept by a session.
@@ -325,6 +335,10 @@ pub struct Session {
     /// delay only ever makes it look smaller.
     clock_offset_ms: Option<i64>,
     created: Instant,
+    /// The banner up for your hall, if any.
+    pub announcement: Option<String>,
+    /// Lists asked for (people online, reports), by request number, until taken.
+    lists: HashMap<u32, List>,
     /// Talk: your conversation as last told, who is on stage, chat received (newest last, at
     /// most [`CHAT_KEPT`]), the last tick's reactions, voice frames not yet taken, notices.
     pub talk: TalkState,
@@ -421,6 +435,8 @@ impl Session {
             screens: HashMap::new(),
             clock_offset_ms: None,
             talk: TalkState::default(),
+            announcement: None,
+            lists: HashMap::new(),
             created: Instant::now(),
             snapshots_received: 0,
             bytes_received: 0,
@@ -616,6 +632,41 @@ impl Session {
     /// Mutes (or unmutes) someone: organizers anywhere, facilitators at their table.
     pub fn mute(&mut self, who: AvatarId, muted: bool) -> u32 {
         self.request(|req| ClientMsg::Mute { req, who, muted })
+    }
+
+    /// Kicks, bans, lifts a ban, moves someone to the stage; organizers only.
+    pub fn moderate(&mut self, action: ModAction) -> u32 {
+        self.request(|req| ClientMsg::Moderate { req, action })
+    }
+
+    /// Reports someone to the organizers.
+    pub fn report(&mut self, who: AvatarId, reason: &str) -> u32 {
+        let reason = reason.to_owned();
+        self.request(|req| ClientMsg::Report { req, who, reason })
+    }
+
+    /// Asks for the people online whose name holds `query`; organizers only.
+    /// [`Session::take_list`] gives them.
+    pub fn ask_people(&mut self, query: &str) -> u32 {
+        let query = query.to_owned();
+        self.request(|req| ClientMsg::People { req, query })
+    }
+
+    /// Asks for the reports; organizers only.
+    pub fn ask_reports(&mut self) -> u32 {
+        self.request(|req| ClientMsg::Reports { req })
+    }
+
+    /// Puts up (or, with `None`, takes down) a banner for a hall or the whole expo;
+    /// organizers only.
+    pub fn announce(&mut self, hall: Option<u16>, text: Option<&str>) -> u32 {
+        let text = text.map(str::to_owned);
+        self.request(|req| ClientMsg::Announce { req, hall, text })
+    }
+
+    /// The list asked for with `req`, once it came.
+    pub fn take_list(&mut self, req: u32) -> Option<List> {
+        self.lists.remove(&req)
     }
 
     /// Shows an emote over your avatar to those who see you.
@@ -864,6 +915,13 @@ impl Session {
                 }
             }
             ServerMsg::Notice { text } => self.talk.notices.push(text),
+            ServerMsg::People { req, rows } => {
+                self.lists.insert(req, List::People(rows));
+            }
+            ServerMsg::Reports { req, rows } => {
+                self.lists.insert(req, List::Reports(rows));
+            }
+            ServerMsg::Announcement { text } => self.announcement = text,
             ServerMsg::Emote { who, emote } => {
                 if self.talk.emotes.len() < 64 {
                     self.talk.emotes.push_back((who, emote));

@@ -142,3 +142,26 @@ mod tests {
         );
     }
 }
+
+/// The hash an invite code is kept as in the settings: 64 hex digits. Codes are compared by
+/// their hashes, so the settings file never holds one in the clear
+/// (`madang-server hash-invite CODE` prints it).
+pub fn hash_invite(code: &str) -> String {
+    blake3::derive_key("madang 2026-11 invite codes", code.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod invite_tests {
+    use super::hash_invite;
+
+    #[test]
+    fn an_invite_hash_is_stable_and_ignores_surrounding_spaces() {
+        let h = hash_invite("ceremony-2026");
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, hash_invite("  ceremony-2026\n"));
+        assert_ne!(h, hash_invite("ceremony-2027"));
+    }
+}

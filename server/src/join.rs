@@ -43,6 +43,10 @@ pub struct JoinContext {
     pub insecure: bool,
     pub directory: Directory,
     pub stats: SharedStats,
+    /// Invite-code hashes and the role each grants.
+    pub invites: Vec<(String, Role)>,
+    /// Who is refused at the door.
+    pub bans: crate::moderation::Bans,
 }
 
 /// Starts the endpoint on its own thread; it stops when `stop` is set.
@@ -158,11 +162,32 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
         })?,
         None => rng.random_range(1..u64::MAX),
     };
+    if let Some(ban) = ctx.bans.active(visitor_id, crate::unix_now()) {
+        return Err((StatusCode::FORBIDDEN, ban));
+    }
+    let role = match req.invite.as_deref().map(str::trim) {
+        None | Some("") => Role::Visitor,
+        Some(code) => {
+            let hash = crate::identity::hash_invite(code);
+            // Compared as blake3 hashes in constant time.
+            let given = blake3::Hash::from_hex(&hash).ok();
+            ctx.invites
+                .iter()
+                .find(|(h, _)| blake3::Hash::from_hex(h).ok() == given)
+                .map(|(_, role)| *role)
+                .ok_or_else(|| {
+                    (
+                        StatusCode::FORBIDDEN,
+                        "this invite code is not valid: check it with the organizers".to_owned(),
+                    )
+                })?
+        }
+    };
     let client_id: u64 = rng.random_range(1..u64::MAX);
     let claims = JoinClaims {
         visitor_id,
         name: name.clone(),
-        role: Role::Visitor,
+        role,
         hall: req.hall,
         spawn: req.spawn,
     };
@@ -200,12 +225,12 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
         })?;
         (Some(B64.encode(bytes)), None)
     };
-    info!(visitor = visitor_id, name = %name, "join token issued");
+    info!(visitor = visitor_id, name = %name, ?role, "join token issued");
     Ok(JoinResponse {
         visitor_id,
         visitor_pass: ctx.secret.visitor_pass(visitor_id),
         name,
-        role: Role::Visitor,
+        role,
         server_addr: ctx.public_addr,
         token,
         client_id,
@@ -228,6 +253,11 @@ mod tests {
                 halls: vec![("lobby".into(), vec!["entrance".into()])],
             },
             stats: SharedStats::default(),
+            invites: vec![(
+                crate::identity::hash_invite("organizers-only"),
+                Role::Organizer,
+            )],
+            bans: crate::moderation::Bans::default(),
         }
     }
 
@@ -238,6 +268,7 @@ mod tests {
             hall: None,
             spawn: None,
             visitor_pass: None,
+            invite: None,
         }
     }
 

@@ -21,6 +21,8 @@
 //!   visitor passes.
 //! - `talk`: conversation bubbles, discussion tables and the stage; chat in its scopes (room
 //!   chat kept in the store), reactions aggregated per tick, voice frames forwarded.
+//! - `moderation`: roles checked on privileged messages, kick, ban (kept in the store and
+//!   checked at the door), move to the stage, reports, people online, announcements.
 //! - `stats`: the periodic stats line and `/stats`.
 //!
 //! The seam between halls: every avatar carries the hall it is in, every hall has its own
@@ -45,6 +47,7 @@ mod halls;
 pub mod identity;
 pub mod interest;
 mod join;
+mod moderation;
 mod movement;
 mod net;
 mod portal;
@@ -182,6 +185,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     })?;
 
     let shared_stats = stats::SharedStats::default();
+    let bans = moderation::Bans::from_loaded(&loaded);
     join::start(
         http,
         join::JoinContext {
@@ -192,6 +196,12 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
             insecure: settings.dev_insecure,
             directory: halls.directory(),
             stats: shared_stats.clone(),
+            invites: settings
+                .invites
+                .iter()
+                .map(|i| (i.hash.to_ascii_lowercase(), i.role))
+                .collect(),
+            bans: bans.clone(),
         },
         stop.0.clone(),
     )
@@ -224,6 +234,8 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     ));
     app.insert_resource(ballot::BallotBook::new(&app_halls, &loaded));
     app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
+    app.insert_resource(bans);
+    app.insert_resource(moderation::ReportsRes::from_loaded(&loaded));
     app.insert_resource(StoreRes(store));
     app.insert_resource(SettingsRes(settings));
     app.add_systems(First, (advance_tick, stop_when_asked));
@@ -237,6 +249,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         ballot::plugin,
         screen::plugin,
         talk::plugin,
+        moderation::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

@@ -33,6 +33,11 @@ enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// Print the hash of an invite code, for the `invites` of the settings file.
+    HashInvite {
+        /// The code people will type.
+        code: String,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -117,6 +122,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckMap { files }) => check_maps(&files),
+        Some(Command::HashInvite { code }) => {
+            if code.trim().len() < 8 {
+                eprintln!("madang-server: an invite code needs at least 8 characters");
+                return ExitCode::from(2);
+            }
+            println!("{}", madang_server::identity::hash_invite(&code));
+            ExitCode::SUCCESS
+        }
         Some(Command::Results { format }) => match cli.run.settings() {
             Ok(s) => results(&s, &format),
             Err(e) => {

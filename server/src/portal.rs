@@ -56,33 +56,53 @@ pub(crate) fn take_portals(
             to = %portal.to_map,
             "went through a portal"
         );
-        hall.0 = target;
-        pos.0 = spawn.pos;
-        inputs.clear();
-        interest.0.remove(avatar.id, &mut notices.0);
-        interest.0.insert(
-            avatar.id,
-            target,
-            spawn.pos,
-            avatar.name.clone(),
-            avatar.role,
-            &mut notices.0,
+        hand_over(
+            avatar,
+            (&mut pos, &mut hall, &mut inputs),
+            (target, spawn.pos),
+            &mut interest,
+            &mut notices,
+            &mut views,
+            &mut out,
         );
-        out.send(
-            avatar.client,
-            channel::RELIABLE,
-            &ServerMsg::HallChanged {
-                hall: target,
-                pos: spawn.pos,
-            },
-        );
-        if let Some(cell) = interest.0.cell(avatar.id) {
-            views.write(ViewMoved {
-                avatar: avatar.id,
-                hall: target,
-                from: None,
-                to: cell,
-            });
-        }
+    }
+}
+
+/// Moves an avatar to `pos` in hall `to` (the same hall or another): it leaves everyone's
+/// view where it was, appears there, and its client is told. Portals and organizers (moving
+/// someone to the stage) both use it.
+pub(crate) fn hand_over(
+    avatar: &Avatar,
+    (pos, hall, inputs): (&mut Position, &mut InHall, &mut Inputs),
+    (to, at): (u16, madang_shared::Vec2),
+    interest: &mut InterestRes,
+    notices: &mut Notices,
+    views: &mut MessageWriter<ViewMoved>,
+    out: &mut Outbox,
+) {
+    hall.0 = to;
+    pos.0 = at;
+    inputs.clear();
+    interest.0.remove(avatar.id, &mut notices.0);
+    interest.0.insert(
+        avatar.id,
+        to,
+        at,
+        avatar.name.clone(),
+        avatar.role,
+        &mut notices.0,
+    );
+    out.send(
+        avatar.client,
+        channel::RELIABLE,
+        &ServerMsg::HallChanged { hall: to, pos: at },
+    );
+    if let Some(cell) = interest.0.cell(avatar.id) {
+        views.write(ViewMoved {
+            avatar: avatar.id,
+            hall: to,
+            from: None,
+            to: cell,
+        });
     }
 }

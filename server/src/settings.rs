@@ -55,6 +55,20 @@ pub struct Settings {
     pub bubble_reach: f32,
     /// The most people in one bubble.
     pub bubble_max: usize,
+    /// Invite codes (kept as hashes) that grant a role at the join endpoint.
+    pub invites: Vec<Invite>,
+}
+
+/// An invite code for a role: `madang-server hash-invite CODE` prints the hash.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invite {
+    pub role: madang_shared::protocol::Role,
+    /// The code's hash (64 hex digits), never the code.
+    pub hash: String,
+    /// What it is for, for the log.
+    #[serde(default)]
+    pub label: String,
 }
 
 impl Default for Settings {
@@ -79,6 +93,7 @@ impl Default for Settings {
             utc_offset_minutes: 540,
             bubble_reach: 3.0,
             bubble_max: 8,
+            invites: Vec::new(),
             clock_start_unix_ms: None,
         }
     }
@@ -143,6 +158,29 @@ impl Settings {
                 "bubble_max",
                 format!("{} is not between 2 and 64", self.bubble_max),
             );
+        }
+        for (i, invite) in self.invites.iter().enumerate() {
+            if invite.hash.len() != 64 || !invite.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return bad(
+                    "invites",
+                    format!(
+                        "invite {} ({}): the hash must be 64 hex digits \
+                         (madang-server hash-invite CODE prints it)",
+                        i + 1,
+                        invite.label
+                    ),
+                );
+            }
+            if invite.role == madang_shared::protocol::Role::Visitor {
+                return bad(
+                    "invites",
+                    format!(
+                        "invite {} ({}): visitors need no invite",
+                        i + 1,
+                        invite.label
+                    ),
+                );
+            }
         }
         if !(4..=256).contains(&self.interest_cell_tiles) {
             return bad(

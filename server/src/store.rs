@@ -59,7 +59,27 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     );
     CREATE INDEX chat_by_hall ON chat (hall, id DESC);",
+    // 3: moderation.
+    "CREATE TABLE bans (
+        visitor INTEGER PRIMARY KEY,
+        reason TEXT NOT NULL,
+        until INTEGER,
+        by_name TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        reporter INTEGER NOT NULL,
+        reporter_name TEXT NOT NULL,
+        target INTEGER NOT NULL,
+        target_name TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );",
 ];
+
+/// Reports loaded at start (the newest).
+pub const REPORTS_KEPT: usize = 500;
 
 /// Room chat lines per hall loaded at start.
 pub const CHAT_HISTORY: usize = 50;
@@ -111,7 +131,11 @@ fn parse_state(s: &str) -> Option<BallotState> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// A visitor arrived (recorded, or their name and last visit updated).
-    Visitor { id: u64, name: String, at: i64 },
+    Visitor {
+        id: u64,
+        name: String,
+        at: i64,
+    },
     /// A heart given (`on`) or taken back.
     Heart {
         booth: String,
@@ -127,7 +151,10 @@ pub enum Write {
         at: i64,
     },
     /// An organizer hides (or shows again) a comment.
-    HideComment { id: i64, hidden: bool },
+    HideComment {
+        id: i64,
+        hidden: bool,
+    },
     /// A ballot is declared, opened or closed.
     Ballot {
         ballot: String,
@@ -139,6 +166,26 @@ pub enum Write {
         ballot: String,
         visitor: u64,
         booth: String,
+        at: i64,
+    },
+    /// A visitor banned until `until` (Unix seconds), or for good.
+    Ban {
+        visitor: u64,
+        reason: String,
+        until: Option<i64>,
+        by: String,
+        at: i64,
+    },
+    Unban {
+        visitor: u64,
+    },
+    /// A visitor reports another.
+    Report {
+        reporter: u64,
+        reporter_name: String,
+        target: u64,
+        target_name: String,
+        reason: String,
         at: i64,
     },
     /// A line said to a whole room.
@@ -225,6 +272,11 @@ pub struct Loaded {
     pub comment_counts: Vec<(String, u64)>,
     /// The newest room chat of each hall, oldest first: (hall, visitor, name, body, at).
     pub chat: Vec<(String, u64, String, String, i64)>,
+    /// Bans: (visitor, reason, until).
+    pub bans: Vec<(u64, String, Option<i64>)>,
+    /// The newest reports, oldest first: (id, reporter name, target visitor, target name,
+    /// reason, at).
+    pub reports: Vec<(i64, String, u64, String, String, i64)>,
 }
 
 enum Job {
@@ -335,6 +387,33 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         ))
     })? {
         loaded.chat.push(row?);
+    }
+    let mut q = conn.prepare("SELECT visitor, reason, until FROM bans")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            id_from_sql(r.get(0)?),
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<i64>>(2)?,
+        ))
+    })? {
+        loaded.bans.push(row?);
+    }
+    let mut q = conn.prepare(
+        "SELECT id, reporter_name, target, target_name, reason, at FROM (
+             SELECT * FROM reports ORDER BY id DESC LIMIT ?1
+         ) ORDER BY id",
+    )?;
+    for row in q.query_map([REPORTS_KEPT as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            id_from_sql(r.get(2)?),
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })? {
+        loaded.reports.push(row?);
     }
     Ok(loaded)
 }
@@ -478,6 +557,48 @@ fn commit(
 
 fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite::Error> {
     match w {
+        Write::Ban {
+            visitor,
+            reason,
+            until,
+            by,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO bans (visitor, reason, until, by_name, at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (visitor) DO UPDATE SET reason = excluded.reason,
+                     until = excluded.until, by_name = excluded.by_name, at = excluded.at",
+                params![id_to_sql(*visitor), reason, until, by, at],
+            )?;
+        }
+        Write::Unban { visitor } => {
+            tx.execute(
+                "DELETE FROM bans WHERE visitor = ?1",
+                params![id_to_sql(*visitor)],
+            )?;
+        }
+        Write::Report {
+            reporter,
+            reporter_name,
+            target,
+            target_name,
+            reason,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO reports (reporter, reporter_name, target, target_name, reason, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id_to_sql(*reporter),
+                    reporter_name,
+                    id_to_sql(*target),
+                    target_name,
+                    reason,
+                    at
+                ],
+            )?;
+            return Ok(Written::Comment(tx.last_insert_rowid()));
+        }
         Write::Chat {
             hall,
             visitor,

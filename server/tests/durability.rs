@@ -95,6 +95,7 @@ fn an_acknowledged_heart_survives_sigkill() {
         hall: Some("hall".into()),
         spawn: Some("plaza".into()),
         visitor_pass: None,
+        invite: None,
     };
 
     let mut server = start(&data);

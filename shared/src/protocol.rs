@@ -83,6 +83,49 @@ pub enum FloorAction {
     StopTimer,
 }
 
+/// What an organizer does to a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModAction {
+    /// Out of the expo, now; they may come back.
+    Kick { who: AvatarId, reason: String },
+    /// Out, and refused at the door (by visitor id) until `minutes` pass, or for good.
+    Ban {
+        who: AvatarId,
+        reason: String,
+        minutes: Option<u32>,
+    },
+    /// Lifts a ban, by visitor id.
+    Unban { visitor: u64 },
+    /// Onto the stage of the hall that has one (the ceremony room).
+    ToStage { who: AvatarId },
+}
+
+/// The longest moderation reason, in characters.
+pub const REASON_MAX_CHARS: usize = 200;
+
+/// Someone online, as an organizer's list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: AvatarId,
+    pub visitor: u64,
+    pub name: String,
+    pub hall: u16,
+    pub role: Role,
+    pub muted: bool,
+}
+
+/// A report of a person by a visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub id: i64,
+    pub reporter: String,
+    pub target: String,
+    pub target_visitor: u64,
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// The longest speaking timer, in seconds.
 pub const MAX_TIMER_SECS: u32 = 3600;
 
@@ -164,8 +207,10 @@ pub fn connection_config() -> ConnectionConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AvatarId(pub u32);
 
-/// What a person may do. Granted by the join endpoint and carried in the connect token.
+/// What a person may do. Granted by the join endpoint (by an invite code from the expo's
+/// settings) and carried in the connect token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     #[default]
     Visitor,
@@ -252,6 +297,9 @@ pub struct JoinRequest {
     /// The pass from an earlier join, to keep the same visitor identity.
     #[serde(default)]
     pub visitor_pass: Option<String>,
+    /// An invite code from the organizers, for a role other than visitor.
+    #[serde(default)]
+    pub invite: Option<String>,
 }
 
 /// A successful answer to `POST /join` (JSON).
@@ -353,6 +401,25 @@ pub enum ClientMsg {
     /// The floor at your table: raise your hand, or (facilitators) give the floor and run the
     /// speaking timer.
     Floor { req: u32, action: FloorAction },
+    /// Kick, ban, unban, move to the stage. Organizers only.
+    Moderate { req: u32, action: ModAction },
+    /// Report someone to the organizers.
+    Report {
+        req: u32,
+        who: AvatarId,
+        reason: String,
+    },
+    /// The people online whose name holds `query` (all when empty). Organizers only.
+    People { req: u32, query: String },
+    /// The reports, newest first. Organizers only.
+    Reports { req: u32 },
+    /// A banner for one hall (`hall`) or the whole expo (`None`), kept until replaced or
+    /// cleared (`text: None`). Organizers only.
+    Announce {
+        req: u32,
+        hall: Option<u16>,
+        text: Option<String>,
+    },
     /// 20 ms of your voice, Opus (channel [`channel::VOICE`]), numbered.
     Voice { seq: u32, data: Vec<u8> },
 }
@@ -446,7 +513,29 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("a timer of no time or over an hour"));
                 }
             }
-            ClientMsg::LockBubble { .. }
+            ClientMsg::Moderate {
+                action: ModAction::Kick { reason, .. } | ModAction::Ban { reason, .. },
+                ..
+            }
+            | ClientMsg::Report { reason, .. } => {
+                if reason.len() > REASON_MAX_CHARS * 4 {
+                    return Err(DecodeError::Invalid("a reason is too long"));
+                }
+            }
+            ClientMsg::Announce { text: Some(t), .. } => {
+                if t.len() > CHAT_MAX_CHARS * 4 {
+                    return Err(DecodeError::Invalid("an announcement is too long"));
+                }
+            }
+            ClientMsg::People { query, .. } => {
+                if query.len() > 100 {
+                    return Err(DecodeError::Invalid("a search is too long"));
+                }
+            }
+            ClientMsg::Moderate { .. }
+            | ClientMsg::Announce { .. }
+            | ClientMsg::Reports { .. }
+            | ClientMsg::LockBubble { .. }
             | ClientMsg::Mute { .. }
             | ClientMsg::React { .. }
             | ClientMsg::Emote { .. }
@@ -473,7 +562,12 @@ impl ClientMsg {
             ClientMsg::Chat { req, .. }
             | ClientMsg::LockBubble { req, .. }
             | ClientMsg::Mute { req, .. }
-            | ClientMsg::Floor { req, .. } => Some(*req),
+            | ClientMsg::Floor { req, .. }
+            | ClientMsg::Moderate { req, .. }
+            | ClientMsg::Report { req, .. }
+            | ClientMsg::People { req, .. }
+            | ClientMsg::Reports { req }
+            | ClientMsg::Announce { req, .. } => Some(*req),
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }
             | ClientMsg::Comments { req, .. }
@@ -628,6 +722,12 @@ pub enum ServerMsg {
     },
     /// Something you tried did not happen, and why (a full table, say).
     Notice { text: String },
+    /// The people online an organizer asked for with `req`.
+    People { req: u32, rows: Vec<PersonRow> },
+    /// The reports an organizer asked for with `req`.
+    Reports { req: u32, rows: Vec<ReportRow> },
+    /// The banner for your hall (or the whole expo), or none: on arrival and when it changes.
+    Announcement { text: Option<String> },
     /// Someone you see shows an emote.
     Emote { who: AvatarId, emote: Emote },
     /// The floor at your table: who speaks, who waits, and when the speaking timer ends (on

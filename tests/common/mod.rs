@@ -52,6 +52,7 @@ pub fn join(server: &ServerHandle, name: &str, hall: &str, spawn: &str) -> Sessi
             hall: Some(hall.into()),
             spawn: Some(spawn.into()),
             visitor_pass: None,
+            invite: None,
         },
         &maps_dir(),
     )
@@ -115,6 +116,7 @@ pub fn join_as(
             hall: hall.map(str::to_owned),
             spawn: spawn.map(str::to_owned),
             visitor_pass: None,
+            invite: None,
         },
     )
     .expect("joins");
