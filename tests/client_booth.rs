@@ -71,6 +71,8 @@ fn main() -> ExitCode {
         mic: None,
         speaker: None,
         push_to_talk: false,
+        invite: None,
+        organizer_panel: false,
     });
     server.stop();
     if exit != AppExit::Success {

@@ -56,6 +56,12 @@ struct Cli {
     /// Send your voice only while Space is held.
     #[arg(long)]
     push_to_talk: bool,
+    /// An invite code from the organizers (for organizers, facilitators, presenters).
+    #[arg(long)]
+    invite: Option<String>,
+    /// Open the organizer panel at start.
+    #[arg(long)]
+    organizer_panel: bool,
     /// List the audio devices and quit.
     #[arg(long)]
     audio_devices: bool,
@@ -143,6 +149,8 @@ fn main() -> ExitCode {
         mic: cli.mic,
         speaker: cli.speaker,
         push_to_talk: cli.push_to_talk,
+        invite: cli.invite,
+        organizer_panel: cli.organizer_panel,
     });
     match exit {
         AppExit::Success => ExitCode::SUCCESS,

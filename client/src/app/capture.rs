@@ -42,6 +42,7 @@ fn capture_when_ready(
     panel: Res<Panel>,
     photos: Res<Photos>,
     screens: Res<Screens>,
+    organizer: Res<super::organizer::Organizer>,
     marks: Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
     mut progress: Local<Progress>,
     mut exit: MessageWriter<AppExit>,
@@ -63,6 +64,14 @@ fn capture_when_ready(
         let mut ready = net.session.as_ref().is_some_and(|s| s.is_ready())
             && drawn.map.is_some()
             && drawn.id.as_deref() == net.session.as_ref().and_then(|s| s.hall_id());
+        if args.organizer_panel {
+            ready = ready
+                && organizer.listed
+                && net
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.announcement.is_some());
+        }
         if args.visit.is_some() {
             ready = ready
                 && drawn

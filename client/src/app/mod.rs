@@ -18,6 +18,7 @@ mod hall;
 mod hud;
 pub mod i18n;
 mod net;
+mod organizer;
 mod panel;
 mod people;
 mod screens;
@@ -53,6 +54,11 @@ pub struct ClientArgs {
     pub speaker: Option<String>,
     /// Send your voice only while Space is held.
     pub push_to_talk: bool,
+    /// An invite code from the organizers, for a role other than visitor.
+    pub invite: Option<String>,
+    /// Open the organizer panel at start (organizers); with `screenshot`, the capture waits
+    /// for the list of people online.
+    pub organizer_panel: bool,
 }
 
 /// The order of a frame's work.
@@ -99,6 +105,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         talk::plugin,
         voice::plugin,
         people::plugin,
+        organizer::plugin,
         capture::plugin,
     ));
     app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));

@@ -75,7 +75,7 @@ fn begin(args: &ClientArgs, net: &mut Net) {
         hall: args.hall.clone(),
         spawn: args.spawn.clone(),
         visitor_pass: book.get(&server).map(str::to_owned),
-        invite: None,
+        invite: args.invite.clone(),
     };
     // The HTTP request blocks; the window keeps drawing meanwhile.
     std::thread::spawn(move || {
