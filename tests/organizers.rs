@@ -57,26 +57,6 @@ fn join_with(
     )
 }
 
-fn ready(s: &mut Session) {
-    assert!(
-        pump_until(&mut [s], WAIT, |s| s[0].is_ready()),
-        "{} is welcomed",
-        s.join.name
-    );
-}
-
-fn answer(s: &mut Session, req: u32) -> Result<(), String> {
-    let mut got = None;
-    assert!(
-        pump_until(&mut [s], WAIT, |s| {
-            got = s[0].take_answer(req);
-            got.is_some()
-        }),
-        "request {req} is answered"
-    );
-    got.expect("answered")
-}
-
 #[test]
 fn invite_codes_grant_roles_and_a_wrong_one_is_refused() {
     let server = madang_server::spawn(settings()).expect("starts");

@@ -10,72 +10,17 @@ use std::time::{Duration, Instant};
 use common::*;
 use madang_client::session::Session;
 use madang_client::voice::{FRAME, RATE, Speaker, VoiceDecoders, dominant_frequency};
-use madang_shared::path::{PathWalker, Tile, find_path};
 use madang_shared::protocol::{ConversationKind, FloorAction, Reaction, Role};
 use madang_shared::talk::ChatScope;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn ready(s: &mut Session) {
-    assert!(
-        pump_until(&mut [s], WAIT, |s| s[0].is_ready()),
-        "{} is welcomed",
-        s.join.name
-    );
-}
-
 fn conversation_size(s: &Session) -> u32 {
     s.talk.conversation.as_ref().map(|c| c.total).unwrap_or(0)
 }
 
-/// Waits for the answer to `req`.
-fn answer(s: &mut Session, req: u32) -> Result<(), String> {
-    let mut got = None;
-    let ok = pump_until(&mut [s], WAIT, |s| {
-        got = s[0].take_answer(req);
-        got.is_some()
-    });
-    assert!(ok, "request {req} is answered");
-    got.expect("answered")
-}
-
 fn heard(s: &Session, text: &str) -> bool {
     s.talk.chat.iter().any(|l| l.text == text)
-}
-
-/// Walks each session to its goal tile along a path, one input a tick, until all arrive or
-/// `timeout` passes. Returns which arrived.
-fn walk(sessions: &mut [&mut Session], goals: &[Tile], timeout: Duration) -> Vec<bool> {
-    let mut walkers: Vec<PathWalker> = sessions
-        .iter()
-        .zip(goals)
-        .map(|(s, &goal)| {
-            let map = s.hall_map.clone().expect("in a hall");
-            let me = s.me.as_ref().expect("welcomed").pos;
-            let start = (me.x.floor() as i32, me.y.floor() as i32);
-            PathWalker::new(find_path(&map.collision, start, goal).expect("a way"))
-        })
-        .collect();
-    let tick = Duration::from_secs_f32(sessions[0].tick_dt());
-    let start = Instant::now();
-    let mut last = Instant::now();
-    while start.elapsed() < timeout && walkers.iter().any(|w| !w.done()) {
-        std::thread::sleep(tick);
-        let now = Instant::now();
-        for (s, w) in sessions.iter_mut().zip(walkers.iter_mut()) {
-            s.poll(now - last);
-            let step = s.speed * s.tick_dt();
-            let pos = s.me.as_ref().expect("welcomed").pos;
-            let input = w
-                .steer(pos, step)
-                .unwrap_or(madang_shared::rules::MoveInput::IDLE);
-            s.step(input);
-            s.flush();
-        }
-        last = now;
-    }
-    pump_for(sessions, Duration::from_millis(400));
-    walkers.iter().map(PathWalker::done).collect()
 }
 
 #[test]

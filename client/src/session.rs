@@ -707,6 +707,11 @@ impl Session {
         self.clock_offset_ms = Some(self.clock_offset_ms.map_or(offset, |o| o.max(offset)));
     }
 
+    /// The newest server tick a snapshot came from.
+    pub fn latest_tick(&self) -> u32 {
+        self.latest_tick
+    }
+
     /// The server's clock now, as estimated here (ms since the server started).
     pub fn server_now_ms(&self) -> Option<u64> {
         let local = self.created.elapsed().as_millis() as i64;

@@ -23,6 +23,8 @@
 //!   chat kept in the store), reactions aggregated per tick, voice frames forwarded.
 //! - `moderation`: roles checked on privileged messages, kick, ban (kept in the store and
 //!   checked at the door), move to the stage, reports, people online, announcements.
+//! - `visits`: visits to booths and people per hall over time, for [`report`], the results
+//!   report (CSV files and PNG charts).
 //! - `stats`: the periodic stats line and `/stats`.
 //!
 //! The seam between halls: every avatar carries the hall it is in, every hall has its own
@@ -52,12 +54,14 @@ mod movement;
 mod net;
 mod portal;
 mod presence;
+pub mod report;
 mod screen;
 pub mod settings;
 mod snapshot;
 mod stats;
 pub mod store;
 mod talk;
+mod visits;
 
 pub use halls::Halls;
 pub use settings::{Settings, SettingsError};
@@ -250,6 +254,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         screen::plugin,
         talk::plugin,
         moderation::plugin,
+        visits::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

@@ -33,6 +33,16 @@ enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// Write the results report: CSV files and PNG charts (booths, halls over time, ballots,
+    /// awards). Works while the server runs.
+    Report {
+        /// The folder to write into.
+        #[arg(long, default_value = "report")]
+        out: PathBuf,
+        /// A font with Hangul for the charts.
+        #[arg(long, default_value = "assets/fonts/NanumGothic.ttf")]
+        font: PathBuf,
+    },
     /// Print the hash of an invite code, for the `invites` of the settings file.
     HashInvite {
         /// The code people will type.
@@ -122,6 +132,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckMap { files }) => check_maps(&files),
+        Some(Command::Report { out, font }) => {
+            let settings = match cli.run.settings() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("madang-server: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match madang_server::report::build(&settings)
+                .and_then(|r| madang_server::report::write(&r, &out, &font))
+            {
+                Ok(files) => {
+                    for f in files {
+                        println!("{}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("madang-server: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::HashInvite { code }) => {
             if code.trim().len() < 8 {
                 eprintln!("madang-server: an invite code needs at least 8 characters");

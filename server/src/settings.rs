@@ -57,6 +57,8 @@ pub struct Settings {
     pub bubble_max: usize,
     /// Invite codes (kept as hashes) that grant a role at the join endpoint.
     pub invites: Vec<Invite>,
+    /// How often the number of people in each hall is recorded for the report; 0 turns it off.
+    pub occupancy_interval_secs: u64,
 }
 
 /// An invite code for a role: `madang-server hash-invite CODE` prints the hash.
@@ -94,6 +96,7 @@ impl Default for Settings {
             bubble_reach: 3.0,
             bubble_max: 8,
             invites: Vec::new(),
+            occupancy_interval_secs: 60,
             clock_start_unix_ms: None,
         }
     }

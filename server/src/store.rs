@@ -76,6 +76,27 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
+    // 4: what the results report is made of: visits to booths, people per hall over time,
+    // and the awards given.
+    "CREATE TABLE visits (
+        booth TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        entered_ms INTEGER NOT NULL,
+        dwell_ms INTEGER NOT NULL
+    );
+    CREATE INDEX visits_by_booth ON visits (booth);
+    CREATE TABLE occupancy (
+        hall TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        people INTEGER NOT NULL
+    );
+    CREATE TABLE awards (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        award TEXT NOT NULL,
+        winner TEXT NOT NULL,
+        visitor INTEGER,
+        at INTEGER NOT NULL
+    );",
 ];
 
 /// Reports loaded at start (the newest).
@@ -186,6 +207,26 @@ pub enum Write {
         target: u64,
         target_name: String,
         reason: String,
+        at: i64,
+    },
+    /// A visit to a booth ended: when it began (Unix ms) and how long it lasted.
+    Visit {
+        booth: String,
+        visitor: u64,
+        entered_ms: i64,
+        dwell_ms: i64,
+    },
+    /// How many people a hall had at a moment (Unix seconds).
+    Occupancy {
+        hall: String,
+        at: i64,
+        people: u32,
+    },
+    /// An award given at the ceremony.
+    Award {
+        award: String,
+        winner: String,
+        visitor: Option<u64>,
         at: i64,
     },
     /// A line said to a whole room.
@@ -557,6 +598,34 @@ fn commit(
 
 fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite::Error> {
     match w {
+        Write::Visit {
+            booth,
+            visitor,
+            entered_ms,
+            dwell_ms,
+        } => {
+            tx.execute(
+                "INSERT INTO visits (booth, visitor, entered_ms, dwell_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![booth, id_to_sql(*visitor), entered_ms, dwell_ms],
+            )?;
+        }
+        Write::Occupancy { hall, at, people } => {
+            tx.execute(
+                "INSERT INTO occupancy (hall, at, people) VALUES (?1, ?2, ?3)",
+                params![hall, at, people],
+            )?;
+        }
+        Write::Award {
+            award,
+            winner,
+            visitor,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO awards (award, winner, visitor, at) VALUES (?1, ?2, ?3, ?4)",
+                params![award, winner, visitor.map(id_to_sql), at],
+            )?;
+        }
         Write::Ban {
             visitor,
             reason,

@@ -131,3 +131,101 @@ pub fn join_as(
     resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));
     Session::connect(resp, maps).expect("connects")
 }
+
+/// Waits until the session is welcomed into its hall.
+pub fn ready(s: &mut Session) {
+    assert!(
+        pump_until(&mut [s], Duration::from_secs(10), |s| s[0].is_ready()),
+        "{} is welcomed",
+        s.join.name
+    );
+}
+
+/// Waits for the server's answer to request `req`.
+pub fn answer(s: &mut Session, req: u32) -> Result<(), String> {
+    let mut got = None;
+    let ok = pump_until(&mut [s], Duration::from_secs(10), |s| {
+        got = s[0].take_answer(req);
+        got.is_some()
+    });
+    assert!(ok, "request {req} is answered");
+    got.expect("answered")
+}
+
+/// Walks each session to its goal tile along a path, one input a tick, until all arrive or
+/// `timeout` passes; `traces` (one per session) get every (server tick, server position).
+/// Returns which arrived.
+pub fn walk_traced(
+    sessions: &mut [&mut Session],
+    goals: &[madang_shared::path::Tile],
+    timeout: Duration,
+    mut traces: Option<&mut [Vec<(u32, madang_shared::Vec2)>]>,
+) -> Vec<bool> {
+    use madang_shared::path::{PathWalker, find_path, tile_of};
+    let mut walkers: Vec<PathWalker> = sessions
+        .iter()
+        .zip(goals)
+        .map(|(s, &goal)| {
+            let map = s.hall_map.clone().expect("in a hall");
+            let me = s.me.as_ref().expect("welcomed").pos;
+            PathWalker::new(find_path(&map.collision, tile_of(me), goal).expect("a way"))
+        })
+        .collect();
+    let tick = Duration::from_secs_f32(sessions[0].tick_dt());
+    let start = Instant::now();
+    let mut last = Instant::now();
+    while start.elapsed() < timeout && walkers.iter().any(|w| !w.done()) {
+        std::thread::sleep(tick);
+        let now = Instant::now();
+        for (k, (s, w)) in sessions.iter_mut().zip(walkers.iter_mut()).enumerate() {
+            s.poll(now - last);
+            if let Some(t) = traces.as_deref_mut().and_then(|t| t.get_mut(k)) {
+                record(s, t);
+            }
+            let step = s.speed * s.tick_dt();
+            let pos = s.me.as_ref().expect("welcomed").pos;
+            let input = w
+                .steer(pos, step)
+                .unwrap_or(madang_shared::rules::MoveInput::IDLE);
+            s.step(input);
+            s.flush();
+        }
+        last = now;
+    }
+    let done = walkers.iter().map(PathWalker::done).collect();
+    // Let the last steps land.
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_millis(400) {
+        std::thread::sleep(Duration::from_millis(5));
+        let now = Instant::now();
+        for (k, s) in sessions.iter_mut().enumerate() {
+            s.poll(now - last);
+            if let Some(t) = traces.as_deref_mut().and_then(|t| t.get_mut(k)) {
+                record(s, t);
+            }
+            s.step(madang_shared::rules::MoveInput::IDLE);
+            s.flush();
+        }
+        last = now;
+    }
+    done
+}
+
+/// Walks without a trace.
+pub fn walk(
+    sessions: &mut [&mut Session],
+    goals: &[madang_shared::path::Tile],
+    timeout: Duration,
+) -> Vec<bool> {
+    walk_traced(sessions, goals, timeout, None)
+}
+
+/// Notes the server's tick and position, once per tick.
+pub fn record(s: &Session, trace: &mut Vec<(u32, madang_shared::Vec2)>) {
+    let tick = s.latest_tick();
+    if let Some(me) = s.me.as_ref()
+        && trace.last().is_none_or(|(t, _)| *t != tick)
+    {
+        trace.push((tick, me.server_pos));
+    }
+}

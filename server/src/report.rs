@@ -1,0 +1,463 @@
+//! The results report, for the results-sharing day: per booth the unique visitors, the total
+//! and median time spent there, hearts, comments and votes; per hall the number of people over
+//! time; per ballot the result; the awards given. `madang-server report --out DIR` writes
+//! CSV files and PNG charts; it reads the store directly, so it works while the server runs.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use madang_shared::map::{HallMap, Lang};
+use plotters::prelude::*;
+use rusqlite::Connection;
+
+use crate::settings::Settings;
+
+/// One booth's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoothRow {
+    /// `<hall>#<object id>`.
+    pub key: String,
+    pub org: String,
+    pub title: String,
+    pub unique_visitors: u64,
+    pub visits: u64,
+    pub total_dwell_ms: i64,
+    pub median_dwell_ms: i64,
+    pub hearts: u64,
+    pub comments: u64,
+    pub votes: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub booths: Vec<BoothRow>,
+    /// Per hall: (Unix seconds, people), oldest first.
+    pub halls: BTreeMap<String, Vec<(i64, u32)>>,
+    /// Per ballot: (booth key, votes), most first.
+    pub ballots: BTreeMap<String, Vec<(String, u64)>>,
+    /// (award, winner, Unix seconds).
+    pub awards: Vec<(String, String, i64)>,
+}
+
+fn sql(e: rusqlite::Error) -> String {
+    format!("cannot read the store: {e}")
+}
+
+/// The median of some durations (the lower middle for an even count).
+pub fn median(mut v: Vec<i64>) -> i64 {
+    if v.is_empty() {
+        return 0;
+    }
+    v.sort_unstable();
+    v[(v.len() - 1) / 2]
+}
+
+/// Reads the report from the store of `settings`, naming booths from the maps.
+pub fn build(settings: &Settings) -> Result<Report, String> {
+    let path = settings.store_path();
+    if !path.is_file() {
+        return Err(format!("there is no store at {}", path.display()));
+    }
+    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(sql)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    if version < 4 {
+        return Err(format!(
+            "the store {} is from an older Madang: start the server once to bring it up to date",
+            path.display()
+        ));
+    }
+    let halls: Vec<HallMap> = madang_shared::map::maps_in_dir(&settings.maps_dir)
+        .ok()
+        .and_then(|paths| madang_shared::map::load_expo(&paths).ok())
+        .unwrap_or_default();
+
+    let mut dwell: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut visitors: HashMap<String, HashSet<i64>> = HashMap::new();
+    let mut q = conn
+        .prepare("SELECT booth, visitor, dwell_ms FROM visits")
+        .map_err(sql)?;
+    let rows = q
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(sql)?;
+    for row in rows {
+        let (booth, visitor, ms) = row.map_err(sql)?;
+        dwell.entry(booth.clone()).or_default().push(ms);
+        visitors.entry(booth).or_default().insert(visitor);
+    }
+    let count_by = |query: &str| -> Result<HashMap<String, u64>, String> {
+        let mut q = conn.prepare(query).map_err(sql)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
+    };
+    let hearts = count_by("SELECT booth, COUNT(*) FROM hearts GROUP BY booth")?;
+    let comments =
+        count_by("SELECT booth, COUNT(*) FROM comments WHERE hidden = 0 GROUP BY booth")?;
+    let votes = count_by("SELECT booth, COUNT(*) FROM votes GROUP BY booth")?;
+
+    let mut report = Report::default();
+    for map in &halls {
+        for b in &map.booths {
+            let key = crate::booth::booth_key(&map.id, b.object_id);
+            let times = dwell.remove(&key).unwrap_or_default();
+            report.booths.push(BoothRow {
+                org: b.org.get(Lang::Ko).to_owned(),
+                title: b.title.get(Lang::Ko).to_owned(),
+                unique_visitors: visitors.get(&key).map_or(0, |v| v.len() as u64),
+                visits: times.len() as u64,
+                total_dwell_ms: times.iter().sum(),
+                median_dwell_ms: median(times),
+                hearts: hearts.get(&key).copied().unwrap_or(0),
+                comments: comments.get(&key).copied().unwrap_or(0),
+                votes: votes.get(&key).copied().unwrap_or(0),
+                key,
+            });
+        }
+    }
+    // Booths no longer on the maps keep their figures, under their keys.
+    for (key, times) in dwell {
+        report.booths.push(BoothRow {
+            org: String::new(),
+            title: String::new(),
+            unique_visitors: visitors.get(&key).map_or(0, |v| v.len() as u64),
+            visits: times.len() as u64,
+            total_dwell_ms: times.iter().sum(),
+            median_dwell_ms: median(times),
+            hearts: hearts.get(&key).copied().unwrap_or(0),
+            comments: comments.get(&key).copied().unwrap_or(0),
+            votes: votes.get(&key).copied().unwrap_or(0),
+            key,
+        });
+    }
+
+    let mut q = conn
+        .prepare("SELECT hall, at, people FROM occupancy ORDER BY at")
+        .map_err(sql)?;
+    let rows = q
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)? as u32,
+            ))
+        })
+        .map_err(sql)?;
+    for row in rows {
+        let (hall, at, people) = row.map_err(sql)?;
+        report.halls.entry(hall).or_default().push((at, people));
+    }
+    let path_str = path.as_path();
+    for (ballot, booth, n) in crate::store::tally(path_str).map_err(|e| e.to_string())? {
+        report.ballots.entry(ballot).or_default().push((booth, n));
+    }
+    let mut q = conn
+        .prepare("SELECT award, winner, at FROM awards ORDER BY id")
+        .map_err(sql)?;
+    let rows = q
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(sql)?;
+    for row in rows {
+        report.awards.push(row.map_err(sql)?);
+    }
+    Ok(report)
+}
+
+/// A CSV field, quoted where it must be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn write_file(dir: &Path, name: &str, text: String, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let path = dir.join(name);
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    out.push(path);
+    Ok(())
+}
+
+/// Writes the CSV files and the charts into `dir`; returns the files written. `font` is a
+/// TrueType font with Hangul for the charts' labels.
+pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    let mut csv = String::from(
+        "booth,org,title,unique_visitors,visits,total_dwell_s,median_dwell_s,hearts,comments,votes\n",
+    );
+    for b in &report.booths {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{:.2},{:.2},{},{},{}\n",
+            field(&b.key),
+            field(&b.org),
+            field(&b.title),
+            b.unique_visitors,
+            b.visits,
+            b.total_dwell_ms as f64 / 1000.0,
+            b.median_dwell_ms as f64 / 1000.0,
+            b.hearts,
+            b.comments,
+            b.votes
+        ));
+    }
+    write_file(dir, "booths.csv", csv, &mut out)?;
+    let mut csv = String::from("hall,unix_time,people\n");
+    for (hall, samples) in &report.halls {
+        for (at, n) in samples {
+            csv.push_str(&format!("{},{at},{n}\n", field(hall)));
+        }
+    }
+    write_file(dir, "halls.csv", csv, &mut out)?;
+    let mut csv = String::from("ballot,booth,votes\n");
+    for (ballot, rows) in &report.ballots {
+        for (booth, n) in rows {
+            csv.push_str(&format!("{},{},{n}\n", field(ballot), field(booth)));
+        }
+    }
+    write_file(dir, "ballots.csv", csv, &mut out)?;
+    let mut csv = String::from("award,winner,unix_time\n");
+    for (award, winner, at) in &report.awards {
+        csv.push_str(&format!("{},{},{at}\n", field(award), field(winner)));
+    }
+    write_file(dir, "awards.csv", csv, &mut out)?;
+
+    let bytes = std::fs::read(font).map_err(|e| format!("cannot read {}: {e}", font.display()))?;
+    // Plotters keeps registered fonts for the life of the process.
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    plotters::style::register_font("report", FontStyle::Normal, bytes)
+        .map_err(|_| format!("{} is not a font", font.display()))?;
+
+    let bars: Vec<(String, f64)> = report
+        .booths
+        .iter()
+        .map(|b| (short(&b.title, &b.key), b.unique_visitors as f64))
+        .collect();
+    let path = dir.join("booth_visitors.png");
+    bar_chart(&path, "부스별 방문자 수 (Unique visitors per booth)", &bars)?;
+    out.push(path);
+    let bars: Vec<(String, f64)> = report
+        .booths
+        .iter()
+        .map(|b| (short(&b.title, &b.key), b.median_dwell_ms as f64 / 1000.0))
+        .collect();
+    let path = dir.join("booth_dwell.png");
+    bar_chart(
+        &path,
+        "부스별 체류 시간 중앙값, 초 (Median dwell, s)",
+        &bars,
+    )?;
+    out.push(path);
+    let path = dir.join("hall_people.png");
+    line_chart(&path, "홀별 인원 (People per hall)", &report.halls)?;
+    out.push(path);
+    for (ballot, rows) in &report.ballots {
+        let names: HashMap<&str, String> = report
+            .booths
+            .iter()
+            .map(|b| (b.key.as_str(), short(&b.title, &b.key)))
+            .collect();
+        let bars: Vec<(String, f64)> = rows
+            .iter()
+            .map(|(k, n)| {
+                (
+                    names.get(k.as_str()).cloned().unwrap_or(k.clone()),
+                    *n as f64,
+                )
+            })
+            .collect();
+        let safe: String = ballot
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = dir.join(format!("ballot_{safe}.png"));
+        bar_chart(&path, &format!("투표 결과: {ballot}"), &bars)?;
+        out.push(path);
+    }
+    Ok(out)
+}
+
+/// A label short enough for a chart's axis.
+fn short(title: &str, key: &str) -> String {
+    let s = if title.is_empty() { key } else { title };
+    let mut out: String = s.chars().take(12).collect();
+    if s.chars().count() > 12 {
+        out.push('…');
+    }
+    out
+}
+
+const W: u32 = 1200;
+const H: u32 = 700;
+
+fn save(buf: Vec<u8>, path: &Path) -> Result<(), String> {
+    image::RgbImage::from_raw(W, H, buf)
+        .ok_or("the chart has the wrong size")?
+        .save(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn draw_err(e: impl std::fmt::Display) -> String {
+    format!("cannot draw the chart: {e}")
+}
+
+fn bar_chart(path: &Path, title: &str, bars: &[(String, f64)]) -> Result<(), String> {
+    let mut buf = vec![255u8; (W * H * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let top = bars.iter().map(|b| b.1).fold(1.0f64, f64::max) * 1.1;
+        let n = bars.len().max(1);
+        // Horizontal bars: the booths' names read across, one a row.
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("report", 28))
+            .margin(20)
+            .x_label_area_size(40)
+            .y_label_area_size(240)
+            .build_cartesian_2d(0.0..top, (0..n).into_segmented())
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_style(("report", 15))
+            .x_label_style(("report", 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
+                let mut bar = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(i)),
+                        (*v, SegmentValue::Exact(i + 1)),
+                    ],
+                    RGBColor(58, 110, 165).filled(),
+                );
+                bar.set_margin(4, 4, 0, 0);
+                bar
+            }))
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    save(buf, path)
+}
+
+fn line_chart(
+    path: &Path,
+    title: &str,
+    series: &BTreeMap<String, Vec<(i64, u32)>>,
+) -> Result<(), String> {
+    let mut buf = vec![255u8; (W * H * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let t0 = series.values().flatten().map(|s| s.0).min().unwrap_or(0);
+        let t1 = series
+            .values()
+            .flatten()
+            .map(|s| s.0)
+            .max()
+            .unwrap_or(0)
+            .max(t0 + 60);
+        let top = series
+            .values()
+            .flatten()
+            .map(|s| s.1)
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64
+            * 1.1;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("report", 28))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..(t1 - t0) as f64 / 60.0, 0.0..top)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("분 (minutes)")
+            .axis_desc_style(("report", 16))
+            .x_label_style(("report", 14))
+            .y_label_style(("report", 14))
+            .draw()
+            .map_err(draw_err)?;
+        let colours = [
+            RGBColor(58, 110, 165),
+            RGBColor(200, 86, 86),
+            RGBColor(111, 163, 96),
+            RGBColor(196, 116, 40),
+            RGBColor(120, 82, 170),
+        ];
+        for (k, (hall, samples)) in series.iter().enumerate() {
+            let colour = colours[k % colours.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    samples
+                        .iter()
+                        .map(|(at, n)| ((at - t0) as f64 / 60.0, *n as f64)),
+                    colour.stroke_width(3),
+                ))
+                .map_err(draw_err)?
+                .label(hall.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+        }
+        chart
+            .configure_series_labels()
+            .label_font(("report", 16))
+            .border_style(BLACK)
+            .draw()
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    save(buf, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        assert_eq!(median(vec![]), 0);
+        assert_eq!(median(vec![5]), 5);
+        assert_eq!(median(vec![9, 1, 5]), 5);
+        assert_eq!(median(vec![4, 1, 3, 2]), 2);
+    }
+
+    #[test]
+    fn csv_fields_with_commas_and_quotes_are_quoted() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
