@@ -16,10 +16,11 @@ use base64::engine::general_purpose::STANDARD as B64;
 use madang_shared::Vec2;
 use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
-    AvatarId, BallotState, BallotView, BoothFact, ChatLine, ClientMsg, CommentView,
-    ConversationKind, Emote, FloorAction, InputFrame, JoinRefusal, JoinRequest, JoinResponse,
-    ModAction, PROTOCOL_ID, PROTOCOL_VERSION, PersonRow, Reaction, ReportRow, Role, ScreenAction,
-    ServerMsg, TallyRow, USER_DATA_BYTES, channel, connection_config, encode,
+    AvatarId, BallotState, BallotView, BoothFact, CeremonyStep, CeremonyView, ChatLine, ClientMsg,
+    CommentView, ConversationKind, Emote, FloorAction, InputFrame, JoinRefusal, JoinRequest,
+    JoinResponse, ModAction, PROTOCOL_ID, PROTOCOL_VERSION, PersonRow, Reaction, ReportRow, Role,
+    ScheduleEntry, ScreenAction, ServerMsg, TallyRow, USER_DATA_BYTES, channel, connection_config,
+    encode,
 };
 use madang_shared::rules::{Blocking, MoveInput, step};
 use madang_shared::talk::ChatScope;
@@ -337,6 +338,13 @@ pub struct Session {
     created: Instant,
     /// The banner up for your hall, if any.
     pub announcement: Option<String>,
+    /// The expo's timetable around now, soonest first.
+    pub schedule: Vec<ScheduleEntry>,
+    /// The server's wall clock minus ours (ms), for counting down to the timetable.
+    pub wall_offset_ms: i64,
+    /// The awards ceremony as last told, and how many ceremony messages came.
+    pub ceremony: Option<CeremonyView>,
+    pub ceremony_messages: u64,
     /// Lists asked for (people online, reports), by request number, until taken.
     lists: HashMap<u32, List>,
     /// Talk: your conversation as last told, who is on stage, chat received (newest last, at
@@ -436,6 +444,10 @@ impl Session {
             clock_offset_ms: None,
             talk: TalkState::default(),
             announcement: None,
+            ceremony: None,
+            ceremony_messages: 0,
+            schedule: Vec::new(),
+            wall_offset_ms: 0,
             lists: HashMap::new(),
             created: Instant::now(),
             snapshots_received: 0,
@@ -632,6 +644,32 @@ impl Session {
     /// Mutes (or unmutes) someone: organizers anywhere, facilitators at their table.
     pub fn mute(&mut self, who: AvatarId, muted: bool) -> u32 {
         self.request(|req| ClientMsg::Mute { req, who, muted })
+    }
+
+    /// The server's wall clock now (Unix ms), as estimated here.
+    pub fn wall_now_ms(&self) -> i64 {
+        now_since_epoch().as_millis() as i64 + self.wall_offset_ms
+    }
+
+    /// What is on now and what comes next, by the timetable.
+    pub fn now_and_next(&self) -> (Option<&ScheduleEntry>, Option<&ScheduleEntry>) {
+        let now = self.wall_now_ms();
+        let on = self
+            .schedule
+            .iter()
+            .find(|e| e.starts <= now && now < e.ends);
+        let next = self.schedule.iter().find(|e| e.starts > now);
+        (on, next)
+    }
+
+    /// Runs a step of the awards ceremony; organizers only.
+    pub fn ceremony_step(&mut self, step: CeremonyStep) -> u32 {
+        self.request(|req| ClientMsg::Ceremony { req, step })
+    }
+
+    /// Goes to the ceremony room while the ceremony is open.
+    pub fn join_ceremony(&mut self) -> u32 {
+        self.request(|req| ClientMsg::JoinCeremony { req })
     }
 
     /// Kicks, bans, lifts a ban, moves someone to the stage; organizers only.
@@ -927,6 +965,15 @@ impl Session {
                 self.lists.insert(req, List::Reports(rows));
             }
             ServerMsg::Announcement { text } => self.announcement = text,
+            ServerMsg::Schedule { entries, wall_ms } => {
+                let local = now_since_epoch().as_millis() as i64;
+                self.schedule = entries;
+                self.wall_offset_ms = wall_ms - local;
+            }
+            ServerMsg::Ceremony(view) => {
+                self.ceremony_messages += 1;
+                self.ceremony = Some(view);
+            }
             ServerMsg::Emote { who, emote } => {
                 if self.talk.emotes.len() < 64 {
                     self.talk.emotes.push_back((who, emote));

@@ -23,6 +23,8 @@
 //!   chat kept in the store), reactions aggregated per tick, voice frames forwarded.
 //! - `moderation`: roles checked on privileged messages, kick, ban (kept in the store and
 //!   checked at the door), move to the stage, reports, people online, announcements.
+//! - `schedule`: the expo's daily timetable (now and next), in its time zone.
+//! - `ceremony`: the awards ceremony, run step by step by an organizer.
 //! - `visits`: visits to booths and people per hall over time, for [`report`], the results
 //!   report (CSV files and PNG charts).
 //! - `stats`: the periodic stats line and `/stats`.
@@ -45,6 +47,7 @@ use tracing::info;
 
 mod ballot;
 mod booth;
+mod ceremony;
 mod halls;
 pub mod identity;
 pub mod interest;
@@ -55,6 +58,7 @@ mod net;
 mod portal;
 mod presence;
 pub mod report;
+mod schedule;
 mod screen;
 pub mod settings;
 mod snapshot;
@@ -255,6 +259,8 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         talk::plugin,
         moderation::plugin,
         visits::plugin,
+        ceremony::plugin,
+        schedule::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

@@ -59,6 +59,58 @@ pub struct Settings {
     pub invites: Vec<Invite>,
     /// How often the number of people in each hall is recorded for the report; 0 turns it off.
     pub occupancy_interval_secs: u64,
+    /// The hall the awards ceremony is held in (the first hall with a stage when absent).
+    pub ceremony_hall: Option<String>,
+    /// The awards, in the order they are given.
+    pub awards: Vec<AwardSetting>,
+    /// The expo's daily timetable, in its time zone (`utc_offset_minutes`).
+    pub schedule: Vec<ScheduleItem>,
+}
+
+/// A daily item of the timetable.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleItem {
+    /// `HH:MM`, every day.
+    pub time: String,
+    pub title: String,
+    #[serde(default)]
+    pub title_en: String,
+    /// How long it lasts.
+    #[serde(default = "default_minutes")]
+    pub minutes: u32,
+    /// Where it happens (a hall id).
+    #[serde(default)]
+    pub hall: Option<String>,
+    /// The awards ceremony opens by itself at this time.
+    #[serde(default)]
+    pub opens_ceremony: bool,
+}
+
+fn default_minutes() -> u32 {
+    60
+}
+
+impl ScheduleItem {
+    /// Minutes after midnight.
+    pub fn minute_of_day(&self) -> Option<u32> {
+        madang_shared::map::parse_daily_schedule(&format!("daily {}", self.time))
+    }
+}
+
+/// An award and its winner.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardSetting {
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// The winner's name, as they will join with (claimed on arrival), or a label when
+    /// `winner_visitor` names them.
+    pub winner: String,
+    /// The winner's visitor id, when known.
+    #[serde(default)]
+    pub winner_visitor: Option<u64>,
 }
 
 /// An invite code for a role: `madang-server hash-invite CODE` prints the hash.
@@ -97,6 +149,9 @@ impl Default for Settings {
             bubble_max: 8,
             invites: Vec::new(),
             occupancy_interval_secs: 60,
+            ceremony_hall: None,
+            awards: Vec::new(),
+            schedule: Vec::new(),
             clock_start_unix_ms: None,
         }
     }
@@ -161,6 +216,23 @@ impl Settings {
                 "bubble_max",
                 format!("{} is not between 2 and 64", self.bubble_max),
             );
+        }
+        for item in &self.schedule {
+            if item.minute_of_day().is_none() {
+                return bad(
+                    "schedule",
+                    format!(
+                        "`{}` ({}) is not a time of day HH:MM",
+                        item.time, item.title
+                    ),
+                );
+            }
+            if item.minutes == 0 || item.minutes > 24 * 60 {
+                return bad(
+                    "schedule",
+                    format!("{} lasts {} minutes: 1 to 1440", item.title, item.minutes),
+                );
+            }
         }
         for (i, invite) in self.invites.iter().enumerate() {
             if invite.hash.len() != 64 || !invite.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -248,6 +320,53 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_demo_settings_read_and_pass_the_checks() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo.toml");
+        let s = Settings::from_file(&path).expect("the demo settings read");
+        s.validate().expect("and pass the checks");
+        assert_eq!(s.invites.len(), 2);
+        assert_eq!(s.awards.len(), 2);
+        assert!(
+            s.schedule
+                .iter()
+                .any(|i| i.opens_ceremony && i.time == "15:00")
+        );
+        let organizer = crate::identity::hash_invite("madang-demo-organizer");
+        assert!(s.invites.iter().any(|i| i.hash == organizer));
+    }
+
+    #[test]
+    fn a_plain_invite_code_or_a_bad_time_is_refused() {
+        let bad = Settings {
+            invites: vec![Invite {
+                role: madang_shared::protocol::Role::Organizer,
+                hash: "let-me-in".into(),
+                label: "oops".into(),
+            }],
+            ..Settings::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("64 hex digits")
+        );
+        let bad = Settings {
+            schedule: vec![ScheduleItem {
+                time: "25:00".into(),
+                title: "late".into(),
+                title_en: String::new(),
+                minutes: 10,
+                hall: None,
+                opens_ceremony: false,
+            }],
+            ..Settings::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("HH:MM"));
+    }
+
     use super::*;
 
     #[test]

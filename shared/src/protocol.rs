@@ -126,6 +126,51 @@ pub struct ReportRow {
     pub at: i64,
 }
 
+/// One occurrence of an item of the expo's timetable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleEntry {
+    /// Unix ms.
+    pub starts: i64,
+    pub ends: i64,
+    pub title: String,
+    pub title_en: String,
+    /// Where it happens (a hall id), if somewhere in particular.
+    pub hall: Option<String>,
+}
+
+/// A step of the awards ceremony.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CeremonyStep {
+    /// Everyone in the expo is invited to the ceremony room.
+    Open,
+    /// This award (by its place in the expo's list) is announced.
+    Announce(u16),
+    /// The announced award's winner is moved onto the stage.
+    CallWinner,
+    Close,
+}
+
+/// An award as the room sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardView {
+    pub index: u16,
+    pub name: String,
+    pub name_en: String,
+    /// Once called: the winner's name.
+    pub winner: Option<String>,
+}
+
+/// The ceremony as everyone is told it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CeremonyView {
+    pub open: bool,
+    /// The ceremony room.
+    pub hall: u16,
+    pub award: Option<AwardView>,
+    /// How many awards there are.
+    pub awards: u16,
+}
+
 /// The longest speaking timer, in seconds.
 pub const MAX_TIMER_SECS: u32 = 3600;
 
@@ -401,6 +446,10 @@ pub enum ClientMsg {
     /// The floor at your table: raise your hand, or (facilitators) give the floor and run the
     /// speaking timer.
     Floor { req: u32, action: FloorAction },
+    /// A step of the awards ceremony. Organizers only.
+    Ceremony { req: u32, step: CeremonyStep },
+    /// Go to the ceremony room while the ceremony is open (the invitation's button).
+    JoinCeremony { req: u32 },
     /// Kick, ban, unban, move to the stage. Organizers only.
     Moderate { req: u32, action: ModAction },
     /// Report someone to the organizers.
@@ -533,6 +582,8 @@ impl ClientMsg {
                 }
             }
             ClientMsg::Moderate { .. }
+            | ClientMsg::Ceremony { .. }
+            | ClientMsg::JoinCeremony { .. }
             | ClientMsg::Announce { .. }
             | ClientMsg::Reports { .. }
             | ClientMsg::LockBubble { .. }
@@ -563,6 +614,8 @@ impl ClientMsg {
             | ClientMsg::LockBubble { req, .. }
             | ClientMsg::Mute { req, .. }
             | ClientMsg::Floor { req, .. }
+            | ClientMsg::Ceremony { req, .. }
+            | ClientMsg::JoinCeremony { req }
             | ClientMsg::Moderate { req, .. }
             | ClientMsg::Report { req, .. }
             | ClientMsg::People { req, .. }
@@ -728,6 +781,15 @@ pub enum ServerMsg {
     Reports { req: u32, rows: Vec<ReportRow> },
     /// The banner for your hall (or the whole expo), or none: on arrival and when it changes.
     Announcement { text: Option<String> },
+    /// The timetable: what is on now and next, with times on the wall clock (Unix ms) and the
+    /// server's wall clock when sent (for counting down), on arrival.
+    Schedule {
+        entries: Vec<ScheduleEntry>,
+        wall_ms: i64,
+    },
+    /// The awards ceremony: its opening (the invitation) and closing to everyone, each award
+    /// and winner to the ceremony room; and on arrival while it is open.
+    Ceremony(CeremonyView),
     /// Someone you see shows an emote.
     Emote { who: AvatarId, emote: Emote },
     /// The floor at your table: who speaks, who waits, and when the speaking timer ends (on

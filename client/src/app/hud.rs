@@ -84,6 +84,44 @@ fn update_status(
             Color::srgb(1.0, 0.5, 0.45),
         ),
     };
+    // The timetable: what is on now and next, counting down.
+    let mut line = line;
+    if let Some(session) = net.session.as_ref() {
+        let now = session.wall_now_ms();
+        let mins = |ms: i64| (ms.max(0) + 59_999) / 60_000;
+        let title = |e: &madang_shared::protocol::ScheduleEntry| {
+            if lang == madang_shared::map::Lang::En && !e.title_en.is_empty() {
+                e.title_en.clone()
+            } else {
+                e.title.clone()
+            }
+        };
+        let (on, next) = session.now_and_next();
+        let mut parts = Vec::new();
+        if let Some(e) = on {
+            parts.push(match lang {
+                madang_shared::map::Lang::Ko => {
+                    format!("지금: {} ({}분 남음)", title(e), mins(e.ends - now))
+                }
+                madang_shared::map::Lang::En => {
+                    format!("Now: {} ({} min left)", title(e), mins(e.ends - now))
+                }
+            });
+        }
+        if let Some(e) = next {
+            parts.push(match lang {
+                madang_shared::map::Lang::Ko => {
+                    format!("다음: {} ({}분 후)", title(e), mins(e.starts - now))
+                }
+                madang_shared::map::Lang::En => {
+                    format!("Next: {} (in {} min)", title(e), mins(e.starts - now))
+                }
+            });
+        }
+        if !parts.is_empty() {
+            line = format!("{line}\n{}", parts.join(" · "));
+        }
+    }
     for (mut text, mut c) in &mut text {
         if text.0 != line {
             text.0 = line.clone();

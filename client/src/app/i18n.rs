@@ -99,6 +99,12 @@ pub enum Key {
     Kick,
     BanAction,
     ToStage,
+    CeremonyInvite,
+    CeremonyTitle,
+    CeremonyOpen,
+    CeremonyNext,
+    CeremonyCall,
+    CeremonyClose,
 }
 
 /// The string for `key` in `lang`.
@@ -295,6 +301,18 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, BanAction) => "Ban",
         (Lang::Ko, ToStage) => "무대로",
         (Lang::En, ToStage) => "To stage",
+        (Lang::Ko, CeremonyInvite) => "시상식이 시작되었습니다 — J: 시상식장으로 가기",
+        (Lang::En, CeremonyInvite) => "The awards ceremony has begun — J: go to the ceremony room",
+        (Lang::Ko, CeremonyTitle) => "시상식",
+        (Lang::En, CeremonyTitle) => "Awards ceremony",
+        (Lang::Ko, CeremonyOpen) => "시상식 열기",
+        (Lang::En, CeremonyOpen) => "Open the ceremony",
+        (Lang::Ko, CeremonyNext) => "다음 상 발표",
+        (Lang::En, CeremonyNext) => "Announce the next award",
+        (Lang::Ko, CeremonyCall) => "수상자 호출",
+        (Lang::En, CeremonyCall) => "Call the winner",
+        (Lang::Ko, CeremonyClose) => "시상식 닫기",
+        (Lang::En, CeremonyClose) => "Close the ceremony",
     }
 }
 

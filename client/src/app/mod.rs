@@ -13,6 +13,7 @@ use madang_shared::map::{Lang, TILE_PX};
 
 mod avatars;
 mod capture;
+mod ceremony;
 mod directory;
 mod hall;
 mod hud;
@@ -106,6 +107,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         voice::plugin,
         people::plugin,
         organizer::plugin,
+        ceremony::plugin,
         capture::plugin,
     ));
     app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));

@@ -7,7 +7,7 @@ use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
 use bevy::text::EditableText;
 use bevy::ui::FocusPolicy;
-use madang_shared::protocol::{ModAction, PersonRow, ReportRow, Role};
+use madang_shared::protocol::{CeremonyStep, ModAction, PersonRow, ReportRow, Role};
 
 use super::i18n::{Key, t};
 use super::net::Net;
@@ -85,6 +85,10 @@ enum OrgAction {
     AnnounceHall,
     TakeDown,
     DismissBanner,
+    CeremonyOpen,
+    CeremonyNext,
+    CeremonyCall,
+    CeremonyClose,
 }
 
 const INK: Color = Color::srgb(0.93, 0.94, 0.96);
@@ -227,6 +231,13 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
                     ..default()
                 },
             ),
+            heading(t(lang, Key::CeremonyTitle)),
+            row(children![
+                small_button(OrgAction::CeremonyOpen, t(lang, Key::CeremonyOpen)),
+                small_button(OrgAction::CeremonyNext, t(lang, Key::CeremonyNext)),
+                small_button(OrgAction::CeremonyCall, t(lang, Key::CeremonyCall)),
+                small_button(OrgAction::CeremonyClose, t(lang, Key::CeremonyClose)),
+            ]),
             heading(t(lang, Key::AnnounceTitle)),
             row(children![field(AnnounceField, "")]),
             row(children![
@@ -363,6 +374,17 @@ fn organizer_buttons(
                     .flatten();
                 session.announce(hall, Some(&text))
             }
+            OrgAction::CeremonyOpen => session.ceremony_step(CeremonyStep::Open),
+            OrgAction::CeremonyNext => {
+                let next = session
+                    .ceremony
+                    .as_ref()
+                    .and_then(|c| c.award.as_ref())
+                    .map_or(0, |a| a.index + 1);
+                session.ceremony_step(CeremonyStep::Announce(next))
+            }
+            OrgAction::CeremonyCall => session.ceremony_step(CeremonyStep::CallWinner),
+            OrgAction::CeremonyClose => session.ceremony_step(CeremonyStep::Close),
             OrgAction::TakeDown => {
                 let hall = session.me.as_ref().map(|m| m.hall);
                 // Both: the banner of this hall and the one for the whole expo.
