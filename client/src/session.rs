@@ -287,6 +287,22 @@ impl MapStore {
             })
             .clone()
     }
+
+    /// Takes a hall the server reloaded: its TMX text, read against the local tilesets.
+    pub fn replace(&mut self, id: &str, tmx: &str) -> Option<Arc<HallMap>> {
+        let path = self.dir.join(format!("{id}.tmx"));
+        match madang_shared::map::load_hall_text(&path, tmx) {
+            Ok(m) => {
+                let m = Arc::new(m);
+                self.maps.insert(id.to_owned(), Some(m.clone()));
+                Some(m)
+            }
+            Err(e) => {
+                warn!("cannot take the reloaded hall `{id}`: {e}");
+                None
+            }
+        }
+    }
 }
 
 /// No walls: the prediction used when the hall map is missing (the server still decides).
@@ -338,6 +354,9 @@ pub struct Session {
     created: Instant,
     /// The banner up for your hall, if any.
     pub announcement: Option<String>,
+    /// Bumped whenever the hall's map is replaced (a reload on the server), so the window
+    /// redraws it.
+    pub hall_generation: u64,
     /// The expo's timetable around now, soonest first.
     pub schedule: Vec<ScheduleEntry>,
     /// The server's wall clock minus ours (ms), for counting down to the timetable.
@@ -448,6 +467,7 @@ impl Session {
             ceremony_messages: 0,
             schedule: Vec::new(),
             wall_offset_ms: 0,
+            hall_generation: 0,
             lists: HashMap::new(),
             created: Instant::now(),
             snapshots_received: 0,
@@ -660,6 +680,17 @@ impl Session {
             .find(|e| e.starts <= now && now < e.ends);
         let next = self.schedule.iter().find(|e| e.starts > now);
         (on, next)
+    }
+
+    /// Edits an object of your hall's map; organizers only. The new hall arrives as
+    /// [`ServerMsg::HallUpdated`] once the server has saved and taken it.
+    pub fn edit_map(&mut self, edit: madang_shared::edit::MapEdit) -> u32 {
+        self.request(|req| ClientMsg::EditMap { req, edit })
+    }
+
+    /// Takes back the last edit of your hall's map; organizers only.
+    pub fn undo_edit(&mut self) -> u32 {
+        self.request(|req| ClientMsg::UndoEdit { req })
     }
 
     /// Runs a step of the awards ceremony; organizers only.
@@ -965,6 +996,17 @@ impl Session {
                 self.lists.insert(req, List::Reports(rows));
             }
             ServerMsg::Announcement { text } => self.announcement = text,
+            ServerMsg::HallUpdated { hall, tmx } => {
+                let Some(id) = self.halls.get(hall as usize).cloned() else {
+                    return;
+                };
+                if let Some(map) = self.maps.replace(&id, &tmx)
+                    && self.me.as_ref().is_some_and(|m| m.hall == hall)
+                {
+                    self.hall_map = Some(map);
+                    self.hall_generation += 1;
+                }
+            }
             ServerMsg::Schedule { entries, wall_ms } => {
                 let local = now_since_epoch().as_millis() as i64;
                 self.schedule = entries;

@@ -112,6 +112,30 @@ impl BoothBook {
         book
     }
 
+    /// After a hall's map changed: booths still on it keep their facts (by object id), new
+    /// ones start empty (their facts, if any, are in the store under their keys), removed ones
+    /// are forgotten here (their facts stay in the store).
+    pub fn update_hall(&mut self, hall: u16, map: &madang_shared::map::HallMap, cell_tiles: u32) {
+        let Some(h) = self.halls.get_mut(hall as usize) else {
+            return;
+        };
+        let mut booths = HashMap::new();
+        let mut by_cell: HashMap<Cell, Vec<u32>> = HashMap::new();
+        for b in &map.booths {
+            let cell = cell_of(b.rect.center(), cell_tiles);
+            let mut state = h.booths.remove(&b.object_id).unwrap_or(BoothState {
+                cell,
+                hearts: HashSet::new(),
+                comments: 0,
+            });
+            state.cell = cell;
+            by_cell.entry(cell).or_default().push(b.object_id);
+            booths.insert(b.object_id, state);
+        }
+        h.booths = booths;
+        h.by_cell = by_cell;
+    }
+
     /// The booth a store key names, if it is still on its map.
     fn by_key(&mut self, halls: &Halls, key: &str) -> Option<&mut BoothState> {
         let (hall, object) = key.rsplit_once('#')?;

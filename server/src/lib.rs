@@ -23,6 +23,7 @@
 //!   chat kept in the store), reactions aggregated per tick, voice frames forwarded.
 //! - `moderation`: roles checked on privileged messages, kick, ban (kept in the store and
 //!   checked at the door), move to the stage, reports, people online, announcements.
+//! - `reload`: halls whose TMX files change on disk are reloaded live (checked first).
 //! - `schedule`: the expo's daily timetable (now and next), in its time zone.
 //! - `ceremony`: the awards ceremony, run step by step by an organizer.
 //! - `visits`: visits to booths and people per hall over time, for [`report`], the results
@@ -57,6 +58,7 @@ mod movement;
 mod net;
 mod portal;
 mod presence;
+mod reload;
 pub mod report;
 mod schedule;
 mod screen;
@@ -261,6 +263,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         visits::plugin,
         ceremony::plugin,
         schedule::plugin,
+        reload::plugin,
         stats::plugin,
     ));
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");

@@ -94,6 +94,34 @@ pub struct Screens {
     utc_offset_minutes: i32,
 }
 
+/// A screen for a video kiosk: its length read from the file, playing (looping) unless it has
+/// a schedule.
+fn screen_for(
+    map: &madang_shared::map::HallMap,
+    k: &madang_shared::map::VideoKiosk,
+    clock: &ServerClock,
+    utc_offset_minutes: i32,
+) -> Screen {
+    let duration = match probe(&k.video) {
+        Ok(info) => Some(info.duration_ms),
+        Err(e) => {
+            warn!(hall = %map.id, screen = k.object_id, "{e}; its length is unknown");
+            None
+        }
+    };
+    let daily = k.schedule.as_deref().and_then(parse_daily_schedule);
+    let mut playback = Playback::stopped(duration, daily.is_none());
+    if daily.is_none() {
+        playback.play_from(0, clock.now_ms());
+    }
+    Screen {
+        object: k.object_id,
+        playback,
+        daily,
+        next_start: daily.map(|m| next_daily(clock.wall_ms(), utc_offset_minutes, m)),
+    }
+}
+
 impl Screens {
     fn new(halls: &Halls, clock: &ServerClock, utc_offset_minutes: i32) -> Self {
         let halls = halls
@@ -102,26 +130,7 @@ impl Screens {
             .map(|map| {
                 map.video_kiosks
                     .iter()
-                    .map(|k| {
-                        let duration = match probe(&k.video) {
-                            Ok(info) => Some(info.duration_ms),
-                            Err(e) => {
-                                warn!(hall = %map.id, screen = k.object_id, "{e}; its length is unknown");
-                                None
-                            }
-                        };
-                        let daily = k.schedule.as_deref().and_then(parse_daily_schedule);
-                        let mut playback = Playback::stopped(duration, daily.is_none());
-                        if daily.is_none() {
-                            playback.play_from(0, clock.now_ms());
-                        }
-                        Screen {
-                            object: k.object_id,
-                            playback,
-                            daily,
-                            next_start: daily.map(|m| next_daily(clock.wall_ms(), utc_offset_minutes, m)),
-                        }
-                    })
+                    .map(|k| screen_for(map, k, clock, utc_offset_minutes))
                     .collect()
             })
             .collect();
@@ -129,6 +138,26 @@ impl Screens {
             halls,
             utc_offset_minutes,
         }
+    }
+
+    /// After a hall's map changed: screens still on it play on; new kiosks get screens.
+    pub fn update_hall(
+        &mut self,
+        hall: u16,
+        map: &madang_shared::map::HallMap,
+        clock: &ServerClock,
+    ) {
+        let Some(old) = self.halls.get_mut(hall as usize) else {
+            return;
+        };
+        let mut kept: Vec<Screen> = Vec::new();
+        for k in &map.video_kiosks {
+            match old.iter().position(|s| s.object == k.object_id) {
+                Some(i) => kept.push(old.swap_remove(i)),
+                None => kept.push(screen_for(map, k, clock, self.utc_offset_minutes)),
+            }
+        }
+        *old = kept;
     }
 
     fn states(&self, hall: u16) -> Vec<ScreenState> {

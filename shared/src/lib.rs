@@ -4,6 +4,7 @@
 //!
 //! - [`protocol`]: the message enums, channel ids, protocol version, the join claims carried in a
 //!   connect token, and encode/decode with size limits.
+//! - [`edit`]: editing a hall's objects in its TMX text, leaving the rest of the file as it was.
 //! - [`map`]: the hall model read from Tiled TMX files, and the checks a map must pass.
 //! - [`rules`]: the rules as pure functions: one movement step with collision, quantized
 //!   positions, interest cells.
@@ -16,6 +17,7 @@
 //! Units: positions are in tiles (floating point), x to the right and y *down*, as in Tiled; the
 //! origin is the top-left corner of the hall. The client turns them into pixels.
 
+pub mod edit;
 pub mod map;
 pub mod names;
 pub mod path;

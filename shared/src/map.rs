@@ -44,7 +44,7 @@ pub enum Lang {
 }
 
 /// An axis-aligned rectangle in tiles; `x`, `y` is the top-left corner.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Rect {
     pub x: f32,
     pub y: f32,
@@ -375,7 +375,17 @@ pub const CLASSES: [&str; 7] = [
 /// [`load_expo`]).
 pub fn load_hall(path: &Path) -> Result<HallMap, MapErrors> {
     let mut problems = Vec::new();
-    match read_hall(path, &mut problems) {
+    match read_hall(path, None, &mut problems) {
+        Some(hall) if problems.is_empty() => Ok(hall),
+        _ => Err(MapErrors(problems)),
+    }
+}
+
+/// Loads a hall from TMX text that stands for the file at `path` (tilesets and images are
+/// still read next to it): how a client takes a hall the server reloaded.
+pub fn load_hall_text(path: &Path, tmx: &str) -> Result<HallMap, MapErrors> {
+    let mut problems = Vec::new();
+    match read_hall(path, Some(tmx), &mut problems) {
         Some(hall) if problems.is_empty() => Ok(hall),
         _ => Err(MapErrors(problems)),
     }
@@ -397,7 +407,7 @@ pub fn load_expo(paths: &[PathBuf]) -> Result<Vec<HallMap>, MapErrors> {
         if !seen.insert(id.clone()) {
             continue;
         }
-        let Some(hall) = read_hall(&path, &mut problems) else {
+        let Some(hall) = read_hall(&path, None, &mut problems) else {
             continue;
         };
         for portal in &hall.portals {
@@ -494,7 +504,7 @@ impl Report<'_> {
 
 /// Reads one hall; pushes every problem found. Returns the hall when it could be read at all
 /// (it may still have problems).
-fn read_hall(path: &Path, problems: &mut Vec<MapProblem>) -> Option<HallMap> {
+fn read_hall(path: &Path, text: Option<&str>, problems: &mut Vec<MapProblem>) -> Option<HallMap> {
     let mut report = Report {
         file: path,
         problems,
@@ -509,7 +519,15 @@ fn read_hall(path: &Path, problems: &mut Vec<MapProblem>) -> Option<HallMap> {
             "the file name `{id}` is the hall's id: use lowercase letters, digits, `_` and `-`"
         ));
     }
-    let mut loader = tiled::Loader::new();
+    // The TMX from `text` when given; everything else (tilesets, images) from the disk.
+    let tmx = text.map(|t| (path.to_owned(), t.as_bytes().to_vec()));
+    let mut loader =
+        tiled::Loader::with_reader(move |p: &Path| -> std::io::Result<Box<dyn std::io::Read>> {
+            match &tmx {
+                Some((at, bytes)) if at == p => Ok(Box::new(std::io::Cursor::new(bytes.clone()))),
+                _ => Ok(Box::new(std::io::BufReader::new(std::fs::File::open(p)?))),
+            }
+        });
     let map = match loader.load_tmx_map(path) {
         Ok(map) => map,
         Err(e) => {

@@ -446,6 +446,14 @@ pub enum ClientMsg {
     /// The floor at your table: raise your hand, or (facilitators) give the floor and run the
     /// speaking timer.
     Floor { req: u32, action: FloorAction },
+    /// Edits an object of your hall's map (saved to its TMX file, applied live for everyone).
+    /// Organizers only.
+    EditMap {
+        req: u32,
+        edit: crate::edit::MapEdit,
+    },
+    /// Takes back the last edit of your hall's map. Organizers only.
+    UndoEdit { req: u32 },
     /// A step of the awards ceremony. Organizers only.
     Ceremony { req: u32, step: CeremonyStep },
     /// Go to the ceremony room while the ceremony is open (the invitation's button).
@@ -581,7 +589,23 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("a search is too long"));
                 }
             }
-            ClientMsg::Moderate { .. }
+            ClientMsg::EditMap {
+                edit:
+                    crate::edit::MapEdit::SetProperty { key, value, .. }
+                    | crate::edit::MapEdit::Add {
+                        class: key,
+                        name: value,
+                        ..
+                    },
+                ..
+            } => {
+                if key.len() > 200 || value.len() > 2000 {
+                    return Err(DecodeError::Invalid("a map edit's text is too long"));
+                }
+            }
+            ClientMsg::EditMap { .. }
+            | ClientMsg::UndoEdit { .. }
+            | ClientMsg::Moderate { .. }
             | ClientMsg::Ceremony { .. }
             | ClientMsg::JoinCeremony { .. }
             | ClientMsg::Announce { .. }
@@ -616,6 +640,8 @@ impl ClientMsg {
             | ClientMsg::Floor { req, .. }
             | ClientMsg::Ceremony { req, .. }
             | ClientMsg::JoinCeremony { req }
+            | ClientMsg::EditMap { req, .. }
+            | ClientMsg::UndoEdit { req }
             | ClientMsg::Moderate { req, .. }
             | ClientMsg::Report { req, .. }
             | ClientMsg::People { req, .. }
@@ -781,6 +807,9 @@ pub enum ServerMsg {
     Reports { req: u32, rows: Vec<ReportRow> },
     /// The banner for your hall (or the whole expo), or none: on arrival and when it changes.
     Announcement { text: Option<String> },
+    /// A hall's map changed on the server's disk: its new TMX text (tilesets and images are
+    /// read locally, next to the map).
+    HallUpdated { hall: u16, tmx: String },
     /// The timetable: what is on now and next, with times on the wall clock (Unix ms) and the
     /// server's wall clock when sent (for counting down), on arrival.
     Schedule {

@@ -91,6 +91,38 @@ impl HallMap {
             })
     }
 
+    /// The free place nearest `p` where an avatar fits (the centre of a tile), searching
+    /// outwards tile by tile: where someone goes when a wall appears where they stand.
+    pub fn nearest_free(&self, p: Vec2) -> Option<Vec2> {
+        use crate::rules::overlaps_blocked;
+        if p.x.is_finite() && p.y.is_finite() && !overlaps_blocked(&self.collision, p) {
+            return Some(p);
+        }
+        let start = tile_of(p);
+        let limit = (self.width.max(self.height) as i32).max(1);
+        for r in 0..=limit {
+            let mut best: Option<(f32, Vec2)> = None;
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    if dx.abs() != r && dy.abs() != r {
+                        continue;
+                    }
+                    let c = tile_center((start.0 + dx, start.1 + dy));
+                    if !overlaps_blocked(&self.collision, c) {
+                        let d = c.distance_squared(p);
+                        if best.is_none_or(|(bd, _)| d < bd) {
+                            best = Some((d, c));
+                        }
+                    }
+                }
+            }
+            if let Some((_, c)) = best {
+                return Some(c);
+            }
+        }
+        None
+    }
+
     /// The way from `from` into a booth, tile by tile, or `None` when it cannot be reached.
     pub fn path_to_booth(&self, from: Vec2, booth: &Booth) -> Option<Vec<Tile>> {
         find_path(&self.collision, tile_of(from), self.booth_approach(booth)?)
@@ -201,6 +233,18 @@ mod tests {
         assert_eq!(*path.last().unwrap(), goal);
         assert!(path.contains(&(10, 15)), "through the gap in the wall");
         assert!(path.iter().all(|&(x, y)| !h.collision.blocked(x, y)));
+    }
+
+    #[test]
+    fn someone_in_a_new_wall_goes_to_the_nearest_free_tile() {
+        let h = hall();
+        // Column 10 is a wall (but for row 15).
+        let p = Vec2::new(10.5, 4.5);
+        let free = h.nearest_free(p).unwrap();
+        assert!(!crate::rules::overlaps_blocked(&h.collision, free));
+        assert!(free.distance(p) <= 1.01, "{free}");
+        let open = Vec2::new(3.5, 3.5);
+        assert_eq!(h.nearest_free(open), Some(open), "a free place stays");
     }
 
     #[test]

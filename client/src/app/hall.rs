@@ -23,6 +23,8 @@ pub(super) fn plugin(app: &mut App) {
 pub struct DrawnHall {
     pub id: Option<String>,
     pub map: Option<Arc<HallMap>>,
+    /// The session's hall generation drawn (a reloaded hall is drawn again).
+    pub generation: u64,
 }
 
 /// Everything drawn for the hall; despawned when the hall changes.
@@ -44,9 +46,11 @@ pub(super) fn redraw_hall(
 ) {
     let session = net.session.as_ref();
     let wanted = session.and_then(|s| s.hall_id().map(str::to_owned));
-    if wanted == drawn.id {
+    let generation = session.map_or(0, |s| s.hall_generation);
+    if wanted == drawn.id && generation == drawn.generation {
         return;
     }
+    drawn.generation = generation;
     for e in &parts {
         commands.entity(e).despawn();
     }

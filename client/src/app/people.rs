@@ -339,7 +339,7 @@ fn draw_minimap(
     mut images: ResMut<Assets<Image>>,
     mut minimap: Query<(Entity, &mut ImageNode, &mut Node), With<Minimap>>,
     dots: Query<Entity, With<MinimapDot>>,
-    mut for_hall: Local<Option<String>>,
+    mut for_hall: Local<Option<(Option<String>, u64)>>,
 ) {
     let Ok((entity, mut view, mut node)) = minimap.single_mut() else {
         return;
@@ -348,8 +348,9 @@ fn draw_minimap(
         node.display = Display::None;
         return;
     };
-    if *for_hall != drawn.id {
-        *for_hall = drawn.id.clone();
+    let now = (drawn.id.clone(), drawn.generation);
+    if for_hall.as_ref() != Some(&now) {
+        *for_hall = Some(now);
         view.image = images.add(minimap_image(map));
         let h = MINIMAP_W * map.height as f32 / map.width.max(1) as f32;
         node.height = px(h);

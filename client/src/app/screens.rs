@@ -50,7 +50,7 @@ pub struct Screen {
 /// The screens of the hall on show, by map object id.
 #[derive(Resource, Default)]
 pub struct Screens {
-    hall: Option<String>,
+    hall: Option<(Option<String>, u64)>,
     pub by_kiosk: HashMap<u32, Screen>,
     /// A screen to decode wherever you are: the one open in the panel.
     pub focus: Option<u32>,
@@ -71,10 +71,11 @@ fn draw_screens(
     mut screens: ResMut<Screens>,
     mut images: ResMut<Assets<Image>>,
 ) {
-    if screens.hall == drawn.id {
+    let drawn_now = (drawn.id.clone(), drawn.generation);
+    if screens.hall.as_ref() == Some(&drawn_now) {
         return;
     }
-    screens.hall = drawn.id.clone();
+    screens.hall = Some(drawn_now);
     screens.by_kiosk.clear();
     let Some(map) = drawn.map.clone() else {
         return;

@@ -1,0 +1,271 @@
+//! Live map editing, from Tiled: once a second the server looks at the halls' TMX files, and
+//! a changed file that passes every check `check-map` makes (on its own and with the other
+//! halls' portals) replaces its hall while everyone stays connected. Clients are sent the new
+//! TMX and redraw; anyone now standing in a wall is moved to the nearest free tile; booths and
+//! screens still on the map keep their state. A file with problems is refused with them in the
+//! log, and the hall stays as it was.
+//!
+//! Organizers also edit a hall's objects from the client (`MapEdit`): each edit is made to
+//! the TMX text (so the file opens in Tiled with the change), checked by the same rules as
+//! `check-map` before it is saved, and then taken like any other change of the file; the last
+//! edits of each hall can be taken back.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bevy::prelude::*;
+use madang_shared::protocol::{MAX_SERVER_MSG_BYTES, ServerMsg, channel};
+use madang_shared::rules::overlaps_blocked;
+use tracing::{info, warn};
+
+use crate::booth::BoothBook;
+use crate::halls::Halls;
+use crate::movement::Inputs;
+use crate::net::Outbox;
+use crate::presence::{Avatar, InHall, Position};
+use crate::screen::{Screens, ServerClock};
+use crate::{ServerSet, SettingsRes, Tick};
+
+pub(super) fn plugin(app: &mut App) {
+    // The files as they were when the halls were loaded: any later change is taken.
+    let seen = app
+        .world()
+        .get_resource::<Halls>()
+        .map(|h| {
+            h.maps
+                .iter()
+                .filter_map(|m| Some((m.source.clone(), modified(&m.source)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    app.insert_resource(Watch(seen));
+    app.init_resource::<Undo>();
+    app.add_systems(
+        Update,
+        take_edits
+            .in_set(ServerSet::Simulate)
+            .before(reload_changed_maps),
+    );
+    app.add_systems(
+        Update,
+        reload_changed_maps
+            .in_set(ServerSet::Simulate)
+            .before(crate::movement::apply_inputs),
+    );
+}
+
+/// The last modification time seen of each hall's file.
+#[derive(Resource, Default)]
+struct Watch(HashMap<PathBuf, SystemTime>);
+
+fn modified(path: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reload_changed_maps(
+    mut watch: ResMut<Watch>,
+    mut halls: ResMut<Halls>,
+    mut book: ResMut<BoothBook>,
+    mut screens: ResMut<Screens>,
+    mut avatars: Query<(&Avatar, &mut Position, &InHall, &mut Inputs)>,
+    clients: Query<&Avatar>,
+    clock: Res<ServerClock>,
+    settings: Res<SettingsRes>,
+    tick: Res<Tick>,
+    mut out: Outbox,
+) {
+    if !tick.count.is_multiple_of(tick.hz.max(1)) {
+        return;
+    }
+    let sources: Vec<PathBuf> = halls.maps.iter().map(|m| m.source.clone()).collect();
+    for (index, path) in sources.iter().enumerate() {
+        let Some(now) = modified(path) else {
+            continue;
+        };
+        if watch.0.insert(path.clone(), now) == Some(now) {
+            continue;
+        }
+        let hall = index as u16;
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                warn!(map = %path.display(), "the changed map cannot be read: {e}");
+                continue;
+            }
+        };
+        // Checked with every hall, so its portals (and those leading into it) still hold.
+        let checked = madang_shared::map::load_expo(&sources).map(|mut all| {
+            let id = &halls.maps[index].id;
+            all.iter()
+                .position(|h| &h.id == id)
+                .map(|i| all.swap_remove(i))
+        });
+        let map = match checked {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(problems) => {
+                warn!(
+                    map = %path.display(),
+                    "the changed map is not taken; the hall stays as it was:\n{problems}"
+                );
+                continue;
+            }
+        };
+        info!(map = %path.display(), "hall reloaded");
+        book.update_hall(hall, &map, settings.0.interest_cell_tiles);
+        screens.update_hall(hall, &map, &clock);
+        // Out of any new wall, to the nearest free tile.
+        for (avatar, mut pos, in_hall, mut inputs) in &mut avatars {
+            if in_hall.0 != hall || !overlaps_blocked(&map.collision, pos.0) {
+                continue;
+            }
+            if let Some(free) = map.nearest_free(pos.0) {
+                info!(avatar = avatar.id.0, "moved out of a new wall");
+                pos.0 = free;
+                inputs.clear();
+            }
+        }
+        halls.maps[index] = Arc::new(map);
+        let msg = ServerMsg::HallUpdated { hall, tmx: text };
+        if madang_shared::protocol::encode(&msg).len() > MAX_SERVER_MSG_BYTES {
+            warn!(map = %path.display(), "the map is too large to send; clients keep the old one");
+            continue;
+        }
+        for a in &clients {
+            out.send(a.client, channel::RELIABLE, &msg);
+        }
+    }
+}
+
+/// Edits kept for taking back, per hall: the file's text before each.
+#[derive(Resource, Default)]
+struct Undo(HashMap<u16, Vec<String>>);
+
+/// The most edits of a hall that can be taken back.
+const UNDO_DEPTH: usize = 50;
+
+/// Checks a hall's new TMX text with the rules of `check-map`, its portals against the other
+/// halls, and the other halls' portals into it.
+fn check_text(halls: &Halls, hall: u16, path: &std::path::Path, text: &str) -> Result<(), String> {
+    let map = madang_shared::map::load_hall_text(path, text).map_err(|e| e.to_string())?;
+    for p in &map.portals {
+        let Some(target) = halls.index_of(&p.to_map).and_then(|i| halls.get(i)) else {
+            return Err(format!(
+                "portal {}: there is no hall `{}`",
+                p.object_id, p.to_map
+            ));
+        };
+        let spawns = if target.id == map.id {
+            &map.spawns
+        } else {
+            &target.spawns
+        };
+        if !spawns.iter().any(|s| s.name == p.to_spawn) {
+            return Err(format!(
+                "portal {}: hall `{}` has no spawn `{}`",
+                p.object_id, p.to_map, p.to_spawn
+            ));
+        }
+    }
+    for (i, other) in halls.maps.iter().enumerate() {
+        if i as u16 == hall {
+            continue;
+        }
+        for p in other.portals.iter().filter(|p| p.to_map == map.id) {
+            if !map.spawns.iter().any(|s| s.name == p.to_spawn) {
+                return Err(format!(
+                    "hall `{}`'s portal {} leads to the spawn `{}`, which this edit removes",
+                    other.id, p.object_id, p.to_spawn
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file by a temporary file and a rename, so a crash never leaves half a map.
+fn save(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmx.saving");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn take_edits(
+    mut requests: MessageReader<crate::net::ClientRequest>,
+    avatars: Query<(&Avatar, &InHall)>,
+    halls: Res<Halls>,
+    mut undo: ResMut<Undo>,
+    mut out: Outbox,
+) {
+    use madang_shared::protocol::{ClientMsg, Role};
+    for request in requests.read() {
+        let Ok((avatar, hall)) = avatars.get(request.avatar) else {
+            continue;
+        };
+        let (req, edit) = match &request.msg {
+            ClientMsg::EditMap { req, edit } => (*req, Some(edit)),
+            ClientMsg::UndoEdit { req } => (*req, None),
+            _ => continue,
+        };
+        if avatar.role != Role::Organizer {
+            out.refuse(avatar.client, req, "only organizers can edit the map");
+            continue;
+        }
+        let Some(map) = halls.get(hall.0) else {
+            continue;
+        };
+        let path = map.source.clone();
+        let current = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                out.refuse(
+                    avatar.client,
+                    req,
+                    format!("the map file cannot be read: {e}"),
+                );
+                continue;
+            }
+        };
+        let next = match edit {
+            Some(edit) => match madang_shared::edit::apply_edit(&current, edit) {
+                Ok((text, _)) => text,
+                Err(e) => {
+                    out.refuse(avatar.client, req, e.to_string());
+                    continue;
+                }
+            },
+            None => match undo.0.get_mut(&hall.0).and_then(Vec::pop) {
+                Some(text) => text,
+                None => {
+                    out.refuse(avatar.client, req, "there is nothing to take back");
+                    continue;
+                }
+            },
+        };
+        if let Err(why) = check_text(&halls, hall.0, &path, &next) {
+            out.refuse(
+                avatar.client,
+                req,
+                format!("the edit breaks the map: {why}"),
+            );
+            continue;
+        }
+        if let Err(e) = save(&path, &next) {
+            out.refuse(avatar.client, req, format!("the map cannot be saved: {e}"));
+            continue;
+        }
+        if edit.is_some() {
+            let stack = undo.0.entry(hall.0).or_default();
+            stack.push(current);
+            if stack.len() > UNDO_DEPTH {
+                stack.remove(0);
+            }
+        }
+        info!(by = %avatar.name, map = %path.display(), "map edited");
+        // Taken (and sent to everyone) by the watcher within a second, like a save in Tiled.
+        out.send(avatar.client, channel::RELIABLE, &ServerMsg::Done { req });
+    }
+}
