@@ -105,6 +105,15 @@ pub enum Key {
     CeremonyNext,
     CeremonyCall,
     CeremonyClose,
+    EditMode,
+    EditHelp,
+    EditApply,
+    EditDelete,
+    EditUndo,
+    EditAddBooth,
+    EditAddGallery,
+    EditAddScreen,
+    EditAddTable,
 }
 
 /// The string for `key` in `lang`.
@@ -313,6 +322,28 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, CeremonyCall) => "Call the winner",
         (Lang::Ko, CeremonyClose) => "시상식 닫기",
         (Lang::En, CeremonyClose) => "Close the ceremony",
+        (Lang::Ko, EditMode) => "편집 모드 (F2)",
+        (Lang::En, EditMode) => "Edit mode (F2)",
+        (Lang::Ko, EditHelp) => {
+            "클릭: 선택 · 방향키: 이동 · Shift+방향키: 크기 · Delete: 삭제 · Ctrl+Z: 되돌리기"
+        }
+        (Lang::En, EditHelp) => {
+            "Click: select · arrows: move · Shift+arrows: resize · Delete: remove · Ctrl+Z: undo"
+        }
+        (Lang::Ko, EditApply) => "속성 적용",
+        (Lang::En, EditApply) => "Apply properties",
+        (Lang::Ko, EditDelete) => "삭제",
+        (Lang::En, EditDelete) => "Delete",
+        (Lang::Ko, EditUndo) => "되돌리기",
+        (Lang::En, EditUndo) => "Undo",
+        (Lang::Ko, EditAddBooth) => "+ 부스",
+        (Lang::En, EditAddBooth) => "+ Booth",
+        (Lang::Ko, EditAddGallery) => "+ 사진",
+        (Lang::En, EditAddGallery) => "+ Gallery",
+        (Lang::Ko, EditAddScreen) => "+ 영상",
+        (Lang::En, EditAddScreen) => "+ Screen",
+        (Lang::Ko, EditAddTable) => "+ 테이블",
+        (Lang::En, EditAddTable) => "+ Table",
     }
 }
 

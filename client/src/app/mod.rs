@@ -15,6 +15,7 @@ mod avatars;
 mod capture;
 mod ceremony;
 mod directory;
+mod editor;
 mod hall;
 mod hud;
 pub mod i18n;
@@ -108,6 +109,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         people::plugin,
         organizer::plugin,
         ceremony::plugin,
+        editor::plugin,
         capture::plugin,
     ));
     app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));

@@ -121,9 +121,9 @@ fn finish_join(mut net: ResMut<Net>) {
     }
 }
 
-/// The movement keys held now: arrows and WASD.
-fn held_input(keys: &ButtonInput<KeyCode>) -> MoveInput {
-    let any = |a, b| keys.pressed(a) || keys.pressed(b);
+/// The movement keys held now: arrows and WASD (WASD only while the editor has the arrows).
+fn held_input(keys: &ButtonInput<KeyCode>, arrows: bool) -> MoveInput {
+    let any = |a, b| (arrows && keys.pressed(a)) || keys.pressed(b);
     MoveInput::from_keys(
         any(KeyCode::ArrowLeft, KeyCode::KeyA),
         any(KeyCode::ArrowRight, KeyCode::KeyD),
@@ -139,6 +139,7 @@ fn drive_session(
     focus: Res<InputFocus>,
     fields: Query<(), With<EditableText>>,
     mut auto: ResMut<AutoWalk>,
+    editor: Res<super::editor::Editor>,
 ) {
     let net = &mut *net;
     let Some(session) = net.session.as_mut() else {
@@ -153,7 +154,7 @@ fn drive_session(
     let held = if typing(&focus, &fields) {
         MoveInput::IDLE
     } else {
-        held_input(&keys)
+        held_input(&keys, !editor.captures_arrows())
     };
     if !held.is_idle() {
         // A person's keys take over from the directory's walk.
