@@ -163,6 +163,7 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
         ),
         ("list the people online", v.ask_people("")),
         ("read the reports", v.ask_reports()),
+        ("open the results figures", v.ask_figures()),
         ("put up a banner", v.announce(None, Some("가짜 공지"))),
         ("give the floor", v.floor(FloorAction::Next)),
     ];
@@ -364,5 +365,41 @@ fn organizers_kick_move_to_the_stage_read_reports_list_people_and_put_up_banners
         s[1].announcement.is_none()
     });
     assert!(ok, "the banner is taken down");
+    server.stop();
+}
+
+#[test]
+fn organizers_open_the_results_figures_in_the_client() {
+    let server = madang_server::spawn(settings()).expect("starts");
+    let mut o = join_with(
+        &server,
+        "운영자",
+        "hall",
+        "plaza",
+        Some(ORGANIZER_CODE),
+        None,
+    )
+    .expect("joins");
+    ready(&mut o);
+    let req = o.ask_figures();
+    let mut list = None;
+    assert!(
+        pump_until(&mut [&mut o], Duration::from_secs(20), |s| {
+            list = s[0].take_list(req);
+            list.is_some()
+        }),
+        "the figures come"
+    );
+    let Some(List::Figures(charts)) = list else {
+        panic!("{list:?}")
+    };
+    let names: Vec<&str> = charts.iter().map(|(n, _)| n.as_str()).collect();
+    for name in ["booth_visitors.png", "booth_dwell.png", "hall_people.png"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    for (name, png) in &charts {
+        let img = image::load_from_memory(png).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((img.width(), img.height()), (1200, 700), "{name}");
+    }
     server.stop();
 }

@@ -130,6 +130,8 @@ pub enum SessionEvent {
 pub enum List {
     People(Vec<PersonRow>),
     Reports(Vec<ReportRow>),
+    /// The report's charts: (file name, PNG).
+    Figures(Vec<(String, Vec<u8>)>),
 }
 
 /// Chat lines kept by a session.
@@ -721,6 +723,11 @@ impl Session {
         self.request(|req| ClientMsg::People { req, query })
     }
 
+    /// Asks for the results report's charts; organizers only.
+    pub fn ask_figures(&mut self) -> u32 {
+        self.request(|req| ClientMsg::Figures { req })
+    }
+
     /// Asks for the reports; organizers only.
     pub fn ask_reports(&mut self) -> u32 {
         self.request(|req| ClientMsg::Reports { req })
@@ -994,6 +1001,9 @@ impl Session {
             }
             ServerMsg::Reports { req, rows } => {
                 self.lists.insert(req, List::Reports(rows));
+            }
+            ServerMsg::Figures { req, charts } => {
+                self.lists.insert(req, List::Figures(charts));
             }
             ServerMsg::Announcement { text } => self.announcement = text,
             ServerMsg::HallUpdated { hall, tmx } => {

@@ -36,12 +36,14 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Leaving>();
     app.init_resource::<PendingBans>();
     app.init_resource::<PendingReports>();
+    app.init_resource::<PendingFigures>();
     app.add_systems(
         Update,
         (
             take_requests,
             finish_bans,
             finish_reports,
+            finish_figures,
             close_leavers,
             tell_arrivals,
         )
@@ -170,6 +172,35 @@ impl Announcements {
 #[derive(Resource, Default)]
 struct Leaving(Vec<(ClientId, u32)>);
 
+/// Charts as the drawing thread sends them back: (file name, PNG), or why not.
+type Charts = Result<Vec<(String, Vec<u8>)>, String>;
+
+/// Charts being drawn for organizers: who asked, with which request.
+#[derive(Resource, Default)]
+struct PendingFigures(Vec<(ClientId, u32, crossbeam_channel::Receiver<Charts>)>);
+
+fn finish_figures(mut pending: ResMut<PendingFigures>, mut out: Outbox) {
+    pending.0.retain(|(client, req, rx)| match rx.try_recv() {
+        Ok(Ok(charts)) => {
+            out.send(
+                *client,
+                channel::RELIABLE,
+                &ServerMsg::Figures { req: *req, charts },
+            );
+            false
+        }
+        Ok(Err(why)) => {
+            out.refuse(*client, *req, why);
+            false
+        }
+        Err(crossbeam_channel::TryRecvError::Empty) => true,
+        Err(crossbeam_channel::TryRecvError::Disconnected) => {
+            out.refuse(*client, *req, "the figures could not be drawn");
+            false
+        }
+    });
+}
+
 /// Reports waiting for their commit.
 #[derive(Resource, Default)]
 struct PendingReports(Vec<(Receipt, ClientId, u32, ReportRow)>);
@@ -251,6 +282,8 @@ fn take_requests(
     store: Res<StoreRes>,
     tick: Res<Tick>,
     reports: Res<ReportsRes>,
+    settings: Res<crate::SettingsRes>,
+    mut figures: ResMut<PendingFigures>,
     mut pending_reports: ResMut<PendingReports>,
     mut announcements: ResMut<Announcements>,
     mut leaving: ResMut<Leaving>,
@@ -277,6 +310,7 @@ fn take_requests(
             ClientMsg::Moderate { req, .. }
             | ClientMsg::People { req, .. }
             | ClientMsg::Reports { req }
+            | ClientMsg::Figures { req }
             | ClientMsg::Announce { req, .. }
                 if !organizer =>
             {
@@ -457,6 +491,27 @@ fn take_requests(
                     channel::RELIABLE,
                     &ServerMsg::People { req: *req, rows },
                 );
+            }
+            ClientMsg::Figures { req } => {
+                // Read and drawn on a thread of its own: the store may hold many visits.
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                let settings = settings.0.clone();
+                let font = settings
+                    .maps_dir
+                    .join("..")
+                    .join("fonts")
+                    .join("NanumGothic.ttf");
+                let spawned = std::thread::Builder::new()
+                    .name("madang-figures".into())
+                    .spawn(move || {
+                        let charts = crate::report::build(&settings)
+                            .and_then(|r| crate::report::charts(&r, &font));
+                        let _ = tx.send(charts);
+                    });
+                match spawned {
+                    Ok(_) => figures.0.push((client, *req, rx)),
+                    Err(e) => out.refuse(client, *req, format!("no thread to draw on: {e}")),
+                }
             }
             ClientMsg::Reports { req } => {
                 let rows = reports.0.iter().rev().take(100).cloned().collect();

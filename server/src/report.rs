@@ -241,41 +241,60 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
     }
     write_file(dir, "awards.csv", csv, &mut out)?;
 
-    let bytes = std::fs::read(font).map_err(|e| format!("cannot read {}: {e}", font.display()))?;
-    // Plotters keeps registered fonts for the life of the process.
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font("report", FontStyle::Normal, bytes)
-        .map_err(|_| format!("{} is not a font", font.display()))?;
+    for (name, png) in charts(report, font)? {
+        let path = dir.join(&name);
+        std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        out.push(path);
+    }
+    Ok(out)
+}
 
+/// Registers the charts' font once for the process (plotters keeps it for good).
+fn use_font(font: &Path) -> Result<(), String> {
+    static FONT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| {
+        let bytes =
+            std::fs::read(font).map_err(|e| format!("cannot read {}: {e}", font.display()))?;
+        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        plotters::style::register_font("report", FontStyle::Normal, bytes)
+            .map_err(|_| format!("{} is not a font", font.display()))
+    })
+    .clone()
+}
+
+/// The report's charts as PNG files in memory, by file name: what `report` writes and what
+/// organizers open in the client.
+pub fn charts(report: &Report, font: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    use_font(font)?;
+    let mut out = Vec::new();
     let bars: Vec<(String, f64)> = report
         .booths
         .iter()
         .map(|b| (short(&b.title, &b.key), b.unique_visitors as f64))
         .collect();
-    let path = dir.join("booth_visitors.png");
-    bar_chart(&path, "부스별 방문자 수 (Unique visitors per booth)", &bars)?;
-    out.push(path);
+    out.push((
+        "booth_visitors.png".to_owned(),
+        bar_chart("부스별 방문자 수 (Unique visitors per booth)", &bars)?,
+    ));
     let bars: Vec<(String, f64)> = report
         .booths
         .iter()
         .map(|b| (short(&b.title, &b.key), b.median_dwell_ms as f64 / 1000.0))
         .collect();
-    let path = dir.join("booth_dwell.png");
-    bar_chart(
-        &path,
-        "부스별 체류 시간 중앙값, 초 (Median dwell, s)",
-        &bars,
-    )?;
-    out.push(path);
-    let path = dir.join("hall_people.png");
-    line_chart(&path, "홀별 인원 (People per hall)", &report.halls)?;
-    out.push(path);
+    out.push((
+        "booth_dwell.png".to_owned(),
+        bar_chart("부스별 체류 시간 중앙값, 초 (Median dwell, s)", &bars)?,
+    ));
+    out.push((
+        "hall_people.png".to_owned(),
+        line_chart("홀별 인원 (People per hall)", &report.halls)?,
+    ));
+    let names: HashMap<&str, String> = report
+        .booths
+        .iter()
+        .map(|b| (b.key.as_str(), short(&b.title, &b.key)))
+        .collect();
     for (ballot, rows) in &report.ballots {
-        let names: HashMap<&str, String> = report
-            .booths
-            .iter()
-            .map(|b| (b.key.as_str(), short(&b.title, &b.key)))
-            .collect();
         let bars: Vec<(String, f64)> = rows
             .iter()
             .map(|(k, n)| {
@@ -295,9 +314,10 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
                 }
             })
             .collect();
-        let path = dir.join(format!("ballot_{safe}.png"));
-        bar_chart(&path, &format!("투표 결과: {ballot}"), &bars)?;
-        out.push(path);
+        out.push((
+            format!("ballot_{safe}.png"),
+            bar_chart(&format!("투표 결과: {ballot}"), &bars)?,
+        ));
     }
     Ok(out)
 }
@@ -315,18 +335,20 @@ fn short(title: &str, key: &str) -> String {
 const W: u32 = 1200;
 const H: u32 = 700;
 
-fn save(buf: Vec<u8>, path: &Path) -> Result<(), String> {
-    image::RgbImage::from_raw(W, H, buf)
-        .ok_or("the chart has the wrong size")?
-        .save(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// A drawn chart as PNG.
+fn png(buf: Vec<u8>) -> Result<Vec<u8>, String> {
+    let img = image::RgbImage::from_raw(W, H, buf).ok_or("the chart has the wrong size")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode the chart: {e}"))?;
+    Ok(out.into_inner())
 }
 
 fn draw_err(e: impl std::fmt::Display) -> String {
     format!("cannot draw the chart: {e}")
 }
 
-fn bar_chart(path: &Path, title: &str, bars: &[(String, f64)]) -> Result<(), String> {
+fn bar_chart(title: &str, bars: &[(String, f64)]) -> Result<Vec<u8>, String> {
     let mut buf = vec![255u8; (W * H * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
@@ -368,14 +390,10 @@ fn bar_chart(path: &Path, title: &str, bars: &[(String, f64)]) -> Result<(), Str
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
-    save(buf, path)
+    png(buf)
 }
 
-fn line_chart(
-    path: &Path,
-    title: &str,
-    series: &BTreeMap<String, Vec<(i64, u32)>>,
-) -> Result<(), String> {
+fn line_chart(title: &str, series: &BTreeMap<String, Vec<(i64, u32)>>) -> Result<Vec<u8>, String> {
     let mut buf = vec![255u8; (W * H * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
@@ -439,7 +457,7 @@ fn line_chart(
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
-    save(buf, path)
+    png(buf)
 }
 
 #[cfg(test)]

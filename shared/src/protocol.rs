@@ -470,6 +470,8 @@ pub enum ClientMsg {
     People { req: u32, query: String },
     /// The reports, newest first. Organizers only.
     Reports { req: u32 },
+    /// The results report's charts, as `madang-server report` draws them. Organizers only.
+    Figures { req: u32 },
     /// A banner for one hall (`hall`) or the whole expo (`None`), kept until replaced or
     /// cleared (`text: None`). Organizers only.
     Announce {
@@ -610,6 +612,7 @@ impl ClientMsg {
             | ClientMsg::JoinCeremony { .. }
             | ClientMsg::Announce { .. }
             | ClientMsg::Reports { .. }
+            | ClientMsg::Figures { .. }
             | ClientMsg::LockBubble { .. }
             | ClientMsg::Mute { .. }
             | ClientMsg::React { .. }
@@ -646,6 +649,7 @@ impl ClientMsg {
             | ClientMsg::Report { req, .. }
             | ClientMsg::People { req, .. }
             | ClientMsg::Reports { req }
+            | ClientMsg::Figures { req }
             | ClientMsg::Announce { req, .. } => Some(*req),
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }
@@ -805,6 +809,11 @@ pub enum ServerMsg {
     People { req: u32, rows: Vec<PersonRow> },
     /// The reports an organizer asked for with `req`.
     Reports { req: u32, rows: Vec<ReportRow> },
+    /// The report's charts an organizer asked for with `req`: (file name, PNG).
+    Figures {
+        req: u32,
+        charts: Vec<(String, Vec<u8>)>,
+    },
     /// The banner for your hall (or the whole expo), or none: on arrival and when it changes.
     Announcement { text: Option<String> },
     /// A hall's map changed on the server's disk: its new TMX text (tilesets and images are

@@ -114,6 +114,7 @@ pub enum Key {
     EditAddGallery,
     EditAddScreen,
     EditAddTable,
+    Figures,
 }
 
 /// The string for `key` in `lang`.
@@ -344,6 +345,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, EditAddScreen) => "+ Screen",
         (Lang::Ko, EditAddTable) => "+ 테이블",
         (Lang::En, EditAddTable) => "+ Table",
+        (Lang::Ko, Figures) => "결과 보기",
+        (Lang::En, Figures) => "Results figures",
     }
 }
 

@@ -26,7 +26,9 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (show_organizer, show_banner).chain().in_set(FrameSet::View),
+        (show_organizer, show_banner, show_figures)
+            .chain()
+            .in_set(FrameSet::View),
     );
 }
 
@@ -50,7 +52,18 @@ pub struct Organizer {
     dismissed: Option<String>,
     /// Whether the panel was opened at start (`--organizer-panel`).
     started: bool,
+    /// The results report's charts, decoded, and the one on show.
+    figures: Vec<(String, Handle<Image>)>,
+    figure: Option<usize>,
+    asked_figures: Option<u32>,
 }
+
+#[derive(Component)]
+struct FiguresRoot;
+#[derive(Component)]
+struct FigureView;
+#[derive(Component)]
+struct FigureCaption;
 
 #[derive(Component)]
 struct OrganizerRoot;
@@ -89,6 +102,9 @@ enum OrgAction {
     CeremonyNext,
     CeremonyCall,
     CeremonyClose,
+    Figures,
+    NextFigure,
+    CloseFigures,
 }
 
 const INK: Color = Color::srgb(0.93, 0.94, 0.96);
@@ -220,6 +236,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
             row(children![
                 heading(t(lang, Key::ReportsTitle)),
                 small_button(OrgAction::Reports, t(lang, Key::Search)),
+                small_button(OrgAction::Figures, t(lang, Key::Figures)),
             ]),
             (
                 ReportRows,
@@ -251,6 +268,46 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
                 TextFont::from_font_size(12.0),
                 TextColor(Color::srgb(0.6, 1.0, 0.6)),
             ),
+        ],
+    ));
+    // The results report's charts, over everything.
+    commands.spawn((
+        FiguresRoot,
+        Interaction::default(),
+        FocusPolicy::Block,
+        GlobalZIndex(25),
+        Node {
+            position_type: PositionType::Absolute,
+            width: percent(100.0),
+            height: percent(100.0),
+            flex_direction: FlexDirection::Column,
+            justify_content: JustifyContent::Center,
+            align_items: AlignItems::Center,
+            row_gap: px(8.0),
+            display: Display::None,
+            ..default()
+        },
+        BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.92)),
+        children![
+            (
+                FigureView,
+                ImageNode::default(),
+                Node {
+                    width: px(960.0),
+                    height: px(560.0),
+                    ..default()
+                },
+            ),
+            (
+                FigureCaption,
+                Text::new(""),
+                TextFont::from_font_size(14.0),
+                TextColor(INK),
+            ),
+            row(children![
+                small_button(OrgAction::NextFigure, t(lang, Key::Next)),
+                small_button(OrgAction::CloseFigures, t(lang, Key::Close)),
+            ]),
         ],
     ));
     // The banner, top centre, over the hall.
@@ -359,6 +416,19 @@ fn organizer_buttons(
                 org.dismissed = session.announcement.clone();
                 continue;
             }
+            OrgAction::Figures => {
+                org.asked_figures = Some(session.ask_figures());
+                continue;
+            }
+            OrgAction::NextFigure => {
+                let n = org.figures.len().max(1);
+                org.figure = org.figure.map(|i| (i + 1) % n);
+                continue;
+            }
+            OrgAction::CloseFigures => {
+                org.figure = None;
+                continue;
+            }
             OrgAction::Mute(who, muted) => session.mute(who, muted),
             OrgAction::Kick(who) => session.moderate(ModAction::Kick { who, reason }),
             OrgAction::Ban(who) => session.moderate(ModAction::Ban {
@@ -396,10 +466,44 @@ fn organizer_buttons(
     }
 }
 
-fn take_lists(mut org: ResMut<Organizer>, mut net: ResMut<Net>, args: Res<ClientArgs>) {
+fn take_lists(
+    mut org: ResMut<Organizer>,
+    mut net: ResMut<Net>,
+    args: Res<ClientArgs>,
+    mut images: ResMut<Assets<Image>>,
+) {
     let Some(session) = net.session.as_mut() else {
         return;
     };
+    if let Some(req) = org.asked_figures {
+        match session.take_list(req) {
+            Some(List::Figures(charts)) => {
+                org.asked_figures = None;
+                org.figures = charts
+                    .into_iter()
+                    .filter_map(|(name, png)| {
+                        match crate::photos::decode_photo(&png, 2048, std::path::Path::new(&name)) {
+                            Ok(p) => Some((
+                                name,
+                                images.add(super::rgba_image(p.width, p.height, p.rgba)),
+                            )),
+                            Err(e) => {
+                                warn!("a chart cannot be shown: {e}");
+                                None
+                            }
+                        }
+                    })
+                    .collect();
+                org.figure = (!org.figures.is_empty()).then_some(0);
+            }
+            Some(_) => org.asked_figures = None,
+            None => {}
+        }
+        if let Some(Err(why)) = session.take_answer(req) {
+            org.asked_figures = None;
+            org.notice = Some((why, true));
+        }
+    }
     if let Some(req) = org.asked_people
         && let Some(List::People(rows)) = session.take_list(req)
     {
@@ -564,6 +668,37 @@ fn show_organizer(
                 ));
             }
         });
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn show_figures(
+    org: Res<Organizer>,
+    mut root: Query<&mut Node, With<FiguresRoot>>,
+    mut view: Query<&mut ImageNode, With<FigureView>>,
+    mut caption: Query<&mut Text, With<FigureCaption>>,
+) {
+    let shown = org.figure.and_then(|i| org.figures.get(i));
+    for mut n in &mut root {
+        let d = if shown.is_some() {
+            Display::Flex
+        } else {
+            Display::None
+        };
+        if n.display != d {
+            n.display = d;
+        }
+    }
+    let Some((name, image)) = shown else { return };
+    for mut v in &mut view {
+        if v.image != *image {
+            v.image = image.clone();
+        }
+    }
+    for mut c in &mut caption {
+        if c.0 != *name {
+            c.0 = name.clone();
+        }
     }
 }
 
