@@ -160,3 +160,45 @@ fn an_organizer_pause_holds_the_screen_for_everyone() {
     );
     server.stop();
 }
+
+#[test]
+fn the_timetable_starts_a_screen_it_names() {
+    // The looping screen, named by the timetable at 14:00: it waits, then starts at its time.
+    let maps = maps_with_screens();
+    let text = std::fs::read_to_string(maps.join("lobby.tmx")).unwrap().replace(
+        r#"<property name="video" value="loop.mp4"/>"#,
+        r#"<property name="video" value="loop.mp4"/><property name="title" value="환영 영상"/>"#,
+    );
+    std::fs::write(maps.join("lobby.tmx"), text).unwrap();
+    let server = madang_server::spawn(madang_server::Settings {
+        maps_dir: maps.clone(),
+        dev_insecure: true,
+        clock_start_unix_ms: Some(1_795_237_198_000),
+        schedule: vec![madang_server::settings::ScheduleItem {
+            time: "14:00".into(),
+            title: "환영 상영".into(),
+            title_en: String::new(),
+            minutes: 10,
+            hall: Some("lobby".into()),
+            opens_ceremony: false,
+            screen: Some("환영 영상".into()),
+        }],
+        ..test_settings()
+    })
+    .expect("starts");
+    let mut a = join_as(&server, &maps, "Viewer", Role::Visitor, None, None);
+    assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
+        .screens
+        .contains_key(&LOOPING)));
+    assert!(
+        !a.screens[&LOOPING].playing,
+        "waiting for the timetable's 14:00"
+    );
+    assert!(
+        pump_until(&mut [&mut a], Duration::from_secs(6), |s| s[0].screens
+            [&LOOPING]
+            .playing),
+        "the timetable starts it"
+    );
+    server.stop();
+}

@@ -86,6 +86,7 @@ mod tests {
             minutes,
             hall: None,
             opens_ceremony: false,
+            screen: None,
         }
     }
 

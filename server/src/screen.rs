@@ -30,7 +30,14 @@ pub(super) fn plugin(app: &mut App) {
     let clock = ServerClock::new(settings.clock_start_unix_ms);
     let halls = app.world().get_resource::<Halls>().cloned();
     let screens = halls
-        .map(|h| Screens::new(&h, &clock, settings.utc_offset_minutes))
+        .map(|h| {
+            Screens::new(
+                &h,
+                &clock,
+                settings.utc_offset_minutes,
+                settings.schedule.clone(),
+            )
+        })
         .unwrap_or_default();
     app.insert_resource(clock);
     app.insert_resource(screens);
@@ -92,6 +99,8 @@ struct Screen {
 pub struct Screens {
     halls: Vec<Vec<Screen>>,
     utc_offset_minutes: i32,
+    /// The expo's timetable, whose items may start screens.
+    timetable: Vec<crate::settings::ScheduleItem>,
 }
 
 /// A screen for a video kiosk: its length read from the file, playing (looping) unless it has
@@ -101,6 +110,7 @@ fn screen_for(
     k: &madang_shared::map::VideoKiosk,
     clock: &ServerClock,
     utc_offset_minutes: i32,
+    timetable: &[crate::settings::ScheduleItem],
 ) -> Screen {
     let duration = match probe(&k.video) {
         Ok(info) => Some(info.duration_ms),
@@ -109,7 +119,17 @@ fn screen_for(
             None
         }
     };
-    let daily = k.schedule.as_deref().and_then(parse_daily_schedule);
+    // The timetable's item for this screen, if one names it, else the map's own schedule.
+    let listed = timetable.iter().find(|item| {
+        item.hall.as_deref() == Some(map.id.as_str())
+            && item
+                .screen
+                .as_deref()
+                .is_some_and(|s| s == k.title.ko || s == k.title.en)
+    });
+    let daily = listed
+        .and_then(|item| item.minute_of_day())
+        .or_else(|| k.schedule.as_deref().and_then(parse_daily_schedule));
     let mut playback = Playback::stopped(duration, daily.is_none());
     if daily.is_none() {
         playback.play_from(0, clock.now_ms());
@@ -123,20 +143,26 @@ fn screen_for(
 }
 
 impl Screens {
-    fn new(halls: &Halls, clock: &ServerClock, utc_offset_minutes: i32) -> Self {
+    fn new(
+        halls: &Halls,
+        clock: &ServerClock,
+        utc_offset_minutes: i32,
+        timetable: Vec<crate::settings::ScheduleItem>,
+    ) -> Self {
         let halls = halls
             .maps
             .iter()
             .map(|map| {
                 map.video_kiosks
                     .iter()
-                    .map(|k| screen_for(map, k, clock, utc_offset_minutes))
+                    .map(|k| screen_for(map, k, clock, utc_offset_minutes, &timetable))
                     .collect()
             })
             .collect();
         Screens {
             halls,
             utc_offset_minutes,
+            timetable,
         }
     }
 
@@ -154,7 +180,13 @@ impl Screens {
         for k in &map.video_kiosks {
             match old.iter().position(|s| s.object == k.object_id) {
                 Some(i) => kept.push(old.swap_remove(i)),
-                None => kept.push(screen_for(map, k, clock, self.utc_offset_minutes)),
+                None => kept.push(screen_for(
+                    map,
+                    k,
+                    clock,
+                    self.utc_offset_minutes,
+                    &self.timetable,
+                )),
             }
         }
         *old = kept;

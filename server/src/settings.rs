@@ -85,6 +85,10 @@ pub struct ScheduleItem {
     /// The awards ceremony opens by itself at this time.
     #[serde(default)]
     pub opens_ceremony: bool,
+    /// A video screen of `hall` (by its title, Korean or English) that starts playing at this
+    /// time.
+    #[serde(default)]
+    pub screen: Option<String>,
 }
 
 fn default_minutes() -> u32 {
@@ -361,6 +365,7 @@ mod tests {
                 minutes: 10,
                 hall: None,
                 opens_ceremony: false,
+                screen: None,
             }],
             ..Settings::default()
         };

@@ -51,8 +51,8 @@ impl Editor {
 }
 
 /// The editable properties, in the panel's order.
-const FIELDS: [&str; 8] = [
-    "title", "title_en", "org", "org_en", "theme", "images", "video", "capacity",
+const FIELDS: [&str; 9] = [
+    "title", "title_en", "org", "org_en", "theme", "images", "video", "schedule", "capacity",
 ];
 
 #[derive(Component)]
@@ -133,6 +133,7 @@ fn objects(map: &HallMap) -> Vec<Object> {
                         map.source.parent().unwrap_or(std::path::Path::new(".")),
                     ),
                 ),
+                ("schedule", k.schedule.clone().unwrap_or_default()),
             ],
         });
     }

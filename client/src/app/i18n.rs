@@ -115,6 +115,8 @@ pub enum Key {
     EditAddScreen,
     EditAddTable,
     Figures,
+    BanMinutes,
+    BanMinutesBad,
 }
 
 /// The string for `key` in `lang`.
@@ -347,6 +349,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, EditAddTable) => "+ Table",
         (Lang::Ko, Figures) => "결과 보기",
         (Lang::En, Figures) => "Results figures",
+        (Lang::Ko, BanMinutes) => "차단(분)",
+        (Lang::En, BanMinutes) => "Ban (min)",
+        (Lang::Ko, BanMinutesBad) => "차단 시간은 분 단위 숫자로 적어 주세요 (비우면 영구)",
+        (Lang::En, BanMinutesBad) => "Give the ban's length in minutes (empty: for good)",
     }
 }
 

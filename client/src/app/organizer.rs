@@ -80,6 +80,8 @@ struct ReasonField;
 #[derive(Component)]
 struct AnnounceField;
 #[derive(Component)]
+struct BanMinutesField;
+#[derive(Component)]
 struct OrganizerNotice;
 #[derive(Component)]
 struct BannerRoot;
@@ -221,6 +223,12 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
                     TextColor(DIM),
                 ),
                 field(ReasonField, t(lang, Key::DefaultReason)),
+                (
+                    Text::new(t(lang, Key::BanMinutes)),
+                    TextFont::from_font_size(12.0),
+                    TextColor(DIM),
+                ),
+                field(BanMinutesField, ""),
             ]),
             (
                 PeopleRows,
@@ -388,10 +396,12 @@ fn text_of<T: Component>(fields: &Query<(&EditableText, Has<T>)>) -> String {
 
 #[allow(clippy::too_many_arguments)]
 fn organizer_buttons(
+    args: Res<ClientArgs>,
     pressed: Query<(&Interaction, &OrgAction), Changed<Interaction>>,
     search: Query<(&EditableText, Has<SearchField>)>,
     reason: Query<(&EditableText, Has<ReasonField>)>,
     announce: Query<(&EditableText, Has<AnnounceField>)>,
+    minutes: Query<(&EditableText, Has<BanMinutesField>)>,
     mut org: ResMut<Organizer>,
     mut net: ResMut<Net>,
 ) {
@@ -431,11 +441,25 @@ fn organizer_buttons(
             }
             OrgAction::Mute(who, muted) => session.mute(who, muted),
             OrgAction::Kick(who) => session.moderate(ModAction::Kick { who, reason }),
-            OrgAction::Ban(who) => session.moderate(ModAction::Ban {
-                who,
-                reason,
-                minutes: None,
-            }),
+            OrgAction::Ban(who) => {
+                // Empty: for good; a number: that many minutes.
+                let text = text_of::<BanMinutesField>(&minutes);
+                let minutes = match text.trim() {
+                    "" => None,
+                    n => match n.parse::<u32>() {
+                        Ok(m) if m > 0 => Some(m),
+                        _ => {
+                            org.notice = Some((t(args.lang, Key::BanMinutesBad).to_owned(), true));
+                            continue;
+                        }
+                    },
+                };
+                session.moderate(ModAction::Ban {
+                    who,
+                    reason,
+                    minutes,
+                })
+            }
             OrgAction::ToStage(who) => session.moderate(ModAction::ToStage { who }),
             OrgAction::AnnounceExpo | OrgAction::AnnounceHall => {
                 let text = text_of::<AnnounceField>(&announce);
