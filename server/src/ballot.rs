@@ -84,8 +84,29 @@ impl BallotBook {
         BallotBook { ballots }
     }
 
+    /// After a hall's map changed: its booths' candidacies follow the new map (a new
+    /// `ballot` id starts as a draft); votes already cast stay.
+    pub fn update_hall(&mut self, hall: u16, map: &madang_shared::map::HallMap) {
+        for b in self.ballots.values_mut() {
+            b.candidates.retain(|(h, _)| *h != hall);
+        }
+        for booth in &map.booths {
+            if let Some(id) = &booth.ballot {
+                self.ballots
+                    .entry(id.clone())
+                    .or_insert_with(|| Ballot {
+                        state: BallotState::Draft,
+                        candidates: HashSet::new(),
+                        votes: HashMap::new(),
+                    })
+                    .candidates
+                    .insert((hall, booth.object_id));
+            }
+        }
+    }
+
     /// Every ballot as `visitor` sees it.
-    fn views(&self, visitor: u64) -> Vec<BallotView> {
+    pub(crate) fn views(&self, visitor: u64) -> Vec<BallotView> {
         self.ballots
             .iter()
             .map(|(id, b)| {

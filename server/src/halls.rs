@@ -23,6 +23,30 @@ pub struct Directory {
     pub halls: Vec<(String, Vec<String>)>,
 }
 
+/// The directory shared with the join endpoint, kept up to date when a hall is reloaded.
+#[derive(bevy::prelude::Resource, Debug, Clone)]
+pub struct SharedDirectory(pub Arc<std::sync::RwLock<Directory>>);
+
+impl SharedDirectory {
+    pub fn new(d: Directory) -> Self {
+        SharedDirectory(Arc::new(std::sync::RwLock::new(d)))
+    }
+
+    /// Whether the hall exists, and (if named) the spawn in it.
+    pub fn has(&self, hall: &str, spawn: Option<&str>) -> (bool, bool) {
+        match self.0.read() {
+            Ok(d) => (d.has_hall(hall), spawn.is_none_or(|s| d.has_spawn(hall, s))),
+            Err(_) => (false, false),
+        }
+    }
+
+    pub fn set(&self, d: Directory) {
+        if let Ok(mut w) = self.0.write() {
+            *w = d;
+        }
+    }
+}
+
 impl Directory {
     pub fn has_hall(&self, id: &str) -> bool {
         self.halls.iter().any(|(h, _)| h == id)

@@ -30,7 +30,7 @@ use rand::Rng;
 use renet_netcode::ConnectToken;
 use tracing::{info, warn};
 
-use crate::halls::Directory;
+use crate::halls::SharedDirectory;
 use crate::identity::Secret;
 use crate::stats::SharedStats;
 
@@ -41,7 +41,7 @@ pub struct JoinContext {
     pub token_expire_secs: u64,
     pub client_timeout_secs: i32,
     pub insecure: bool,
-    pub directory: Directory,
+    pub directory: SharedDirectory,
     pub stats: SharedStats,
     /// Invite-code hashes and the role each grants.
     pub invites: Vec<(String, Role)>,
@@ -141,13 +141,13 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     }
     let name = validate_display_name(&req.name).map_err(|e| bad(format!("name refused: {e}")))?;
     if let Some(hall) = &req.hall
-        && !ctx.directory.has_hall(hall)
+        && !ctx.directory.has(hall, None).0
     {
         return Err(bad(format!("there is no hall `{hall}`")));
     }
     if let Some(spawn) = &req.spawn {
         let hall = req.hall.as_deref().unwrap_or("");
-        if !ctx.directory.has_spawn(hall, spawn) {
+        if !ctx.directory.has(hall, Some(spawn)).1 {
             return Err(bad(format!(
                 "there is no spawn `{spawn}` in hall `{hall}` (name the hall too)"
             )));
@@ -249,9 +249,9 @@ mod tests {
             token_expire_secs: 60,
             client_timeout_secs: 5,
             insecure: false,
-            directory: Directory {
+            directory: SharedDirectory::new(crate::halls::Directory {
                 halls: vec![("lobby".into(), vec!["entrance".into()])],
-            },
+            }),
             stats: SharedStats::default(),
             invites: vec![(
                 crate::identity::hash_invite("organizers-only"),

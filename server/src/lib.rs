@@ -196,6 +196,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
 
     let shared_stats = stats::SharedStats::default();
     let bans = moderation::Bans::from_loaded(&loaded);
+    let directory = halls::SharedDirectory::new(halls.directory());
     join::start(
         http,
         join::JoinContext {
@@ -204,7 +205,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
             token_expire_secs: settings.token_expire_secs,
             client_timeout_secs: settings.client_timeout_secs,
             insecure: settings.dev_insecure,
-            directory: halls.directory(),
+            directory: directory.clone(),
             stats: shared_stats.clone(),
             invites: settings
                 .invites
@@ -245,6 +246,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     app.insert_resource(ballot::BallotBook::new(&app_halls, &loaded));
     app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
     app.insert_resource(bans);
+    app.insert_resource(directory);
     app.insert_resource(moderation::ReportsRes::from_loaded(&loaded));
     app.insert_resource(StoreRes(store));
     app.insert_resource(SettingsRes(settings));

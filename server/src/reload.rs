@@ -70,6 +70,8 @@ fn reload_changed_maps(
     mut halls: ResMut<Halls>,
     mut book: ResMut<BoothBook>,
     mut screens: ResMut<Screens>,
+    mut ballots: ResMut<crate::ballot::BallotBook>,
+    directory: Res<crate::halls::SharedDirectory>,
     mut avatars: Query<(&Avatar, &mut Position, &InHall, &mut Inputs)>,
     clients: Query<&Avatar>,
     clock: Res<ServerClock>,
@@ -128,7 +130,18 @@ fn reload_changed_maps(
                 inputs.clear();
             }
         }
+        ballots.update_hall(hall, &map);
         halls.maps[index] = Arc::new(map);
+        directory.set(halls.directory());
+        for a in &clients {
+            out.send(
+                a.client,
+                channel::RELIABLE,
+                &ServerMsg::Ballots {
+                    ballots: ballots.views(a.visitor_id),
+                },
+            );
+        }
         let msg = ServerMsg::HallUpdated { hall, tmx: text };
         if madang_shared::protocol::encode(&msg).len() > MAX_SERVER_MSG_BYTES {
             warn!(map = %path.display(), "the map is too large to send; clients keep the old one");

@@ -117,6 +117,9 @@ pub enum Key {
     Figures,
     BanMinutes,
     BanMinutesBad,
+    ReportButton,
+    ReportReason,
+    Reported,
 }
 
 /// The string for `key` in `lang`.
@@ -353,6 +356,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, BanMinutes) => "Ban (min)",
         (Lang::Ko, BanMinutesBad) => "차단 시간은 분 단위 숫자로 적어 주세요 (비우면 영구)",
         (Lang::En, BanMinutesBad) => "Give the ban's length in minutes (empty: for good)",
+        (Lang::Ko, ReportButton) => "신고",
+        (Lang::En, ReportButton) => "Report",
+        (Lang::Ko, ReportReason) => "참가자가 부적절한 행동을 신고했습니다",
+        (Lang::En, ReportReason) => "Reported by a visitor for unacceptable behaviour",
+        (Lang::Ko, Reported) => "신고가 운영자에게 전달되었습니다",
+        (Lang::En, Reported) => "Your report went to the organizers",
     }
 }
 

@@ -62,6 +62,7 @@ struct PeopleList;
 enum PersonAction {
     Follow(AvatarId),
     Locate(AvatarId),
+    Report(AvatarId),
 }
 #[derive(Component)]
 struct Minimap;
@@ -173,6 +174,8 @@ fn choose(
     pressed: Query<(&Interaction, &PersonAction), Changed<Interaction>>,
     mut people: ResMut<People>,
     mut locate: ResMut<Locate>,
+    mut net: ResMut<Net>,
+    args: Res<ClientArgs>,
 ) {
     for (i, action) in &pressed {
         if *i != Interaction::Pressed {
@@ -188,6 +191,13 @@ fn choose(
                 people.last_path = None;
             }
             PersonAction::Locate(id) => locate.0 = Some((id, Instant::now())),
+            PersonAction::Report(id) => {
+                if let Some(s) = net.session.as_mut() {
+                    // The organizers see who reported whom, and when; the reason is general.
+                    s.report(id, t(args.lang, Key::ReportReason));
+                    s.talk.notices.push(t(args.lang, Key::Reported).to_owned());
+                }
+            }
         }
     }
 }
@@ -301,6 +311,10 @@ fn rebuild_list(
                 row.spawn((
                     PersonAction::Locate(*id),
                     button_bundle(t(lang, Key::Locate).to_owned()),
+                ));
+                row.spawn((
+                    PersonAction::Report(*id),
+                    button_bundle(t(lang, Key::ReportButton).to_owned()),
                 ));
             });
         }
