@@ -83,53 +83,29 @@ fn main() -> ExitCode {
     let img = image::open(&shot)
         .expect("the screenshot is a PNG")
         .to_rgba8();
-    let marks: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&marks_file).expect("the client wrote the marks file"),
-    )
-    .expect("the marks are JSON");
-    let rect = |name: &str| -> Option<(u32, u32, u32, u32)> {
-        let a = marks.get(name)?.as_array()?;
-        let v: Vec<u32> = a
-            .iter()
-            .filter_map(|x| x.as_f64())
-            .map(|x| x.round() as u32)
-            .collect();
-        (v.len() == 4).then(|| (v[0], v[1], v[2], v[3]))
-    };
-
-    let mut failures = 0;
-    let mut check = |name: &str, result: Result<(), String>| match result {
-        Ok(()) => println!("test {name} ... ok"),
-        Err(why) => {
-            println!("test {name} ... FAILED: {why}");
-            failures += 1;
-        }
-    };
-    check(
+    let marks = read_marks(&marks_file);
+    let rect = |name: &str| marks.get(name).copied();
+    let mut checks = Checks::default();
+    checks.check(
         "the booth panel is open on the right",
         panel_is_open(&img, rect("panel")),
     );
-    check(
+    checks.check(
         "the panel shows the booth's first photo",
         photo_is_shown(&img, rect("photo")),
     );
-    check(
+    checks.check(
         "the panel's video shows a decoded picture, not black",
         video_is_shown(&img, rect("video")),
     );
-    check(
+    checks.check(
         "the panel's title is drawn in Hangul",
         title_is_drawn(&img, rect("panel")),
     );
-    println!("{} passed, {} failed", 4 - failures, failures);
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    checks.finish()
 }
 
-type Area = Option<(u32, u32, u32, u32)>;
+type Mark = Option<Area>;
 
 fn pixels(img: &RgbaImage, (x, y, w, h): (u32, u32, u32, u32)) -> Vec<Rgba<u8>> {
     let mut out = Vec::new();
@@ -141,7 +117,7 @@ fn pixels(img: &RgbaImage, (x, y, w, h): (u32, u32, u32, u32)) -> Vec<Rgba<u8>> 
     out
 }
 
-fn panel_is_open(img: &RgbaImage, panel: Area) -> Result<(), String> {
+fn panel_is_open(img: &RgbaImage, panel: Mark) -> Result<(), String> {
     let (x, y, w, h) = panel.ok_or("the panel has no size: not open")?;
     if x + w < W - 40 || w < 300 || h < 400 {
         return Err(format!("the panel is at {x},{y} size {w}×{h}"));
@@ -158,7 +134,7 @@ fn panel_is_open(img: &RgbaImage, panel: Area) -> Result<(), String> {
     Ok(())
 }
 
-fn photo_is_shown(img: &RgbaImage, area: Area) -> Result<(), String> {
+fn photo_is_shown(img: &RgbaImage, area: Mark) -> Result<(), String> {
     let (x, y, w, h) = area.ok_or("no photo on the panel")?;
     let poster = image::open(root().join("assets/photos/social_value_1.png"))
         .map_err(|e| e.to_string())?
@@ -186,7 +162,7 @@ fn photo_is_shown(img: &RgbaImage, area: Area) -> Result<(), String> {
     Ok(())
 }
 
-fn video_is_shown(img: &RgbaImage, area: Area) -> Result<(), String> {
+fn video_is_shown(img: &RgbaImage, area: Mark) -> Result<(), String> {
     let (x, y, w, h) = area.ok_or("no video on the panel")?;
     let px = pixels(img, (x, y, w, h));
     let lit = px.iter().filter(|p| p[0].max(p[1]).max(p[2]) > 50).count();
@@ -209,7 +185,7 @@ fn video_is_shown(img: &RgbaImage, area: Area) -> Result<(), String> {
     Ok(())
 }
 
-fn title_is_drawn(img: &RgbaImage, panel: Area) -> Result<(), String> {
+fn title_is_drawn(img: &RgbaImage, panel: Mark) -> Result<(), String> {
     let (x, y, w, _) = panel.ok_or("no panel")?;
     // The title line: light glyphs in the header, left of the close button.
     let header = (x + 12, y + 12, w.saturating_sub(150), 48);

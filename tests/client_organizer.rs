@@ -108,41 +108,18 @@ fn main() -> ExitCode {
     }
     println!("client_organizer: screenshot at {}", shot.display());
     let img = image::open(&shot).expect("a PNG").to_rgba8();
-    let marks: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&marks_file).expect("the marks file"))
-            .expect("JSON");
-    let rect = |name: &str| -> Option<(u32, u32, u32, u32)> {
-        let v: Vec<u32> = marks
-            .get(name)?
-            .as_array()?
-            .iter()
-            .filter_map(|x| x.as_f64())
-            .map(|x| x.round() as u32)
-            .collect();
-        (v.len() == 4).then(|| (v[0], v[1], v[2], v[3]))
-    };
-    let mut failures = 0;
-    let mut check = |name: &str, result: Result<(), String>| match result {
-        Ok(()) => println!("test {name} ... ok"),
-        Err(why) => {
-            println!("test {name} ... FAILED: {why}");
-            failures += 1;
-        }
-    };
-    check(
+    let marks = read_marks(&marks_file);
+    let rect = |name: &str| marks.get(name).copied();
+    let mut checks = Checks::default();
+    checks.check(
         "the banner is up with Hangul text",
         banner_is_shown(&img, rect("banner")),
     );
-    check(
+    checks.check(
         "the organizer panel lists the people online with their actions",
         panel_lists_people(&img, rect("organizer")),
     );
-    println!("{} passed, {} failed", 2 - failures, failures);
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    checks.finish()
 }
 
 fn pixels(img: &RgbaImage, (x, y, w, h): (u32, u32, u32, u32)) -> Vec<(u32, u32, Rgba<u8>)> {
@@ -155,7 +132,7 @@ fn pixels(img: &RgbaImage, (x, y, w, h): (u32, u32, u32, u32)) -> Vec<(u32, u32,
     out
 }
 
-fn banner_is_shown(img: &RgbaImage, area: Option<(u32, u32, u32, u32)>) -> Result<(), String> {
+fn banner_is_shown(img: &RgbaImage, area: Option<Area>) -> Result<(), String> {
     let (x, y, w, h) = area.ok_or("no banner on screen")?;
     if w < 300 || h < 20 {
         return Err(format!("the banner is only {w}×{h}"));
@@ -220,7 +197,7 @@ fn groups(points: &[(u32, u32)]) -> usize {
     n
 }
 
-fn panel_lists_people(img: &RgbaImage, area: Option<(u32, u32, u32, u32)>) -> Result<(), String> {
+fn panel_lists_people(img: &RgbaImage, area: Option<Area>) -> Result<(), String> {
     let (x, y, w, h) = area.ok_or("the organizer panel is not open")?;
     if w < 400 || h < 300 {
         return Err(format!("the panel is only {w}×{h}"));

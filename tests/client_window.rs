@@ -60,7 +60,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!("client_window: screenshot at {}", shot.display());
-    let mut failures = 0;
+    let mut checks = Checks::default();
+    let img = image::open(&shot)
+        .expect("the screenshot is a PNG")
+        .to_rgba8();
     for (name, check) in [
         (
             "the bundled font covers the Hangul name",
@@ -71,23 +74,9 @@ fn main() -> ExitCode {
         ("your avatar is drawn at the centre", avatar_is_drawn),
         ("a name label with glyphs is drawn above it", label_is_drawn),
     ] {
-        let img = image::open(&shot)
-            .expect("the screenshot is a PNG")
-            .to_rgba8();
-        match check(&img) {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(why) => {
-                println!("test {name} ... FAILED: {why}");
-                failures += 1;
-            }
-        }
+        checks.check(name, check(&img));
     }
-    println!("{} passed, {} failed", 5 - failures, failures);
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    checks.finish()
 }
 
 fn font_covers_name(_: &RgbaImage) -> Result<(), String> {

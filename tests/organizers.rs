@@ -57,18 +57,35 @@ fn join_with(
     )
 }
 
+/// An organizer, by the invite code.
+fn organizer(server: &madang_server::ServerHandle, hall: &str, spawn: &str) -> Session {
+    join_with(server, "운영자", hall, spawn, Some(ORGANIZER_CODE), None).expect("joins")
+}
+
+/// Waits for the list asked for with `req`.
+fn wait_list(s: &mut Session, req: u32, timeout: Duration) -> Option<List> {
+    let mut list = None;
+    pump_until(&mut [s], timeout, |s| {
+        list = s[0].take_list(req);
+        list.is_some()
+    });
+    list
+}
+
+/// Waits for the page of comments asked for with `req`.
+fn wait_page(s: &mut Session, req: u32) -> Vec<madang_shared::protocol::CommentView> {
+    let mut page = None;
+    pump_until(&mut [s], WAIT, |s| {
+        page = s[0].take_page(req);
+        page.is_some()
+    });
+    page.expect("a page of comments").0
+}
+
 #[test]
 fn invite_codes_grant_roles_and_a_wrong_one_is_refused() {
     let server = madang_server::spawn(settings()).expect("starts");
-    let mut o = join_with(
-        &server,
-        "운영자",
-        "lobby",
-        "entrance",
-        Some(ORGANIZER_CODE),
-        None,
-    )
-    .expect("joins");
+    let mut o = organizer(&server, "lobby", "entrance");
     assert_eq!(o.join.role, Role::Organizer);
     ready(&mut o);
     assert_eq!(
@@ -123,12 +140,7 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
     let req = t.comment(booth, "좋은 사례입니다");
     assert_eq!(answer(&mut t, req), Ok(()));
     let req = t.read_comments(booth, None);
-    let mut page = None;
-    pump_until(&mut [&mut t], WAIT, |s| {
-        page = s[0].take_page(req);
-        page.is_some()
-    });
-    let comment = page.expect("a page").0[0].id;
+    let comment = wait_page(&mut t, req)[0].id;
     let ballot = v.ballots[0].id.clone();
     let screen = *v.screens.keys().next().unwrap();
     let playback = v.screens[&screen];
@@ -188,12 +200,7 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
     let req = t.chat(ChatScope::Near, "아직 말할 수 있어요");
     assert_eq!(answer(&mut t, req), Ok(()), "the target was not muted");
     let req = t.read_comments(booth, None);
-    let mut page = None;
-    pump_until(&mut [&mut t], WAIT, |s| {
-        page = s[0].take_page(req);
-        page.is_some()
-    });
-    let page = page.expect("a page").0;
+    let page = wait_page(&mut t, req);
     assert!(
         page.iter().any(|c| c.id == comment && !c.hidden),
         "the comment is still shown"
@@ -205,15 +212,7 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
 fn a_ban_survives_a_restart_and_refuses_the_next_join_with_its_reason() {
     let settings = settings();
     let server = madang_server::spawn(settings.clone()).expect("starts");
-    let mut o = join_with(
-        &server,
-        "운영자",
-        "lobby",
-        "entrance",
-        Some(ORGANIZER_CODE),
-        None,
-    )
-    .expect("joins");
+    let mut o = organizer(&server, "lobby", "entrance");
     let mut t = join_with(&server, "말썽꾼", "lobby", "entrance", None, None).expect("joins");
     ready(&mut o);
     ready(&mut t);
@@ -264,15 +263,7 @@ fn a_ban_survives_a_restart_and_refuses_the_next_join_with_its_reason() {
 #[test]
 fn organizers_kick_move_to_the_stage_read_reports_list_people_and_put_up_banners() {
     let server = madang_server::spawn(settings()).expect("starts");
-    let mut o = join_with(
-        &server,
-        "운영자",
-        "lobby",
-        "entrance",
-        Some(ORGANIZER_CODE),
-        None,
-    )
-    .expect("joins");
+    let mut o = organizer(&server, "lobby", "entrance");
     let mut a = join_with(&server, "수상자", "lobby", "entrance", None, None).expect("joins");
     let mut b = join_with(&server, "관람객", "hall", "plaza", None, None).expect("joins");
     for s in [&mut o, &mut a, &mut b] {
@@ -306,24 +297,14 @@ fn organizers_kick_move_to_the_stage_read_reports_list_people_and_put_up_banners
     let req = b.report(a_id, "사진을 도배합니다");
     assert_eq!(answer(&mut b, req), Ok(()));
     let req = o.ask_reports();
-    let mut list = None;
-    pump_until(&mut [&mut o], WAIT, |s| {
-        list = s[0].take_list(req);
-        list.is_some()
-    });
-    match list {
+    match wait_list(&mut o, req, WAIT) {
         Some(List::Reports(rows)) => assert!(rows.iter().any(|r| r.reason == "사진을 도배합니다"
             && r.target == "수상자"
             && r.reporter == "관람객")),
         other => panic!("{other:?}"),
     }
     let req = o.ask_people("관람");
-    let mut list = None;
-    pump_until(&mut [&mut o], WAIT, |s| {
-        list = s[0].take_list(req);
-        list.is_some()
-    });
-    match list {
+    match wait_list(&mut o, req, WAIT) {
         Some(List::People(rows)) => {
             assert_eq!(rows.len(), 1);
             assert_eq!(rows[0].id, b_id);
@@ -371,27 +352,12 @@ fn organizers_kick_move_to_the_stage_read_reports_list_people_and_put_up_banners
 #[test]
 fn organizers_open_the_results_figures_in_the_client() {
     let server = madang_server::spawn(settings()).expect("starts");
-    let mut o = join_with(
-        &server,
-        "운영자",
-        "hall",
-        "plaza",
-        Some(ORGANIZER_CODE),
-        None,
-    )
-    .expect("joins");
+    let mut o = organizer(&server, "hall", "plaza");
     ready(&mut o);
     let req = o.ask_figures();
-    let mut list = None;
-    assert!(
-        pump_until(&mut [&mut o], Duration::from_secs(20), |s| {
-            list = s[0].take_list(req);
-            list.is_some()
-        }),
-        "the figures come"
-    );
+    let list = wait_list(&mut o, req, Duration::from_secs(20));
     let Some(List::Figures(charts)) = list else {
-        panic!("{list:?}")
+        panic!("the figures do not come: {list:?}")
     };
     let names: Vec<&str> = charts.iter().map(|(n, _)| n.as_str()).collect();
     for name in ["booth_visitors.png", "booth_dwell.png", "hall_people.png"] {

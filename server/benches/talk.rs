@@ -9,6 +9,8 @@
 //!
 //!     cargo bench -p madang-server --bench talk
 
+mod common;
+
 use std::time::Instant;
 
 use madang_shared::Vec2;
@@ -45,29 +47,11 @@ fn run(people: u32, hall: f32) -> f64 {
     start.elapsed().as_secs_f64() / TICKS as f64
 }
 
-fn table(title: &str, hall_for: impl Fn(u32) -> f32) {
-    println!("{title}");
-    println!("  people  hall (tiles)  ms/tick  µs/person  ratio to half the people");
-    let mut last: Option<f64> = None;
-    for people in [250, 500, 1000, 2000, 4000] {
-        let hall = hall_for(people);
-        let t = run(people, hall);
-        let ratio = last
-            .map(|l| format!("{:.2}", t / l))
-            .unwrap_or_else(|| "-".into());
-        println!(
-            "  {people:>6}  {:>12}  {:>7.3}  {:>9.2}  {ratio}",
-            format!("{hall:.0}²"),
-            t * 1e3,
-            t * 1e6 / people as f64
-        );
-        last = Some(t);
-    }
-}
-
 fn main() {
-    table("same density, growing hall:", |n| {
-        64.0 * (n as f32 / 250.0).sqrt()
-    });
-    table("fixed 64 × 64 hall, growing density:", |_| 64.0);
+    common::table(
+        "same density, growing hall:",
+        |n| 64.0 * (n as f32 / 250.0).sqrt(),
+        run,
+    );
+    common::table("fixed 64 × 64 hall, growing density:", |_| 64.0, run);
 }

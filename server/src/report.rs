@@ -109,38 +109,34 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
     let votes = count_by("SELECT booth, COUNT(*) FROM votes GROUP BY booth")?;
 
     let mut report = Report::default();
+    let row = |key: String, org: String, title: String, times: Vec<i64>| BoothRow {
+        org,
+        title,
+        unique_visitors: visitors.get(&key).map_or(0, |v| v.len() as u64),
+        visits: times.len() as u64,
+        total_dwell_ms: times.iter().sum(),
+        median_dwell_ms: median(times),
+        hearts: hearts.get(&key).copied().unwrap_or(0),
+        comments: comments.get(&key).copied().unwrap_or(0),
+        votes: votes.get(&key).copied().unwrap_or(0),
+        key,
+    };
     for map in &halls {
         for b in &map.booths {
             let key = crate::booth::booth_key(&map.id, b.object_id);
             let times = dwell.remove(&key).unwrap_or_default();
-            report.booths.push(BoothRow {
-                org: b.org.get(Lang::Ko).to_owned(),
-                title: b.title.get(Lang::Ko).to_owned(),
-                unique_visitors: visitors.get(&key).map_or(0, |v| v.len() as u64),
-                visits: times.len() as u64,
-                total_dwell_ms: times.iter().sum(),
-                median_dwell_ms: median(times),
-                hearts: hearts.get(&key).copied().unwrap_or(0),
-                comments: comments.get(&key).copied().unwrap_or(0),
-                votes: votes.get(&key).copied().unwrap_or(0),
-                key,
-            });
+            let (org, title) = (
+                b.org.get(Lang::Ko).to_owned(),
+                b.title.get(Lang::Ko).to_owned(),
+            );
+            report.booths.push(row(key, org, title, times));
         }
     }
     // Booths no longer on the maps keep their figures, under their keys.
     for (key, times) in dwell {
-        report.booths.push(BoothRow {
-            org: String::new(),
-            title: String::new(),
-            unique_visitors: visitors.get(&key).map_or(0, |v| v.len() as u64),
-            visits: times.len() as u64,
-            total_dwell_ms: times.iter().sum(),
-            median_dwell_ms: median(times),
-            hearts: hearts.get(&key).copied().unwrap_or(0),
-            comments: comments.get(&key).copied().unwrap_or(0),
-            votes: votes.get(&key).copied().unwrap_or(0),
-            key,
-        });
+        report
+            .booths
+            .push(row(key, String::new(), String::new(), times));
     }
 
     let mut q = conn

@@ -229,3 +229,59 @@ pub fn record(s: &Session, trace: &mut Vec<(u32, madang_shared::Vec2)>) {
         trace.push((tick, me.server_pos));
     }
 }
+
+/// A rectangle of a screenshot: x, y, width, height in pixels.
+pub type Area = (u32, u32, u32, u32);
+
+/// The rectangles the window wrote beside its screenshot (`FILE.json`), by name.
+pub fn read_marks(path: &std::path::Path) -> std::collections::HashMap<String, Area> {
+    let text = std::fs::read_to_string(path).expect("the client wrote the marks file");
+    let marks: serde_json::Value = serde_json::from_str(&text).expect("the marks are JSON");
+    let mut out = std::collections::HashMap::new();
+    if let Some(obj) = marks.as_object() {
+        for (name, v) in obj {
+            let v: Vec<u32> = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_f64())
+                .map(|x| x.round() as u32)
+                .collect();
+            if v.len() == 4 {
+                out.insert(name.clone(), (v[0], v[1], v[2], v[3]));
+            }
+        }
+    }
+    out
+}
+
+/// The checks of a window test, printed like cargo's; the exit code says whether all passed.
+#[derive(Default)]
+pub struct Checks {
+    passed: usize,
+    failed: usize,
+}
+
+impl Checks {
+    pub fn check(&mut self, name: &str, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                println!("test {name} ... ok");
+                self.passed += 1;
+            }
+            Err(why) => {
+                println!("test {name} ... FAILED: {why}");
+                self.failed += 1;
+            }
+        }
+    }
+
+    pub fn finish(self) -> std::process::ExitCode {
+        println!("{} passed, {} failed", self.passed, self.failed);
+        if self.failed == 0 {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

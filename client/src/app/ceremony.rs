@@ -9,7 +9,7 @@ use bevy::text::EditableText;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::typing;
-use super::{ClientArgs, FrameSet};
+use super::{ClientArgs, FrameSet, set_display};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_ceremony_ui);
@@ -114,14 +114,7 @@ fn show_ceremony(
         let Ok((mut text, mut node)) = q else {
             continue;
         };
-        let d = if line.is_some() {
-            Display::Flex
-        } else {
-            Display::None
-        };
-        if node.display != d {
-            node.display = d;
-        }
+        set_display(&mut node, line.is_some());
         if let Some(line) = line
             && text.0 != line
         {

@@ -18,7 +18,7 @@ use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::typing;
-use super::{ClientArgs, FrameSet, to_world};
+use super::{ClientArgs, FrameSet, set_display, show_notice, to_world};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Editor>();
@@ -546,25 +546,10 @@ fn show_editor(
     mut edges: Query<(&SelectionEdge, &mut Sprite, &mut Transform, &mut Visibility)>,
 ) {
     for mut n in &mut root {
-        let d = if editor.on {
-            Display::Flex
-        } else {
-            Display::None
-        };
-        if n.display != d {
-            n.display = d;
-        }
+        set_display(&mut n, editor.on);
     }
     if let Ok((mut text, mut color)) = notice.single_mut() {
-        let (line, error) = editor.notice.clone().unwrap_or_default();
-        if text.0 != line {
-            text.0 = line;
-        }
-        color.0 = if error {
-            Color::srgb(1.0, 0.55, 0.5)
-        } else {
-            Color::srgb(0.6, 1.0, 0.6)
-        };
+        show_notice(&mut text, &mut color, &editor.notice);
     }
     let obj = match (editor.on, editor.selected, drawn.map.as_ref()) {
         (true, Some(id), Some(map)) => objects(map).into_iter().find(|o| o.id == id),

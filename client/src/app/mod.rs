@@ -160,6 +160,27 @@ fn map_and_me<'a>(
     Some((drawn.map.as_deref()?, net.session.as_ref()?.me.as_ref()?))
 }
 
+/// Shows or hides a UI node (touching it only when that changes).
+pub(super) fn set_display(node: &mut Node, shown: bool) {
+    let d = if shown { Display::Flex } else { Display::None };
+    if node.display != d {
+        node.display = d;
+    }
+}
+
+/// Shows the last answer worth telling (green) or refusal (red) in a line of text.
+pub(super) fn show_notice(text: &mut Text, color: &mut TextColor, notice: &Option<(String, bool)>) {
+    let (line, error) = notice.clone().unwrap_or_default();
+    if text.0 != line {
+        text.0 = line;
+    }
+    color.0 = if error {
+        Color::srgb(1.0, 0.55, 0.5)
+    } else {
+        Color::srgb(0.6, 1.0, 0.6)
+    };
+}
+
 /// A position in tiles (y down) as a point in the world (pixels, y up).
 pub fn to_world(p: TileVec) -> Vec2 {
     Vec2::new(p.x * TILE_PX as f32, -p.y * TILE_PX as f32)

@@ -12,7 +12,7 @@ use madang_shared::protocol::{CeremonyStep, ModAction, PersonRow, ReportRow, Rol
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::{CaptureMark, typing};
-use super::{ClientArgs, FrameSet};
+use super::{ClientArgs, FrameSet, set_display, show_notice};
 use crate::session::List;
 
 pub(super) fn plugin(app: &mut App) {
@@ -584,35 +584,13 @@ fn show_organizer(
     let lang = args.lang;
     let organizer = is_organizer(&net);
     for mut n in &mut toggle {
-        let d = if organizer {
-            Display::Flex
-        } else {
-            Display::None
-        };
-        if n.display != d {
-            n.display = d;
-        }
+        set_display(&mut n, organizer);
     }
     for mut n in &mut root {
-        let d = if org.open {
-            Display::Flex
-        } else {
-            Display::None
-        };
-        if n.display != d {
-            n.display = d;
-        }
+        set_display(&mut n, org.open);
     }
     if let Ok((mut text, mut color)) = notice.single_mut() {
-        let (line, error) = org.notice.clone().unwrap_or_default();
-        if text.0 != line {
-            text.0 = line;
-        }
-        color.0 = if error {
-            Color::srgb(1.0, 0.55, 0.5)
-        } else {
-            Color::srgb(0.6, 1.0, 0.6)
-        };
+        show_notice(&mut text, &mut color, &org.notice);
     }
     if org.drawn == org.generation {
         return;
@@ -704,14 +682,7 @@ fn show_figures(
 ) {
     let shown = org.figure.and_then(|i| org.figures.get(i));
     for mut n in &mut root {
-        let d = if shown.is_some() {
-            Display::Flex
-        } else {
-            Display::None
-        };
-        if n.display != d {
-            n.display = d;
-        }
+        set_display(&mut n, shown.is_some());
     }
     let Some((name, image)) = shown else { return };
     for mut v in &mut view {
@@ -738,14 +709,7 @@ fn show_banner(
         .and_then(|s| s.announcement.clone())
         .filter(|a| org.dismissed.as_ref() != Some(a));
     for mut n in &mut root {
-        let d = if line.is_some() {
-            Display::Flex
-        } else {
-            Display::None
-        };
-        if n.display != d {
-            n.display = d;
-        }
+        set_display(&mut n, line.is_some());
     }
     if let Some(line) = line {
         for mut t in &mut text {

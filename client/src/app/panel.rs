@@ -19,7 +19,7 @@ use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::screens::Screens;
-use super::{ClientArgs, FrameSet, map_and_me, rgba_image};
+use super::{ClientArgs, FrameSet, map_and_me, rgba_image, set_display};
 use crate::feed::FeedState;
 use crate::photos::PhotoLoader;
 use crate::session::Session;
@@ -964,13 +964,6 @@ fn show_prompt(
                 text.0 = line.clone();
             }
         }
-    }
-}
-
-fn set_display(node: &mut Node, shown: bool) {
-    let d = if shown { Display::Flex } else { Display::None };
-    if node.display != d {
-        node.display = d;
     }
 }
 
