@@ -18,7 +18,7 @@ use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::typing;
-use super::{ClientArgs, FrameSet, set_display, show_notice, to_world};
+use super::{ClientArgs, FrameSet, set_display, show_notice, small_button, to_world};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Editor>();
@@ -198,22 +198,6 @@ fn spawn_editor_ui(mut commands: Commands, args: Res<ClientArgs>) {
             TextColor(Color::srgb(0.85, 0.87, 0.9)),
         )
     };
-    let button = |a: EditAction, label: &str| {
-        (
-            Button,
-            a,
-            Node {
-                padding: UiRect::axes(px(7.0), px(3.0)),
-                ..default()
-            },
-            BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
-            children![(
-                Text::new(label),
-                TextFont::from_font_size(12.0),
-                TextColor(Color::WHITE),
-            )],
-        )
-    };
     let root = commands
         .spawn((
             EditorRoot,
@@ -284,13 +268,25 @@ fn spawn_editor_ui(mut commands: Commands, args: Res<ClientArgs>) {
             ..default()
         })
         .with_children(|row| {
-            row.spawn(button(EditAction::Apply, t(lang, Key::EditApply)));
-            row.spawn(button(EditAction::Delete, t(lang, Key::EditDelete)));
-            row.spawn(button(EditAction::Undo, t(lang, Key::EditUndo)));
-            row.spawn(button(EditAction::AddBooth, t(lang, Key::EditAddBooth)));
-            row.spawn(button(EditAction::AddGallery, t(lang, Key::EditAddGallery)));
-            row.spawn(button(EditAction::AddScreen, t(lang, Key::EditAddScreen)));
-            row.spawn(button(EditAction::AddTable, t(lang, Key::EditAddTable)));
+            row.spawn(small_button(EditAction::Apply, t(lang, Key::EditApply)));
+            row.spawn(small_button(EditAction::Delete, t(lang, Key::EditDelete)));
+            row.spawn(small_button(EditAction::Undo, t(lang, Key::EditUndo)));
+            row.spawn(small_button(
+                EditAction::AddBooth,
+                t(lang, Key::EditAddBooth),
+            ));
+            row.spawn(small_button(
+                EditAction::AddGallery,
+                t(lang, Key::EditAddGallery),
+            ));
+            row.spawn(small_button(
+                EditAction::AddScreen,
+                t(lang, Key::EditAddScreen),
+            ));
+            row.spawn(small_button(
+                EditAction::AddTable,
+                t(lang, Key::EditAddTable),
+            ));
         });
         p.spawn((EditorNotice, small("", 12.0)));
     });

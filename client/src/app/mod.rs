@@ -168,6 +168,25 @@ pub(super) fn set_display(node: &mut Node, shown: bool) {
     }
 }
 
+/// A small button: its label, and what it does (`action`, a component the button's system
+/// reads when it is pressed).
+pub(super) fn small_button(action: impl Bundle, label: &str) -> impl Bundle {
+    (
+        Button,
+        action,
+        Node {
+            padding: UiRect::axes(px(7.0), px(3.0)),
+            ..default()
+        },
+        BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
+        children![(
+            Text::new(label),
+            TextFont::from_font_size(12.0),
+            TextColor(Color::WHITE),
+        )],
+    )
+}
+
 /// Shows the last answer worth telling (green) or refusal (red) in a line of text.
 pub(super) fn show_notice(text: &mut Text, color: &mut TextColor, notice: &Option<(String, bool)>) {
     let (line, error) = notice.clone().unwrap_or_default();

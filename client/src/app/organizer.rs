@@ -12,7 +12,7 @@ use madang_shared::protocol::{CeremonyStep, ModAction, PersonRow, ReportRow, Rol
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::{CaptureMark, typing};
-use super::{ClientArgs, FrameSet, set_display, show_notice};
+use super::{ClientArgs, FrameSet, set_display, show_notice, small_button};
 use crate::session::List;
 
 pub(super) fn plugin(app: &mut App) {
@@ -111,23 +111,6 @@ enum OrgAction {
 
 const INK: Color = Color::srgb(0.93, 0.94, 0.96);
 const DIM: Color = Color::srgb(0.68, 0.71, 0.76);
-
-fn small_button(action: OrgAction, label: &str) -> impl Bundle {
-    (
-        Button,
-        action,
-        Node {
-            padding: UiRect::axes(px(7.0), px(3.0)),
-            ..default()
-        },
-        BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
-        children![(
-            Text::new(label),
-            TextFont::from_font_size(12.0),
-            TextColor(Color::WHITE),
-        )],
-    )
-}
 
 fn field(marker: impl Component, initial: &str) -> impl Bundle {
     (

@@ -17,7 +17,7 @@ use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::typing;
-use super::{ClientArgs, FrameSet, rgba_image};
+use super::{ClientArgs, FrameSet, rgba_image, small_button};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<People>();
@@ -69,22 +69,6 @@ struct Minimap;
 #[derive(Component)]
 struct MinimapDot;
 
-fn button_bundle(label: String) -> impl Bundle {
-    (
-        Button,
-        Node {
-            padding: UiRect::axes(px(7.0), px(3.0)),
-            ..default()
-        },
-        BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
-        children![(
-            Text::new(label),
-            TextFont::from_font_size(12.0),
-            TextColor(Color::WHITE),
-        )],
-    )
-}
-
 fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
     let lang = args.lang;
     commands.spawn((
@@ -116,10 +100,7 @@ fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
                     flex_direction: FlexDirection::Row,
                     ..default()
                 },
-                children![(
-                    PeopleToggle,
-                    button_bundle(t(lang, Key::PeopleButton).to_owned())
-                )],
+                children![small_button(PeopleToggle, t(lang, Key::PeopleButton))],
             ),
             (
                 PeopleList,
@@ -304,17 +285,17 @@ fn rebuild_list(
                         ..default()
                     },
                 ));
-                row.spawn((
+                row.spawn(small_button(
                     PersonAction::Follow(*id),
-                    button_bundle(t(lang, Key::Follow).to_owned()),
+                    t(lang, Key::Follow),
                 ));
-                row.spawn((
+                row.spawn(small_button(
                     PersonAction::Locate(*id),
-                    button_bundle(t(lang, Key::Locate).to_owned()),
+                    t(lang, Key::Locate),
                 ));
-                row.spawn((
+                row.spawn(small_button(
                     PersonAction::Report(*id),
-                    button_bundle(t(lang, Key::ReportButton).to_owned()),
+                    t(lang, Key::ReportButton),
                 ));
             });
         }
