@@ -253,6 +253,19 @@ fn lookup<'a>(
         .map(|a| (a.client, a.visitor_id, a.name.to_string()))
 }
 
+/// The person an action is about (connection, visitor id, name) and its cleaned reason, or
+/// why the action cannot be taken.
+fn target_and_reason<'a>(
+    avatars: impl Iterator<Item = &'a Avatar>,
+    who: AvatarId,
+    reason: &str,
+) -> Result<(ClientId, u64, String, String), String> {
+    let reason = clean_reason(reason)?;
+    let (client, visitor, name) =
+        lookup(avatars, who).ok_or_else(|| "that person is not here".to_owned())?;
+    Ok((client, visitor, name, reason))
+}
+
 fn clean_reason(raw: &str) -> Result<String, String> {
     clean_comment(raw)
         .map_err(|e| format!("the reason: {e}"))
@@ -320,18 +333,16 @@ fn take_requests(
                 let req = *req;
                 match action {
                     ModAction::Kick { who, reason } => {
-                        let reason = match clean_reason(reason) {
-                            Ok(r) => r,
-                            Err(e) => {
-                                out.refuse(client, req, e);
+                        let (target, visitor, name, reason) = match target_and_reason(
+                            avatars.iter().map(|(a, ..)| a),
+                            *who,
+                            reason,
+                        ) {
+                            Ok(t) => t,
+                            Err(why) => {
+                                out.refuse(client, req, why);
                                 continue;
                             }
-                        };
-                        let Some((target, visitor, name)) =
-                            lookup(avatars.iter().map(|(a, ..)| a), *who)
-                        else {
-                            out.refuse(client, req, "that person is not here");
-                            continue;
                         };
                         info!(by = %my_name, visitor, name = %name, %reason, "kicked");
                         out.send(
@@ -349,18 +360,16 @@ fn take_requests(
                         reason,
                         minutes,
                     } => {
-                        let reason = match clean_reason(reason) {
-                            Ok(r) => r,
-                            Err(e) => {
-                                out.refuse(client, req, e);
+                        let (target, visitor, name, reason) = match target_and_reason(
+                            avatars.iter().map(|(a, ..)| a),
+                            *who,
+                            reason,
+                        ) {
+                            Ok(t) => t,
+                            Err(why) => {
+                                out.refuse(client, req, why);
                                 continue;
                             }
-                        };
-                        let Some((target, visitor, name)) =
-                            lookup(avatars.iter().map(|(a, ..)| a), *who)
-                        else {
-                            out.refuse(client, req, "that person is not here");
-                            continue;
                         };
                         if visitor == my_visitor {
                             out.refuse(client, req, "you cannot ban yourself");

@@ -138,8 +138,11 @@ pub(crate) fn apply_inputs(
         }
         if p != pos.0 {
             pos.0 = p;
+            // (An area a reload took away is forgotten too.)
             if inputs.refused_area.is_some_and(|a| {
-                madang_shared::visit::distance_to(&map.private_areas[a].rect, p) > 1.0
+                map.private_areas
+                    .get(a)
+                    .is_none_or(|area| madang_shared::visit::distance_to(&area.rect, p) > 1.0)
             }) {
                 inputs.refused_area = None;
             }

@@ -124,14 +124,20 @@ impl HallTalk {
     }
 }
 
-fn floor_msg(map: &madang_shared::map::HallMap, a: usize, f: &Floor, now_ms: u64) -> ServerMsg {
-    ServerMsg::Floor {
-        area: map.private_areas[a].id.clone(),
+/// The floor of area `a` as its table is told it; `None` if a reload took the area away.
+fn floor_msg(
+    map: &madang_shared::map::HallMap,
+    a: usize,
+    f: &Floor,
+    now_ms: u64,
+) -> Option<ServerMsg> {
+    Some(ServerMsg::Floor {
+        area: map.private_areas.get(a)?.id.clone(),
         speaker: f.speaker,
         queue: f.queue.clone(),
         timer_ends_ms: f.timer_ends_ms,
         server_ms: now_ms,
-    }
+    })
 }
 
 /// Every hall's talk state, by hall index.
@@ -224,6 +230,8 @@ fn form_conversations(
         h.conv = Conversations::form(list, rules);
         // Those who left a table leave its queue and its floor.
         if let Some(map) = halls.get(hall as u16) {
+            // A table a map edit removed takes its floor with it.
+            h.floors.retain(|&a, _| a < map.private_areas.len());
             let mut changed = Vec::new();
             for (&a, floor) in h.floors.iter_mut() {
                 let here = |id: &AvatarId| {
@@ -241,7 +249,9 @@ fn form_conversations(
                 }
             }
             for a in changed {
-                let msg = floor_msg(map, a, &h.floors[&a], clock.now_ms());
+                let Some(msg) = floor_msg(map, a, &h.floors[&a], clock.now_ms()) else {
+                    continue;
+                };
                 for client in h.clients_at(a) {
                     out.send(client, channel::RELIABLE, &msg);
                 }
@@ -319,12 +329,9 @@ fn form_conversations(
             && let Some(map) = halls.get(in_hall.0)
             && let Some(a) = map.private_areas.iter().position(|x| &x.id == id)
             && let Some(floor) = h.floors.get(&a)
+            && let Some(msg) = floor_msg(map, a, floor, clock.now_ms())
         {
-            out.send(
-                avatar.client,
-                channel::RELIABLE,
-                &floor_msg(map, a, floor, clock.now_ms()),
-            );
+            out.send(avatar.client, channel::RELIABLE, &msg);
         }
         out.send(
             avatar.client,
@@ -556,7 +563,10 @@ fn take_requests(
                     out.refuse(client, req, why);
                     continue;
                 }
-                let msg = floor_msg(map, a, &floor, clock.now_ms());
+                let Some(msg) = floor_msg(map, a, &floor, clock.now_ms()) else {
+                    out.refuse(client, req, "this table has just been taken off the map");
+                    continue;
+                };
                 h.floors.insert(a, floor);
                 for c in h.clients_at(a) {
                     out.send(c, channel::RELIABLE, &msg);

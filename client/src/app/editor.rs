@@ -18,7 +18,7 @@ use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::typing;
-use super::{ClientArgs, FrameSet, set_display, show_notice, small_button, to_world};
+use super::{ClientArgs, FrameSet, set_display, show_notice, small_button, text_field, to_world};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Editor>();
@@ -241,23 +241,7 @@ fn spawn_editor_ui(mut commands: Commands, args: Res<ClientArgs>) {
                         ..default()
                     },
                 ));
-                row.spawn((
-                    FieldInput(i),
-                    EditableText {
-                        max_characters: Some(300),
-                        ..default()
-                    },
-                    TextFont::from_font_size(13.0),
-                    TextColor(Color::WHITE),
-                    Node {
-                        flex_grow: 1.0,
-                        padding: UiRect::all(px(3.0)),
-                        border: UiRect::all(px(1.0)),
-                        ..default()
-                    },
-                    BorderColor::all(Color::srgb(0.4, 0.45, 0.55)),
-                    BackgroundColor(Color::srgb(0.12, 0.13, 0.17)),
-                ));
+                row.spawn(text_field(FieldInput(i), "", 300, 13.0));
             });
         }
         p.spawn(Node {

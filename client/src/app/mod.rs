@@ -187,6 +187,32 @@ pub(super) fn small_button(action: impl Bundle, label: &str) -> impl Bundle {
     )
 }
 
+/// A one-line text field (bevy's `EditableText`, with IME for Korean), marked by `marker`.
+pub(super) fn text_field(
+    marker: impl Component,
+    initial: &str,
+    max_chars: usize,
+    font_size: f32,
+) -> impl Bundle {
+    (
+        marker,
+        bevy::text::EditableText {
+            max_characters: Some(max_chars),
+            ..bevy::text::EditableText::new(initial)
+        },
+        TextFont::from_font_size(font_size),
+        TextColor(Color::srgb(0.93, 0.94, 0.96)),
+        Node {
+            flex_grow: 1.0,
+            padding: UiRect::all(px(4.0)),
+            border: UiRect::all(px(1.0)),
+            ..default()
+        },
+        BorderColor::all(Color::srgb(0.4, 0.45, 0.55)),
+        BackgroundColor(Color::srgb(0.12, 0.13, 0.17)),
+    )
+}
+
 /// Shows the last answer worth telling (green) or refusal (red) in a line of text.
 pub(super) fn show_notice(text: &mut Text, color: &mut TextColor, notice: &Option<(String, bool)>) {
     let (line, error) = notice.clone().unwrap_or_default();

@@ -12,7 +12,7 @@ use madang_shared::protocol::{CeremonyStep, ModAction, PersonRow, ReportRow, Rol
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::{CaptureMark, typing};
-use super::{ClientArgs, FrameSet, set_display, show_notice, small_button};
+use super::{ClientArgs, FrameSet, set_display, show_notice, small_button, text_field};
 use crate::session::List;
 
 pub(super) fn plugin(app: &mut App) {
@@ -112,26 +112,6 @@ enum OrgAction {
 const INK: Color = Color::srgb(0.93, 0.94, 0.96);
 const DIM: Color = Color::srgb(0.68, 0.71, 0.76);
 
-fn field(marker: impl Component, initial: &str) -> impl Bundle {
-    (
-        marker,
-        EditableText {
-            max_characters: Some(300),
-            ..EditableText::new(initial)
-        },
-        TextFont::from_font_size(13.0),
-        TextColor(INK),
-        Node {
-            flex_grow: 1.0,
-            padding: UiRect::all(px(4.0)),
-            border: UiRect::all(px(1.0)),
-            ..default()
-        },
-        BorderColor::all(Color::srgb(0.4, 0.45, 0.55)),
-        BackgroundColor(Color::srgb(0.12, 0.13, 0.17)),
-    )
-}
-
 fn heading(s: &str) -> impl Bundle {
     (
         Text::new(s),
@@ -196,7 +176,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
         children![
             heading(t(lang, Key::PeopleOnline)),
             row(children![
-                field(SearchField, ""),
+                text_field(SearchField, "", 300, 13.0),
                 small_button(OrgAction::Refresh, t(lang, Key::Search)),
             ]),
             row(children![
@@ -205,13 +185,13 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
                     TextFont::from_font_size(12.0),
                     TextColor(DIM),
                 ),
-                field(ReasonField, t(lang, Key::DefaultReason)),
+                text_field(ReasonField, t(lang, Key::DefaultReason), 300, 13.0),
                 (
                     Text::new(t(lang, Key::BanMinutes)),
                     TextFont::from_font_size(12.0),
                     TextColor(DIM),
                 ),
-                field(BanMinutesField, ""),
+                text_field(BanMinutesField, "", 300, 13.0),
             ]),
             (
                 PeopleRows,
@@ -247,7 +227,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
                 small_button(OrgAction::CeremonyClose, t(lang, Key::CeremonyClose)),
             ]),
             heading(t(lang, Key::AnnounceTitle)),
-            row(children![field(AnnounceField, "")]),
+            row(children![text_field(AnnounceField, "", 300, 13.0)]),
             row(children![
                 small_button(OrgAction::AnnounceExpo, t(lang, Key::AnnounceExpo)),
                 small_button(OrgAction::AnnounceHall, t(lang, Key::AnnounceHall)),

@@ -19,7 +19,7 @@ use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::screens::Screens;
-use super::{ClientArgs, FrameSet, map_and_me, rgba_image, set_display};
+use super::{ClientArgs, FrameSet, map_and_me, rgba_image, set_display, text_field};
 use crate::feed::FeedState;
 use crate::photos::PhotoLoader;
 use crate::session::Session;
@@ -512,22 +512,11 @@ fn spawn_panel(mut commands: Commands, args: Res<ClientArgs>) {
             slot_button(Action::Vote, Slot::VoteButton),
         ],
     );
-    let field = (
+    let field = text_field(
         CommentField,
-        EditableText {
-            max_characters: Some(madang_shared::names::COMMENT_MAX_CHARS),
-            ..default()
-        },
-        TextFont::from_font_size(15.0),
-        TextColor(INK),
-        Node {
-            flex_grow: 1.0,
-            padding: UiRect::all(px(5.0)),
-            border: UiRect::all(px(1.0)),
-            ..default()
-        },
-        BorderColor::all(Color::srgb(0.4, 0.45, 0.55)),
-        BackgroundColor(Color::srgb(0.12, 0.13, 0.17)),
+        "",
+        madang_shared::names::COMMENT_MAX_CHARS,
+        15.0,
     );
     let comments = (
         Section::Booth,

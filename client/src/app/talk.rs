@@ -18,7 +18,7 @@ use madang_shared::talk::ChatScope;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::{Panel, typing};
-use super::{ClientArgs, FrameSet, to_world};
+use super::{ClientArgs, FrameSet, text_field, to_world};
 use crate::session::Session;
 
 pub(super) fn plugin(app: &mut App) {
@@ -190,23 +190,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
                         BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
                         children![(small(t(lang, Key::ChatNear), 13.0, INK), ScopeLabel)],
                     ),
-                    (
-                        ChatField,
-                        EditableText {
-                            max_characters: Some(CHAT_MAX_CHARS),
-                            ..default()
-                        },
-                        TextFont::from_font_size(14.0),
-                        TextColor(INK),
-                        Node {
-                            flex_grow: 1.0,
-                            padding: UiRect::all(px(4.0)),
-                            border: UiRect::all(px(1.0)),
-                            ..default()
-                        },
-                        BorderColor::all(Color::srgb(0.4, 0.45, 0.55)),
-                        BackgroundColor(Color::srgb(0.12, 0.13, 0.17)),
-                    ),
+                    text_field(ChatField, "", CHAT_MAX_CHARS, 14.0),
                 ],
             ),
             small(t(lang, Key::ChatHint), 11.0, DIM),
