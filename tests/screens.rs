@@ -26,22 +26,22 @@ fn write_mp4(path: &Path, secs: u32) {
 
 /// The demo maps, with two screens added to the lobby beside the entrance.
 fn maps_with_screens() -> PathBuf {
-    let dir = temp_data_dir().join("maps");
+    let assets = temp_data_dir();
+    let dir = assets.join("maps");
     std::fs::create_dir_all(&dir).expect("maps dir");
+    // Media must stay inside the expo's assets folder: the copy brings its own.
+    for media in ["photos", "videos"] {
+        std::fs::create_dir_all(assets.join(media)).expect("media dir");
+        for e in std::fs::read_dir(root().join("assets").join(media)).expect("demo media") {
+            let e = e.expect("entry");
+            std::fs::copy(e.path(), assets.join(media).join(e.file_name())).expect("copy");
+        }
+    }
     let tileset = root().join("assets/tilesets/expo.tsx");
     for name in ["lobby", "hall", "ceremony"] {
         let text =
             std::fs::read_to_string(maps_dir().join(format!("{name}.tmx"))).expect("demo map");
-        let mut text = text
-            .replace("../tilesets/expo.tsx", &tileset.to_string_lossy())
-            .replace(
-                "../photos/",
-                &format!("{}/", root().join("assets/photos").display()),
-            );
-        text = text.replace(
-            "../videos/",
-            &format!("{}/", root().join("assets/videos").display()),
-        );
+        let mut text = text.replace("../tilesets/expo.tsx", &tileset.to_string_lossy());
         if name == "lobby" {
             let screens = format!(
                 r#"  <object id="{LOOPING}" name="loop" type="video_kiosk" x="704" y="384" width="64" height="32">

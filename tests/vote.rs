@@ -135,3 +135,79 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
     assert_eq!(rows[0].0, BALLOT);
     assert_eq!(rows[0].2, 1);
 }
+
+#[test]
+fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
+    // The real door and the real rules: no wide-open limits here.
+    let settings = madang_server::Settings {
+        dev_insecure: true,
+        door: madang_server::settings::DoorLimits::default(),
+        vote: madang_server::settings::VoteRule::default(),
+        ..test_settings()
+    };
+    let server = madang_server::spawn(settings).expect("starts");
+    let mut org = join_as(&server, &maps_dir(), "운영자", Role::Organizer, None, None);
+    assert!(pump_until(&mut [&mut org], WAIT, |s| s[0].is_ready() && !s[0].ballots.is_empty()));
+    let req = org.set_ballot(BALLOT, BallotState::Open);
+    assert_eq!(answered(&mut org, req), Ok(()));
+    let target = org
+        .ballots
+        .iter()
+        .find(|b| b.id == BALLOT)
+        .expect("the demo ballot")
+        .candidates[0];
+
+    let mut door_refusals = Vec::new();
+    let mut vote_refusals = Vec::new();
+    let mut counted = 0;
+    for batch in 0..5 {
+        let mut guests: Vec<Session> = Vec::new();
+        for i in 0..10 {
+            let opts = madang_client::session::JoinOptions {
+                name: format!("손님{}", batch * 10 + i),
+                hall: None,
+                spawn: None,
+                visitor_pass: None,
+                invite: None,
+            };
+            match madang_client::session::request_join(&server.url(), &opts) {
+                Ok(resp) => guests.push(Session::connect(resp, &maps_dir()).expect("connects")),
+                Err(madang_client::session::JoinError::Refused(why)) => door_refusals.push(why),
+                Err(e) => panic!("the endpoint answers: {e}"),
+            }
+        }
+        let mut all: Vec<&mut Session> = guests.iter_mut().collect();
+        assert!(
+            pump_until(&mut all, WAIT, |s| s.iter().all(|g| g.is_ready() && !g.ballots.is_empty())),
+            "the guests who got in are welcomed"
+        );
+        for g in guests.iter_mut() {
+            let req = g.vote(BALLOT, target.0, target.1);
+            match answered(g, req) {
+                Ok(()) => counted += 1,
+                Err(why) => vote_refusals.push(why),
+            }
+        }
+        for g in guests.iter_mut() {
+            g.disconnect();
+        }
+    }
+    println!(
+        "50 fresh guests: {} turned away at the door, {} votes refused, {counted} counted",
+        door_refusals.len(),
+        vote_refusals.len()
+    );
+    assert_eq!(door_refusals.len() + vote_refusals.len() + counted, 50);
+    assert!(counted < 50, "the tally does not reach 50");
+    assert_eq!(counted, 0, "no identity minutes old votes");
+    for why in &door_refusals {
+        assert!(why.contains("try again in"), "a door refusal says why and when: {why}");
+    }
+    for why in &vote_refusals {
+        assert!(
+            why.contains("known for 5 minutes") && why.contains("come back in"),
+            "a vote refusal says why: {why}"
+        );
+    }
+    assert_eq!(tally(&mut org), Ok(vec![]), "the ballot did not move");
+}

@@ -663,9 +663,20 @@ impl Session {
         self.request(|req| ClientMsg::LockBubble { req, locked })
     }
 
-    /// Mutes (or unmutes) someone: organizers anywhere, facilitators at their table.
+    /// Mutes (or unmutes) someone until lifted: organizers anywhere, facilitators at their
+    /// table.
     pub fn mute(&mut self, who: AvatarId, muted: bool) -> u32 {
-        self.request(|req| ClientMsg::Mute { req, who, muted })
+        self.mute_for(who, muted, 0)
+    }
+
+    /// Mutes someone for `minutes` (0: until lifted); the mute holds if they reconnect.
+    pub fn mute_for(&mut self, who: AvatarId, muted: bool, minutes: u32) -> u32 {
+        self.request(|req| ClientMsg::Mute {
+            req,
+            who,
+            muted,
+            minutes,
+        })
     }
 
     /// The server's wall clock now (Unix ms), as estimated here.

@@ -19,7 +19,9 @@ use crate::halls::Halls;
 use crate::net::{ClientRequest, Outbox};
 use crate::presence::{Avatar, Connections};
 use crate::store::{Loaded, Receipt, Write, Written};
-use crate::{ServerSet, StoreRes, unix_now};
+use crate::settings::VoteRule;
+use crate::visits::VisitFacts;
+use crate::{ServerSet, SettingsRes, StoreRes, unix_now};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PendingVotes>();
@@ -165,16 +167,50 @@ struct Pending {
 #[derive(Resource, Default)]
 struct PendingVotes(Vec<Pending>);
 
+/// Whether `avatar`'s `what` (a vote, a heart) for the booth `key` counts under `rule`; if not,
+/// why, in words for the visitor.
+pub fn may_count(
+    facts: &VisitFacts,
+    avatar: &Avatar,
+    key: &str,
+    rule: VoteRule,
+    what: &str,
+) -> Result<(), String> {
+    let age = facts.identity_age_secs(avatar.visitor_id, unix_now());
+    let need = rule.min_identity_minutes as i64 * 60;
+    if age < need {
+        let wait = (need - age + 59) / 60;
+        return Err(format!(
+            "a {what} counts from visitors known for {} minutes; look around the expo and \
+             come back in {wait} min",
+            rule.min_identity_minutes
+        ));
+    }
+    let dwell = facts.dwell_ms(avatar.id, avatar.visitor_id, key);
+    let need = rule.min_visit_secs as i64 * 1000;
+    if dwell < need {
+        return Err(format!(
+            "visit the booth first: a {what} counts after {} s at it (you: {} s)",
+            rule.min_visit_secs,
+            dwell / 1000
+        ));
+    }
+    Ok(())
+}
+
 /// A ballot opened or closed: everyone is told.
 #[derive(Message, Debug, Clone, Copy)]
 struct BallotsChanged;
 
+#[allow(clippy::too_many_arguments)]
 fn take_requests(
     mut requests: MessageReader<ClientRequest>,
     avatars: Query<&Avatar>,
     book: Res<BallotBook>,
     halls: Res<Halls>,
     store: Res<StoreRes>,
+    settings: Res<SettingsRes>,
+    facts: VisitFacts,
     mut pending: ResMut<PendingVotes>,
     mut out: Outbox,
 ) {
@@ -205,10 +241,17 @@ fn take_requests(
                 let Some(map) = halls.get(*hall) else {
                     continue;
                 };
+                let key = booth_key(&map.id, *booth);
+                let rule = settings.0.vote_rule(ballot);
+                if let Err(why) = may_count(&facts, avatar, &key, rule, "vote") {
+                    info!(visitor = avatar.visitor_id, ballot = %ballot, booth = %key, "vote refused: {why}");
+                    out.refuse(client, *req, why);
+                    continue;
+                }
                 let receipt = store.0.submit(Write::Vote {
                     ballot: ballot.clone(),
                     visitor: avatar.visitor_id,
-                    booth: booth_key(&map.id, *booth),
+                    booth: key,
                     at: unix_now(),
                 });
                 pending.0.push(Pending {

@@ -267,8 +267,10 @@ fn take_requests(
     mut times: ResMut<CommentTimes>,
     mut pending: ResMut<PendingWrites>,
     mut pages: ResMut<PendingPages>,
+    rules: (Res<crate::SettingsRes>, crate::visits::VisitFacts),
     mut out: Outbox,
 ) {
+    let (settings, facts) = rules;
     for request in requests.read() {
         let Ok((avatar, hall)) = avatars.get(request.avatar) else {
             continue;
@@ -282,8 +284,16 @@ fn take_requests(
                     out.refuse(avatar.client, req, "there is no such booth in this hall");
                     continue;
                 }
+                let key = booth_key(&map.id, booth);
+                if on
+                    && let Err(why) =
+                        crate::ballot::may_count(&facts, avatar, &key, settings.0.hearts, "heart")
+                {
+                    out.refuse(avatar.client, req, why);
+                    continue;
+                }
                 let receipt = store.0.submit(Write::Heart {
-                    booth: booth_key(&map.id, booth),
+                    booth: key,
                     visitor: avatar.visitor_id,
                     on,
                     at: unix_now(),

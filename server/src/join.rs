@@ -6,17 +6,25 @@
 //! the client. Routes:
 //!
 //! - `POST /join` with a [`JoinRequest`] → 200 [`JoinResponse`], or 4xx [`JoinRefusal`].
+//!
+//! Every request passes the [`Door`] first: per source address, requests of any kind and new
+//! visitor identities are rate-limited (GCRA, `governor`), and an address with too many game
+//! connections open gets no new token. A refusal says why and, for a limit, when to try again
+//! (`retry_after_secs` and `Retry-After`).
 //! - `GET /health` → `ok`.
 //! - `GET /stats` → the latest [`crate::StatsReport`] as JSON.
 
-use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -26,6 +34,9 @@ use madang_shared::names::validate_display_name;
 use madang_shared::protocol::{
     JoinClaims, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role,
 };
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
 use rand::Rng;
 use renet_netcode::ConnectToken;
 use tracing::{info, warn};
@@ -47,6 +58,117 @@ pub struct JoinContext {
     pub invites: Vec<(String, Role)>,
     /// Who is refused at the door.
     pub bans: crate::moderation::Bans,
+    /// Limits per source address.
+    pub door: Door,
+}
+
+type Limiter = RateLimiter<IpAddr, HashMapStateStore<IpAddr>, DefaultClock>;
+
+/// Game connections open, by source address: kept by the game thread (admission and
+/// departure), read by the join endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct OpenByAddress(Arc<Mutex<HashMap<IpAddr, usize>>>);
+
+impl OpenByAddress {
+    pub fn count(&self, ip: IpAddr) -> usize {
+        self.0.lock().map(|m| m.get(&ip).copied().unwrap_or(0)).unwrap_or(0)
+    }
+
+    pub fn opened(&self, ip: IpAddr) {
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry(ip).or_default() += 1;
+        }
+    }
+
+    pub fn closed(&self, ip: IpAddr) {
+        if let Ok(mut m) = self.0.lock()
+            && let Some(n) = m.get_mut(&ip)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&ip);
+            }
+        }
+    }
+}
+
+/// The join endpoint's limits per source address.
+pub struct Door {
+    requests: Limiter,
+    new_visitors: Limiter,
+    clock: DefaultClock,
+    pub open: OpenByAddress,
+    connections_per_address: usize,
+}
+
+/// Why the door turned a request away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turned {
+    pub why: String,
+    pub retry_after_secs: Option<u64>,
+}
+
+fn quota(per: Duration, burst: u32) -> Quota {
+    let burst = NonZeroU32::new(burst.max(1)).expect("at least 1");
+    Quota::with_period(per)
+        .expect("a period above zero")
+        .allow_burst(burst)
+}
+
+impl Door {
+    pub fn new(limits: &crate::settings::DoorLimits, open: OpenByAddress) -> Self {
+        let per_request = Duration::from_secs_f64(1.0 / limits.requests_per_sec.max(1) as f64);
+        let per_visitor = Duration::from_secs_f64(60.0 / limits.new_visitors_per_minute.max(1) as f64);
+        Door {
+            requests: RateLimiter::hashmap(quota(per_request, limits.requests_burst)),
+            new_visitors: RateLimiter::hashmap(quota(per_visitor, limits.new_visitors_burst)),
+            clock: DefaultClock::default(),
+            open,
+            connections_per_address: limits.connections_per_address,
+        }
+    }
+
+    /// Any request from `ip`.
+    pub fn request(&self, ip: IpAddr) -> Result<(), Turned> {
+        self.requests.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            Turned {
+                why: "too many requests from your address".into(),
+                retry_after_secs: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+            }
+        })
+    }
+
+    /// A join from `ip`; `new_identity` when it brings no visitor pass.
+    pub fn join(&self, ip: IpAddr, new_identity: bool) -> Result<(), Turned> {
+        let open = self.open.count(ip);
+        if open >= self.connections_per_address {
+            return Err(Turned {
+                why: format!(
+                    "{open} people are already connected from your address, the most this \
+                     expo allows from one address; try again when someone leaves"
+                ),
+                retry_after_secs: Some(60),
+            });
+        }
+        if new_identity {
+            self.new_visitors.check_key(&ip).map_err(|not_until| {
+                let wait = not_until.wait_time_from(self.clock.now());
+                Turned {
+                    why: "too many new visitors from your address in a short time".into(),
+                    retry_after_secs: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Forgets addresses whose limits have refilled, so the tables do not grow with every
+    /// address ever seen.
+    pub fn prune(&self) {
+        self.requests.retain_recent();
+        self.new_visitors.retain_recent();
+    }
 }
 
 /// Starts the endpoint on its own thread; it stops when `stop` is set.
@@ -70,13 +192,20 @@ pub fn start(
                         return;
                     }
                 };
-                let app = router(Arc::new(ctx));
+                let ctx = Arc::new(ctx);
+                let app = router(ctx.clone());
                 let shutdown = async move {
+                    let mut ticks = 0u32;
                     while !stop.load(Ordering::Relaxed) {
                         tokio::time::sleep(Duration::from_millis(100)).await;
+                        ticks = ticks.wrapping_add(1);
+                        if ticks % 600 == 0 {
+                            ctx.door.prune();
+                        }
                     }
                 };
-                if let Err(e) = axum::serve(listener, app)
+                let service = app.into_make_service_with_connect_info::<SocketAddr>();
+                if let Err(e) = axum::serve(listener, service)
                     .with_graceful_shutdown(shutdown)
                     .await
                 {
@@ -93,7 +222,24 @@ fn router(ctx: Arc<JoinContext>) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/stats", get(stats))
         .layer(DefaultBodyLimit::max(4096))
+        .layer(axum::middleware::from_fn_with_state(ctx.clone(), limit_requests))
         .with_state(ctx)
+}
+
+/// Every request, before its route: the per-address request limit.
+async fn limit_requests(
+    State(ctx): State<Arc<JoinContext>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match ctx.door.request(from.ip()) {
+        Ok(()) => next.run(request).await,
+        Err(turned) => {
+            info!(from = %from.ip(), why = %turned.why, "request refused at the door");
+            turned_away(turned)
+        }
+    }
 }
 
 fn refuse(status: StatusCode, error: impl Into<String>) -> Response {
@@ -101,9 +247,31 @@ fn refuse(status: StatusCode, error: impl Into<String>) -> Response {
         status,
         Json(JoinRefusal {
             error: error.into(),
+            retry_after_secs: None,
         }),
     )
         .into_response()
+}
+
+/// 429 with the reason, and when to try again.
+fn turned_away(turned: Turned) -> Response {
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(JoinRefusal {
+            error: match turned.retry_after_secs {
+                Some(s) => format!("{}: try again in {s} s", turned.why),
+                None => turned.why.clone(),
+            },
+            retry_after_secs: turned.retry_after_secs,
+        }),
+    )
+        .into_response();
+    if let Some(secs) = turned.retry_after_secs
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 async fn stats(State(ctx): State<Arc<JoinContext>>) -> Response {
@@ -112,12 +280,17 @@ async fn stats(State(ctx): State<Arc<JoinContext>>) -> Response {
 
 async fn join(
     State(ctx): State<Arc<JoinContext>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
     body: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Response {
     let req = match body {
         Ok(Json(req)) => req,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("bad join request: {e}")),
     };
+    if let Err(turned) = ctx.door.join(from.ip(), req.visitor_pass.is_none()) {
+        info!(from = %from.ip(), why = %turned.why, "join refused at the door");
+        return turned_away(turned);
+    }
     match issue(&ctx, req) {
         Ok(resp) => Json(resp).into_response(),
         Err((status, why)) => {
@@ -258,6 +431,7 @@ mod tests {
                 Role::Organizer,
             )],
             bans: crate::moderation::Bans::default(),
+            door: Door::new(&crate::settings::DoorLimits::default(), OpenByAddress::default()),
         }
     }
 
@@ -315,5 +489,45 @@ mod tests {
         let (status, why) = issue(&ctx(), forged).expect_err("forged");
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(why.contains("visitor pass"), "{why}");
+    }
+
+    #[test]
+    fn fresh_identities_from_one_address_are_limited_and_told_when_to_return() {
+        let limits = crate::settings::DoorLimits {
+            new_visitors_per_minute: 6,
+            new_visitors_burst: 3,
+            ..Default::default()
+        };
+        let door = Door::new(&limits, OpenByAddress::default());
+        let school: IpAddr = "127.0.0.9".parse().expect("literal");
+        for _ in 0..3 {
+            door.join(school, true).expect("the burst gets in");
+        }
+        let turned = door.join(school, true).expect_err("the fourth at once waits");
+        assert!(turned.why.contains("new visitors"), "{}", turned.why);
+        assert!(
+            (1..=10).contains(&turned.retry_after_secs.expect("says when")),
+            "one new identity every 10 s: {turned:?}"
+        );
+        door.join(school, false).expect("a returning visitor with a pass is not held back");
+        door.join("127.0.0.10".parse().expect("literal"), true)
+            .expect("another address has its own limit");
+    }
+
+    #[test]
+    fn an_address_with_too_many_connections_gets_no_new_token() {
+        let limits = crate::settings::DoorLimits {
+            connections_per_address: 2,
+            ..Default::default()
+        };
+        let open = OpenByAddress::default();
+        let door = Door::new(&limits, open.clone());
+        let ip: IpAddr = "127.0.0.11".parse().expect("literal");
+        open.opened(ip);
+        open.opened(ip);
+        let turned = door.join(ip, false).expect_err("full");
+        assert!(turned.why.contains("already connected"), "{}", turned.why);
+        open.closed(ip);
+        door.join(ip, false).expect("room again after one leaves");
     }
 }

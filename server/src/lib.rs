@@ -23,12 +23,16 @@
 //!   chat kept in the store), reactions aggregated per tick, voice frames forwarded.
 //! - `moderation`: roles checked on privileged messages, kick, ban (kept in the store and
 //!   checked at the door), move to the stage, reports, people online, announcements.
+//! - `mutes`: mutes kept per visitor with their end, applied to every connection and again on
+//!   return.
 //! - `reload`: halls whose TMX files change on disk are reloaded live (checked first).
 //! - `schedule`: the expo's daily timetable (now and next), in its time zone.
 //! - `ceremony`: the awards ceremony, run step by step by an organizer.
 //! - `visits`: visits to booths and people per hall over time, for [`report`], the results
 //!   report (CSV files and PNG charts).
 //! - `stats`: the periodic stats line and `/stats`.
+//! - [`fuzzing`]: the transport and receive path without sockets, and renet's wire format, for
+//!   the fuzzers and the hostile-client test.
 //!
 //! The seam between halls: every avatar carries the hall it is in, every hall has its own
 //! interest grid, and a portal is a hand-over ([`portal`](crate)) that only touches the two
@@ -49,12 +53,14 @@ use tracing::info;
 mod ballot;
 mod booth;
 mod ceremony;
+pub mod fuzzing;
 mod halls;
 pub mod identity;
 pub mod interest;
 mod join;
 mod moderation;
 mod movement;
+mod mutes;
 mod net;
 mod portal;
 mod presence;
@@ -197,6 +203,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let shared_stats = stats::SharedStats::default();
     let bans = moderation::Bans::from_loaded(&loaded);
     let directory = halls::SharedDirectory::new(halls.directory());
+    let open_by_address = join::OpenByAddress::default();
     join::start(
         http,
         join::JoinContext {
@@ -213,6 +220,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
                 .map(|i| (i.hash.to_ascii_lowercase(), i.role))
                 .collect(),
             bans: bans.clone(),
+            door: join::Door::new(&settings.door, open_by_address.clone()),
         },
         stop.0.clone(),
     )
@@ -246,6 +254,13 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     app.insert_resource(ballot::BallotBook::new(&app_halls, &loaded));
     app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
     app.insert_resource(bans);
+    app.insert_resource(mutes::Mutes::from_loaded(&loaded, unix_now()));
+    app.insert_resource(visits::Dwell::from_loaded(&loaded));
+    app.insert_resource(visits::Identities::from_loaded(&loaded));
+    app.insert_resource(presence::OpenConnections {
+        by_address: open_by_address,
+        most: settings.door.connections_per_address,
+    });
     app.insert_resource(directory);
     app.insert_resource(moderation::ReportsRes::from_loaded(&loaded));
     app.insert_resource(StoreRes(store));
@@ -268,6 +283,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         reload::plugin,
         stats::plugin,
     ));
+    app.add_plugins(mutes::plugin);
     info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");
     Ok((
         app,
@@ -292,11 +308,31 @@ fn stop_when_asked(stop: Res<StopFlag>, mut exit: MessageWriter<AppExit>) {
     }
 }
 
-/// Runs the server on this thread until it is stopped (Ctrl-C, or the stop flag).
+/// Runs the server on this thread until it is stopped (Ctrl-C, SIGTERM, SIGHUP, or the stop
+/// flag); then lets the store commit and answer everything queued before returning, so that a
+/// service manager's stop loses nothing.
 pub fn run(settings: Settings) -> Result<(), StartError> {
-    let (mut app, _) = build_app(settings, StopFlag::default())?;
-    app.add_plugins(bevy::app::TerminalCtrlCHandlerPlugin);
+    let stop = StopFlag::default();
+    let flag = stop.0.clone();
+    if let Err(e) = ctrlc::set_handler(move || {
+        info!("asked to stop: finishing the tick and the store's queue");
+        flag.store(true, Ordering::Relaxed);
+    }) {
+        tracing::warn!("cannot catch Ctrl-C and SIGTERM: {e}");
+    }
+    let (mut app, _) = build_app(settings, stop)?;
+    let writer = app
+        .world()
+        .get_resource::<StoreRes>()
+        .and_then(|s| s.0.writer_thread());
     app.run();
+    // Dropping the app drops every handle on the store; the writer then commits what is
+    // queued, answers it, and ends.
+    drop(app);
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    info!("stopped");
     Ok(())
 }
 

@@ -43,6 +43,12 @@ enum Command {
         #[arg(long, default_value = "assets/fonts/NanumGothic.ttf")]
         font: PathBuf,
     },
+    /// Copy the store to FILE while the server runs (SQLite's online backup: a consistent
+    /// snapshot, taken page by page without stopping writers for long).
+    Backup {
+        /// Where to write the copy (a new SQLite file).
+        file: PathBuf,
+    },
     /// Print the hash of an invite code, for the `invites` of the settings file.
     HashInvite {
         /// The code people will type.
@@ -155,6 +161,22 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Backup { file }) => match cli.run.settings() {
+            Ok(s) => match madang_server::store::backup(&s.store_path(), &file) {
+                Ok(pages) => {
+                    println!("{}: {pages} pages", file.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("madang-server: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => {
+                eprintln!("madang-server: {e}");
+                ExitCode::from(2)
+            }
+        },
         Some(Command::HashInvite { code }) => {
             if code.trim().len() < 8 {
                 eprintln!("madang-server: an invite code needs at least 8 characters");
@@ -171,7 +193,9 @@ fn main() -> ExitCode {
             }
         },
         Some(Command::Run) | None => {
+            // Colour only on a terminal: a log file or the journal gets plain text.
             tracing_subscriber::fmt()
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
                         .unwrap_or_else(|_| "info".into()),

@@ -201,9 +201,44 @@ fn finish_figures(mut pending: ResMut<PendingFigures>, mut out: Outbox) {
     });
 }
 
-/// Reports waiting for their commit.
+/// Reports waiting for their commit, and what each reporter reported lately.
 #[derive(Resource, Default)]
-struct PendingReports(Vec<(Receipt, ClientId, u32, ReportRow)>);
+struct PendingReports(Vec<(Receipt, ClientId, u32, ReportRow)>, ReportBudget);
+
+/// Reports one visitor may make in an hour, and how soon they may report the same person again.
+pub const REPORTS_PER_HOUR: usize = 5;
+pub const SAME_TARGET_SECS: i64 = 3600;
+
+/// Each reporter's reports of the last hour (when, whom). Pruned as it is used, and of quiet
+/// reporters every few minutes, so it holds at most the last hour's reporters.
+#[derive(Default)]
+struct ReportBudget {
+    recent: HashMap<u64, std::collections::VecDeque<(i64, u64)>>,
+    last_prune: i64,
+}
+
+impl ReportBudget {
+    /// Takes a report of `target` by `reporter` at `now`, or says why not.
+    fn take(&mut self, reporter: u64, target: u64, now: i64) -> Result<(), &'static str> {
+        if now - self.last_prune > 300 {
+            self.last_prune = now;
+            self.recent
+                .retain(|_, q| q.back().is_some_and(|(at, _)| now - at < SAME_TARGET_SECS));
+        }
+        let q = self.recent.entry(reporter).or_default();
+        while q.front().is_some_and(|(at, _)| now - at >= SAME_TARGET_SECS) {
+            q.pop_front();
+        }
+        if q.iter().any(|(_, t)| *t == target) {
+            return Err("you have reported this person already; the organizers have your report");
+        }
+        if q.len() >= REPORTS_PER_HOUR {
+            return Err("you have made many reports in the last hour; please wait a while");
+        }
+        q.push_back((now, target));
+        Ok(())
+    }
+}
 
 /// Reports are listed (and acknowledged) once they are kept.
 fn finish_reports(
@@ -222,6 +257,9 @@ fn finish_reports(
             Ok(Written::Comment(id)) => {
                 row.id = id;
                 reports.0.push(row);
+                // Organizers are shown the newest; the store keeps them all.
+                let over = reports.0.len().saturating_sub(crate::store::REPORTS_KEPT);
+                reports.0.drain(..over);
                 out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
             }
             _ => out.refuse(client, req, "it could not be saved; please try again"),
@@ -457,6 +495,10 @@ fn take_requests(
                     continue;
                 }
                 let at = unix_now();
+                if let Err(why) = pending_reports.1.take(my_visitor, visitor, at) {
+                    out.refuse(client, req, why);
+                    continue;
+                }
                 let receipt = store.0.submit(Write::Report {
                     reporter: my_visitor,
                     reporter_name: my_name.clone(),
@@ -579,6 +621,7 @@ fn finish_bans(
     bans: Res<Bans>,
     tick: Res<Tick>,
     mut leaving: ResMut<Leaving>,
+    avatars: Query<&Avatar>,
     mut out: Outbox,
 ) {
     let mut done = Vec::new();
@@ -602,15 +645,27 @@ fn finish_bans(
             out.refuse(organizer, req, "it could not be saved; please try again");
             continue;
         }
-        if let (Some(target), Some(b)) = (target, &ban) {
-            out.send(
-                target,
-                channel::RELIABLE,
-                &ServerMsg::Notice {
-                    text: format!("an organizer banned you from the expo: {}", b.reason),
-                },
-            );
-            leaving.0.push((target, tick.count));
+        if let Some(b) = &ban {
+            // Every connection of the visitor, not only the one the organizer picked.
+            let clients = avatars
+                .iter()
+                .filter(|a| a.visitor_id == visitor)
+                .map(|a| a.client)
+                .chain(target);
+            let mut told = std::collections::HashSet::new();
+            for client in clients {
+                if !told.insert(client) {
+                    continue;
+                }
+                out.send(
+                    client,
+                    channel::RELIABLE,
+                    &ServerMsg::Notice {
+                        text: format!("an organizer banned you from the expo: {}", b.reason),
+                    },
+                );
+                leaving.0.push((client, tick.count));
+            }
         }
         bans.set(visitor, ban);
         out.send(organizer, channel::RELIABLE, &ServerMsg::Done { req });
@@ -685,5 +740,20 @@ mod tests {
     fn utc_times_read_as_dates() {
         assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_utc(1_795_237_198), "2026-11-21 04:59 UTC");
+    }
+
+    #[test]
+    fn a_reporter_is_limited_per_hour_and_per_person() {
+        let mut b = ReportBudget::default();
+        b.take(1, 10, 0).expect("a first report");
+        assert!(b.take(1, 10, 60).is_err(), "the same person again within the hour");
+        for t in 11..15 {
+            b.take(1, t, 100).expect("other people");
+        }
+        assert!(b.take(1, 99, 200).is_err(), "a sixth report within the hour");
+        b.take(2, 10, 200).expect("another reporter has their own budget");
+        b.take(1, 10, 3_700).expect("an hour later");
+        b.take(3, 1, 10_000).expect("a late reporter");
+        assert!(!b.recent.contains_key(&1), "quiet reporters are pruned");
     }
 }

@@ -219,60 +219,90 @@ fn receive_messages(
 ) {
     for (entity, avatar, mut inputs, mut conduct) in &mut avatars {
         let client = avatar.client;
-        let mut read = 0;
-        let mut expel = false;
-        'channels: for ch in [channel::INPUT, channel::RELIABLE, channel::VOICE] {
-            while let Some(bytes) = server.receive_message(client, ch) {
-                read += 1;
-                stats.bytes_received += bytes.len() as u64;
-                if read > MAX_MESSAGES_PER_TICK {
-                    stats.bad_messages += 1;
-                    if conduct.offend(client, &tick, &"more messages in one tick than allowed") {
-                        expel = true;
-                        break 'channels;
-                    }
-                    continue;
+        let expel = drain_client(&mut server, client, &mut conduct, &tick, &mut stats, |got| {
+            match got {
+                Received::Input(frames) => inputs.receive(&frames),
+                Received::Expression(msg) => {
+                    expressions.write(Expression {
+                        avatar: entity,
+                        msg,
+                    });
                 }
-                match ClientMsg::decode(&bytes) {
-                    Ok(ClientMsg::Input { frames }) => inputs.receive(&frames),
-                    Ok(
-                        msg @ (ClientMsg::React { .. }
-                        | ClientMsg::Emote { .. }
-                        | ClientMsg::Voice { .. }),
-                    ) => {
-                        expressions.write(Expression {
-                            avatar: entity,
-                            msg,
-                        });
-                    }
-                    Ok(msg) => {
-                        if conduct.requests.take(&tick) {
-                            requests.write(ClientRequest {
-                                avatar: entity,
-                                msg,
-                            });
-                        } else if let Some(req) = msg.req() {
-                            let why = "too many requests: wait a moment".to_owned();
-                            server.send_message(
-                                client,
-                                channel::RELIABLE,
-                                encode(&ServerMsg::Refused { req, why }),
-                            );
-                        }
-                    }
-                    Err(e) => {
-                        stats.bad_messages += 1;
-                        if conduct.offend(client, &tick, &e) {
-                            expel = true;
-                            break 'channels;
-                        }
-                    }
+                Received::Request(msg) => {
+                    requests.write(ClientRequest {
+                        avatar: entity,
+                        msg,
+                    });
                 }
             }
-        }
+        });
         if expel {
             warn!(client, "disconnected for sending too many bad messages");
             server.disconnect(client);
         }
     }
+}
+
+/// A message from a client that passed every check of the receive path.
+#[derive(Debug)]
+pub enum Received {
+    /// Movement input, for the avatar's queue.
+    Input(Vec<madang_shared::protocol::InputFrame>),
+    /// A reaction, an emote or a voice frame (the talk feature budgets them).
+    Expression(ClientMsg),
+    /// Any other request, within the client's request budget.
+    Request(ClientMsg),
+}
+
+/// Reads what `client` sent since the last tick, channel by channel, through the checks every
+/// client message passes: the per-tick cap, decoding with a size limit and validation, and the
+/// request budget (a request over it is refused with a reason). What passes goes to `take`.
+/// Returns whether the client has sent too many bad messages and must be cut off.
+pub fn drain_client(
+    server: &mut RenetServer,
+    client: ClientId,
+    conduct: &mut Conduct,
+    tick: &Tick,
+    stats: &mut NetStats,
+    mut take: impl FnMut(Received),
+) -> bool {
+    let mut read = 0;
+    for ch in [channel::INPUT, channel::RELIABLE, channel::VOICE] {
+        while let Some(bytes) = server.receive_message(client, ch) {
+            read += 1;
+            stats.bytes_received += bytes.len() as u64;
+            if read > MAX_MESSAGES_PER_TICK {
+                stats.bad_messages += 1;
+                if conduct.offend(client, tick, &"more messages in one tick than allowed") {
+                    return true;
+                }
+                continue;
+            }
+            match ClientMsg::decode(&bytes) {
+                Ok(ClientMsg::Input { frames }) => take(Received::Input(frames)),
+                Ok(
+                    msg @ (ClientMsg::React { .. } | ClientMsg::Emote { .. } | ClientMsg::Voice { .. }),
+                ) => take(Received::Expression(msg)),
+                Ok(msg) => {
+                    if conduct.requests.take(tick) {
+                        take(Received::Request(msg));
+                    } else if let Some(req) = msg.req() {
+                        let why = "too many requests: wait a moment".to_owned();
+                        server.send_message(
+                            client,
+                            channel::RELIABLE,
+                            encode(&ServerMsg::Refused { req, why }),
+                        );
+                    }
+                }
+                Err(e) => {
+                    stats.bad_messages += 1;
+                    if conduct.offend(client, tick, &e) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
 }

@@ -53,7 +53,17 @@ pub struct InHall(pub u16);
 pub struct Connections {
     pub by_client: HashMap<ClientId, Entity>,
     pub avatars: HashMap<AvatarId, Who>,
+    /// Each admitted client's source address, counted in [`OpenConnections`].
+    addresses: HashMap<ClientId, std::net::IpAddr>,
     next_id: u32,
+}
+
+/// Game connections open by source address (shared with the join endpoint), and the most one
+/// address may have.
+#[derive(Resource, Debug, Clone)]
+pub struct OpenConnections {
+    pub by_address: crate::join::OpenByAddress,
+    pub most: usize,
 }
 
 /// A connected avatar's addresses.
@@ -100,7 +110,9 @@ pub(crate) fn admit_and_remove(
     settings: Res<SettingsRes>,
     tick: Res<Tick>,
     avatars: Query<&Avatar>,
+    door: (Option<Res<crate::moderation::Bans>>, Option<Res<OpenConnections>>),
 ) {
+    let (bans, open) = door;
     for event in pending.0.drain(..) {
         match event {
             ServerEvent::ClientConnected { client_id } => {
@@ -117,6 +129,23 @@ pub(crate) fn admit_and_remove(
                         continue;
                     }
                 };
+                // A token issued before a ban still reaches the socket: the ban holds here too.
+                if let Some(why) = bans.as_ref().and_then(|b| b.active(claims.visitor_id, unix_now())) {
+                    warn!(client = client_id, visitor = claims.visitor_id, "banned visitor refused at admission: {why}");
+                    out.disconnect(client_id);
+                    continue;
+                }
+                let ip = transport.client_addr(client_id).map(|a| a.ip());
+                if let (Some(open), Some(ip)) = (&open, ip) {
+                    let count = open.by_address.count(ip);
+                    if count >= open.most {
+                        warn!(client = client_id, %ip, count, "too many connections from one address: refused");
+                        out.disconnect(client_id);
+                        continue;
+                    }
+                    open.by_address.opened(ip);
+                    connections.addresses.insert(client_id, ip);
+                }
                 let hall = claims
                     .hall
                     .as_deref()
@@ -200,6 +229,9 @@ pub(crate) fn admit_and_remove(
                 );
             }
             ServerEvent::ClientDisconnected { client_id, reason } => {
+                if let (Some(ip), Some(open)) = (connections.addresses.remove(&client_id), &open) {
+                    open.by_address.closed(ip);
+                }
                 let Some(entity) = connections.by_client.remove(&client_id) else {
                     continue;
                 };

@@ -7,12 +7,13 @@
 //! schedule (in the expo's time zone, `utc_offset_minutes`) waits at the start and begins by
 //! itself at that time each day, as a broadcast that stops at its end.
 
-use std::time::Instant;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use madang_shared::map::parse_daily_schedule;
 use madang_shared::protocol::{ClientMsg, Role, ScreenAction, ScreenState, ServerMsg, channel};
-use madang_shared::video::{Playback, next_daily, probe};
+use madang_shared::video::{Playback, VideoError, VideoInfo, next_daily, probe_within};
 use tracing::{info, warn};
 
 use crate::halls::Halls;
@@ -43,7 +44,7 @@ pub(super) fn plugin(app: &mut App) {
     app.insert_resource(screens);
     app.add_systems(
         Update,
-        (run_schedules, take_controls)
+        (take_probes, run_schedules, take_controls)
             .chain()
             .in_set(ServerSet::Simulate),
     );
@@ -94,31 +95,70 @@ struct Screen {
     next_start: Option<i64>,
 }
 
+/// The longest a video's header may take to read.
+pub const PROBE_LIMIT: Duration = Duration::from_secs(4);
+
+type ProbeDone = (u16, u32, Result<VideoInfo, VideoError>);
+
+/// Reads video headers on a worker thread, each with [`PROBE_LIMIT`] and its panics caught, so
+/// that a damaged or crafted file never stalls a tick or stops the server. A screen's length is
+/// unknown until its answer comes.
+#[derive(Debug)]
+struct Prober {
+    jobs: crossbeam_channel::Sender<(u16, u32, PathBuf)>,
+    done: crossbeam_channel::Receiver<ProbeDone>,
+}
+
+impl Default for Prober {
+    fn default() -> Self {
+        let (jobs, job_rx) = crossbeam_channel::unbounded::<(u16, u32, PathBuf)>();
+        let (done_tx, done) = crossbeam_channel::unbounded();
+        let started = std::thread::Builder::new()
+            .name("madang-probe".into())
+            .spawn(move || {
+                for (hall, object, path) in job_rx {
+                    let result = probe_within(&path, PROBE_LIMIT);
+                    if done_tx.send((hall, object, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = started {
+            warn!(error = %e, "no thread to read video headers on: screens' lengths stay unknown");
+        }
+        Prober { jobs, done }
+    }
+}
+
+impl Prober {
+    fn ask(&self, hall: u16, object: u32, path: PathBuf) {
+        let _ = self.jobs.send((hall, object, path));
+    }
+}
+
 /// Every screen, by hall.
 #[derive(Resource, Debug, Default)]
 pub struct Screens {
+    prober: Prober,
     halls: Vec<Vec<Screen>>,
     utc_offset_minutes: i32,
     /// The expo's timetable, whose items may start screens.
     timetable: Vec<crate::settings::ScheduleItem>,
 }
 
-/// A screen for a video kiosk: its length read from the file, playing (looping) unless it has
-/// a schedule.
+/// A screen for a video kiosk, playing (looping) unless it has a schedule; its length is asked
+/// of the prober.
 fn screen_for(
+    prober: &Prober,
+    hall: u16,
     map: &madang_shared::map::HallMap,
     k: &madang_shared::map::VideoKiosk,
     clock: &ServerClock,
     utc_offset_minutes: i32,
     timetable: &[crate::settings::ScheduleItem],
 ) -> Screen {
-    let duration = match probe(&k.video) {
-        Ok(info) => Some(info.duration_ms),
-        Err(e) => {
-            warn!(hall = %map.id, screen = k.object_id, "{e}; its length is unknown");
-            None
-        }
-    };
+    prober.ask(hall, k.object_id, k.video.clone());
+    let duration = None;
     // The timetable's item for this screen, if one names it, else the map's own schedule.
     let listed = timetable.iter().find(|item| {
         item.hall.as_deref() == Some(map.id.as_str())
@@ -149,17 +189,22 @@ impl Screens {
         utc_offset_minutes: i32,
         timetable: Vec<crate::settings::ScheduleItem>,
     ) -> Self {
+        let prober = Prober::default();
         let halls = halls
             .maps
             .iter()
-            .map(|map| {
+            .enumerate()
+            .map(|(hall, map)| {
                 map.video_kiosks
                     .iter()
-                    .map(|k| screen_for(map, k, clock, utc_offset_minutes, &timetable))
+                    .map(|k| {
+                        screen_for(&prober, hall as u16, map, k, clock, utc_offset_minutes, &timetable)
+                    })
                     .collect()
             })
             .collect();
         Screens {
+            prober,
             halls,
             utc_offset_minutes,
             timetable,
@@ -181,6 +226,8 @@ impl Screens {
             match old.iter().position(|s| s.object == k.object_id) {
                 Some(i) => kept.push(old.swap_remove(i)),
                 None => kept.push(screen_for(
+                    &self.prober,
+                    hall,
                     map,
                     k,
                     clock,
@@ -227,6 +274,36 @@ fn announce(
                     screens: vec![state],
                 },
             );
+        }
+    }
+}
+
+/// Video lengths read by the prober go to their screens, and the hall is told.
+fn take_probes(
+    clock: Res<ServerClock>,
+    mut screens: ResMut<Screens>,
+    avatars: Query<(&Avatar, &InHall)>,
+    mut out: Outbox,
+) {
+    let answers: Vec<ProbeDone> = screens.prober.done.try_iter().collect();
+    for (hall, object, result) in answers {
+        let Some(screen) = screens
+            .halls
+            .get_mut(hall as usize)
+            .and_then(|l| l.iter_mut().find(|s| s.object == object))
+        else {
+            continue;
+        };
+        match result {
+            Ok(info) => {
+                screen.playback.duration_ms = Some(info.duration_ms);
+                let state = ScreenState {
+                    screen: object,
+                    playback: screen.playback,
+                };
+                announce(&mut out, &avatars, hall, state, clock.now_ms());
+            }
+            Err(e) => warn!(hall, screen = object, "{e}; its length is unknown"),
         }
     }
 }

@@ -65,6 +65,90 @@ pub struct Settings {
     pub awards: Vec<AwardSetting>,
     /// The expo's daily timetable, in its time zone (`utc_offset_minutes`).
     pub schedule: Vec<ScheduleItem>,
+    /// The door's limits per source address (see [`DoorLimits`]).
+    pub door: DoorLimits,
+    /// What a vote needs to count, for every ballot without a rule of its own.
+    pub vote: VoteRule,
+    /// Rules for single ballots, by ballot id (`[ballot_rules.empathy]`).
+    pub ballot_rules: std::collections::BTreeMap<String, VoteRule>,
+    /// What a heart needs to count (the same checks as a vote, for the booth hearted).
+    pub hearts: VoteRule,
+}
+
+/// What an identity must have done before its vote (or heart) counts. Identities are free, so
+/// a crowd of fresh guests from one address must not be able to move a ballot: a new identity
+/// waits `min_identity_minutes`, and must have spent `min_visit_secs` at the booth it votes for.
+/// With the door's limit on new identities per address, a script gets a few votes an hour at
+/// most, each after walking to the booth and waiting there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoteRule {
+    /// Minutes since the identity was first seen.
+    pub min_identity_minutes: u32,
+    /// Seconds spent inside the booth's area, over all visits.
+    pub min_visit_secs: u32,
+}
+
+impl Default for VoteRule {
+    fn default() -> Self {
+        VoteRule {
+            min_identity_minutes: 5,
+            min_visit_secs: 10,
+        }
+    }
+}
+
+impl VoteRule {
+    /// No conditions: every identity counts at once (rehearsals, tests).
+    pub const NONE: VoteRule = VoteRule {
+        min_identity_minutes: 0,
+        min_visit_secs: 0,
+    };
+}
+
+/// What one source address may do at the join endpoint and the game socket. An identity costs
+/// nothing to make, so these are what a visitor costs: a crowd of fresh guests from one address
+/// arrives no faster than `new_visitors_per_minute`. The defaults let a school or an office
+/// behind one address (hundreds of people, arriving within minutes) in, and stop a script.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DoorLimits {
+    /// New visitor identities (joins without a visitor pass) per address per minute.
+    pub new_visitors_per_minute: u32,
+    /// New identities one address may make at once before the rate applies.
+    pub new_visitors_burst: u32,
+    /// HTTP requests of any kind per address per second.
+    pub requests_per_sec: u32,
+    /// HTTP requests one address may make at once before the rate applies.
+    pub requests_burst: u32,
+    /// Game connections one address may have open at once.
+    pub connections_per_address: usize,
+}
+
+impl DoorLimits {
+    /// Limits a crowd from one machine never reaches: for load runs and tests, where every bot
+    /// comes from 127.0.0.1.
+    pub fn wide_open() -> Self {
+        DoorLimits {
+            new_visitors_per_minute: 100_000,
+            new_visitors_burst: 100_000,
+            requests_per_sec: 100_000,
+            requests_burst: 100_000,
+            connections_per_address: 1024,
+        }
+    }
+}
+
+impl Default for DoorLimits {
+    fn default() -> Self {
+        DoorLimits {
+            new_visitors_per_minute: 30,
+            new_visitors_burst: 60,
+            requests_per_sec: 10,
+            requests_burst: 40,
+            connections_per_address: 300,
+        }
+    }
 }
 
 /// A daily item of the timetable.
@@ -157,6 +241,13 @@ impl Default for Settings {
             awards: Vec::new(),
             schedule: Vec::new(),
             clock_start_unix_ms: None,
+            door: DoorLimits::default(),
+            vote: VoteRule::default(),
+            ballot_rules: Default::default(),
+            hearts: VoteRule {
+                min_identity_minutes: 1,
+                min_visit_secs: 3,
+            },
         }
     }
 }
@@ -173,6 +264,11 @@ pub enum SettingsError {
 }
 
 impl Settings {
+    /// The rule for `ballot`: its own, or the default.
+    pub fn vote_rule(&self, ballot: &str) -> VoteRule {
+        self.ballot_rules.get(ballot).copied().unwrap_or(self.vote)
+    }
+
     /// Reads a settings file; fields it does not name keep their defaults.
     pub fn from_file(path: &Path) -> Result<Self, SettingsError> {
         let text = std::fs::read_to_string(path).map_err(|err| SettingsError::Read {
@@ -291,6 +387,46 @@ impl Settings {
                 format!("{} is not between -840 and 840", self.utc_offset_minutes),
             );
         }
+        let door = &self.door;
+        for (field, value, max) in [
+            ("door.new_visitors_per_minute", door.new_visitors_per_minute, 100_000),
+            ("door.new_visitors_burst", door.new_visitors_burst, 100_000),
+            ("door.requests_per_sec", door.requests_per_sec, 100_000),
+            ("door.requests_burst", door.requests_burst, 100_000),
+        ] {
+            if !(1..=max).contains(&value) {
+                return bad(field, format!("{value} is not between 1 and {max}"));
+            }
+        }
+        if !(1..=1024).contains(&door.connections_per_address) {
+            return bad(
+                "door.connections_per_address",
+                format!("{} is not between 1 and 1024", door.connections_per_address),
+            );
+        }
+        for (name, rule) in std::iter::once(("vote", &self.vote))
+            .chain(std::iter::once(("hearts", &self.hearts)))
+            .chain(self.ballot_rules.iter().map(|(k, v)| (k.as_str(), v)))
+        {
+            if rule.min_identity_minutes > 7 * 24 * 60 || rule.min_visit_secs > 24 * 3600 {
+                return bad(
+                    "vote",
+                    format!(
+                        "the rule for {name}: at most a week of identity age and a day at the booth"
+                    ),
+                );
+            }
+        }
+        if self.dev_insecure && !(self.udp_bind.ip().is_loopback() && self.http_bind.ip().is_loopback()) {
+            return bad(
+                "dev_insecure",
+                format!(
+                    "unauthenticated connections are for development on this machine only: \
+                     both binds must be loopback (udp_bind {}, http_bind {})",
+                    self.udp_bind, self.http_bind
+                ),
+            );
+        }
         if self.entrance.trim().is_empty() {
             return bad(
                 "entrance",
@@ -339,6 +475,23 @@ mod tests {
         );
         let organizer = crate::identity::hash_invite("madang-demo-organizer");
         assert!(s.invites.iter().any(|i| i.hash == organizer));
+    }
+
+    #[test]
+    fn dev_insecure_is_refused_off_loopback() {
+        let open = Settings {
+            dev_insecure: true,
+            ..Settings::default()
+        };
+        let err = open.validate().expect_err("0.0.0.0 binds are refused").to_string();
+        assert!(err.contains("dev_insecure"), "{err}");
+        let local = Settings {
+            dev_insecure: true,
+            udp_bind: "127.0.0.1:0".parse().expect("literal"),
+            http_bind: "[::1]:0".parse().expect("literal"),
+            ..Settings::default()
+        };
+        local.validate().expect("loopback binds are allowed");
     }
 
     #[test]

@@ -6,11 +6,12 @@
 //! process being killed. Jobs waiting in the channel are committed together (group commit),
 //! each still answered on its own.
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded, unbounded};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 /// The schema, one migration per entry; `PRAGMA user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -95,6 +96,13 @@ const MIGRATIONS: &[&str] = &[
         award TEXT NOT NULL,
         winner TEXT NOT NULL,
         visitor INTEGER,
+        at INTEGER NOT NULL
+    );",
+    // 5: mutes belong to the visitor, not the connection, and may end.
+    "CREATE TABLE mutes (
+        visitor INTEGER PRIMARY KEY,
+        until INTEGER,
+        by_name TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
 ];
@@ -198,6 +206,16 @@ pub enum Write {
         at: i64,
     },
     Unban {
+        visitor: u64,
+    },
+    /// A visitor muted until `until` (Unix seconds), or until lifted.
+    Mute {
+        visitor: u64,
+        until: Option<i64>,
+        by: String,
+        at: i64,
+    },
+    Unmute {
         visitor: u64,
     },
     /// A visitor reports another.
@@ -315,6 +333,12 @@ pub struct Loaded {
     pub chat: Vec<(String, u64, String, String, i64)>,
     /// Bans: (visitor, reason, until).
     pub bans: Vec<(u64, String, Option<i64>)>,
+    /// Mutes: (visitor, until).
+    pub mutes: Vec<(u64, Option<i64>)>,
+    /// When each visitor was first seen (Unix seconds).
+    pub first_seen: Vec<(u64, i64)>,
+    /// Time each visitor spent at each booth over all finished visits: (visitor, booth, ms).
+    pub dwell: Vec<(u64, String, i64)>,
     /// The newest reports, oldest first: (id, reporter name, target visitor, target name,
     /// reason, at).
     pub reports: Vec<(i64, String, u64, String, String, i64)>,
@@ -335,7 +359,12 @@ enum Job {
 #[derive(Clone)]
 pub struct Store {
     jobs: Sender<Job>,
+    writer: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
+
+/// Jobs waiting for the writer at most. Past it a write is refused at once ("the store is
+/// busy"), so a flood of requests makes people retry instead of growing memory.
+pub const STORE_QUEUE: usize = 50_000;
 
 fn id_to_sql(id: u64) -> i64 {
     id as i64
@@ -439,6 +468,25 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
     })? {
         loaded.bans.push(row?);
     }
+    let mut q = conn.prepare("SELECT id, first_seen FROM visitors")?;
+    for row in q.query_map([], |r| Ok((id_from_sql(r.get(0)?), r.get::<_, i64>(1)?)))? {
+        loaded.first_seen.push(row?);
+    }
+    let mut q =
+        conn.prepare("SELECT visitor, booth, SUM(dwell_ms) FROM visits GROUP BY visitor, booth")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            id_from_sql(r.get(0)?),
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        loaded.dwell.push(row?);
+    }
+    let mut q = conn.prepare("SELECT visitor, until FROM mutes")?;
+    for row in q.query_map([], |r| Ok((id_from_sql(r.get(0)?), r.get::<_, Option<i64>>(1)?)))? {
+        loaded.mutes.push(row?);
+    }
     let mut q = conn.prepare(
         "SELECT id, reporter_name, target, target_name, reason, at FROM (
              SELECT * FROM reports ORDER BY id DESC LIMIT ?1
@@ -474,23 +522,42 @@ impl Store {
         let mut conn = connect(path)?;
         migrate(&mut conn, path)?;
         let loaded = load(&conn)?;
-        let (tx, rx) = unbounded();
-        std::thread::Builder::new()
+        let (tx, rx) = bounded(STORE_QUEUE);
+        let handle = std::thread::Builder::new()
             .name("madang-store".into())
             .spawn(move || writer(conn, rx))
             .map_err(io)?;
-        Ok((Store { jobs: tx }, loaded))
+        Ok((
+            Store {
+                jobs: tx,
+                writer: Arc::new(Mutex::new(Some(handle))),
+            },
+            loaded,
+        ))
     }
 
-    /// Queues a write; the receipt answers once it is committed (or failed).
+    /// Queues a write; the receipt answers once it is committed (or failed). A full queue
+    /// answers at once with a refusal.
     pub fn submit(&self, write: Write) -> Receipt {
         let (tx, rx) = unbounded();
-        if let Err(crossbeam_channel::SendError(Job::Write(_, reply))) =
-            self.jobs.send(Job::Write(write, tx))
-        {
-            let _ = reply.send(Err("the store stopped".into()));
+        match self.jobs.try_send(Job::Write(write, tx)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(Job::Write(_, reply))) => {
+                warn!("the store's queue is full: a write was refused");
+                let _ = reply.send(Err("the store is busy; try again in a moment".into()));
+            }
+            Err(TrySendError::Disconnected(Job::Write(_, reply))) => {
+                let _ = reply.send(Err("the store stopped".into()));
+            }
+            Err(_) => {}
         }
         Receipt(rx)
+    }
+
+    /// The writer thread (once): join it after every `Store` handle is gone, and it has
+    /// committed and answered everything that was queued.
+    pub fn writer_thread(&self) -> Option<std::thread::JoinHandle<()>> {
+        self.writer.lock().ok().and_then(|mut h| h.take())
     }
 
     /// Asks for a page of a booth's comments, newest first, older than `before` (a comment
@@ -510,9 +577,10 @@ impl Store {
             include_hidden,
             reply,
         };
-        if let Err(crossbeam_channel::SendError(Job::Comments { reply, .. })) = self.jobs.send(job)
+        if let Err(TrySendError::Full(Job::Comments { reply, .. }))
+        | Err(TrySendError::Disconnected(Job::Comments { reply, .. })) = self.jobs.try_send(job)
         {
-            let _ = reply.send(Err("the store stopped".into()));
+            let _ = reply.send(Err("the store is busy or stopped".into()));
         }
         PageReceipt(rx)
     }
@@ -531,6 +599,23 @@ impl Store {
             .map_err(|_| StoreError::Stopped)?
             .map_err(StoreError::Read)
     }
+}
+
+/// Copies the store at `from` to a new file `to` with SQLite's online backup, while the server
+/// may be writing: 256 pages a step, a short pause between steps so the writer is never held up
+/// for long. Returns the pages copied.
+pub fn backup(from: &Path, to: &Path) -> Result<i64, StoreError> {
+    if to.exists() {
+        return Err(StoreError::Io {
+            path: to.to_owned(),
+            err: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the backup file exists already"),
+        });
+    }
+    let src = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut dst = Connection::open(to)?;
+    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+    backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    Ok(backup.progress().pagecount as i64)
 }
 
 /// The writer thread: takes every job waiting, commits the writes in one transaction, then
@@ -643,6 +728,25 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
         Write::Unban { visitor } => {
             tx.execute(
                 "DELETE FROM bans WHERE visitor = ?1",
+                params![id_to_sql(*visitor)],
+            )?;
+        }
+        Write::Mute {
+            visitor,
+            until,
+            by,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO mutes (visitor, until, by_name, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (visitor) DO UPDATE SET until = excluded.until,
+                     by_name = excluded.by_name, at = excluded.at",
+                params![id_to_sql(*visitor), until, by, at],
+            )?;
+        }
+        Write::Unmute { visitor } => {
+            tx.execute(
+                "DELETE FROM mutes WHERE visitor = ?1",
                 params![id_to_sql(*visitor)],
             )?;
         }
@@ -1008,5 +1112,28 @@ mod tests {
             Store::open(&path),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    #[test]
+    fn a_backup_taken_while_open_holds_what_was_committed() {
+        let path = temp_db("backup");
+        let (store, _) = Store::open(&path).expect("opens");
+        store
+            .submit(Write::Heart {
+                booth: "hall#3".into(),
+                visitor: 42,
+                on: true,
+                at: 1,
+            })
+            .wait()
+            .expect("saved");
+        let copy = path.with_file_name("copy.sqlite");
+        let _ = std::fs::remove_file(&copy);
+        let pages = backup(&path, &copy).expect("backed up while the store is open");
+        assert!(pages > 0);
+        assert!(backup(&path, &copy).is_err(), "an existing file is not overwritten");
+        drop(store);
+        let (_, loaded) = Store::open(&copy).expect("the copy opens");
+        assert_eq!(loaded.hearts, vec![("hall#3".to_owned(), 42)]);
     }
 }

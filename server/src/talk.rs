@@ -379,6 +379,7 @@ fn take_requests(
     store: Res<StoreRes>,
     mut talks: ResMut<HallTalks>,
     mut pending: ResMut<PendingChat>,
+    mut orders: MessageWriter<crate::mutes::MuteOrder>,
     mut out: Outbox,
 ) {
     for request in requests.read() {
@@ -450,7 +451,12 @@ fn take_requests(
                 out.send(client, channel::RELIABLE, &msg);
                 out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
             }
-            ClientMsg::Mute { req, who, muted } => {
+            ClientMsg::Mute {
+                req,
+                who,
+                muted,
+                minutes,
+            } => {
                 let req = *req;
                 let role = avatar.role;
                 let Some(h) = talks.halls.get(hall as usize) else {
@@ -474,30 +480,15 @@ fn take_requests(
                     );
                     continue;
                 }
-                let target = *who;
-                let mut found = None;
-                for (other, _, mut t) in avatars.iter_mut() {
-                    if other.id == target {
-                        t.muted = *muted;
-                        found = Some(other.client);
-                    }
-                }
-                match found {
-                    Some(their_client) => {
-                        let text = if *muted {
-                            "you have been muted: your chat and voice reach no one for now"
-                        } else {
-                            "you can speak again"
-                        };
-                        out.send(
-                            their_client,
-                            channel::RELIABLE,
-                            &ServerMsg::Notice { text: text.into() },
-                        );
-                        out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
-                    }
-                    None => out.refuse(client, req, "that person is not here"),
-                }
+                // The mute is the visitor's, kept in the store: `mutes` applies it.
+                orders.write(crate::mutes::MuteOrder {
+                    by: client,
+                    by_name: avatar.name.to_string(),
+                    req,
+                    target: *who,
+                    muted: *muted,
+                    minutes: *minutes,
+                });
             }
             ClientMsg::Floor { req, action } => {
                 let req = *req;

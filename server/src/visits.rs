@@ -1,26 +1,40 @@
 //! What the results report is made of: every visit to a booth (who, when, for how long, in
-//! ticks of the server's clock) and the number of people in each hall over time.
+//! ticks of the server's clock) and the number of people in each hall over time; and what the
+//! vote's rules ask of a visitor ([`VisitFacts`]): how long they have been known, and how long
+//! they spent at a booth.
 //!
-//! A visit begins on the tick someone is first inside a booth's area and ends on the tick they
-//! are first outside it (or leave the hall, or the expo). Each tick costs one look per person;
-//! a visit costs one write to the store when it ends.
+//! A visit begins on the tick someone is first inside a booth's area and ends once they have
+//! been outside it for [`EDGE_GRACE_SECS`] (or leave the hall, or the expo), so that standing on
+//! a booth's edge is one visit and not a row for every step. Each tick costs one look per
+//! person; a visit costs one write to the store when it ends.
 
 use std::collections::HashMap;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use madang_shared::protocol::AvatarId;
 
 use crate::booth::booth_key;
 use crate::halls::Halls;
-use crate::presence::{Avatar, InHall, Position};
-use crate::store::Write;
+use crate::presence::{Avatar, Connections, InHall, Position};
+use crate::snapshot::ViewMoved;
+use crate::store::{Loaded, Write};
 use crate::{ServerSet, SettingsRes, StoreRes, Tick};
+
+/// Seconds outside a booth before a visit ends; coming back sooner continues it.
+pub const EDGE_GRACE_SECS: u32 = 1;
+
+/// Booths remembered per visitor for the vote's rules; past it the shortest visits are
+/// forgotten (a visitor cannot grow the table without bound by touring every booth forever).
+pub const DWELL_BOOTHS_PER_VISITOR: usize = 512;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<OpenVisits>();
+    app.init_resource::<Dwell>();
+    app.init_resource::<Identities>();
     app.add_systems(
         Update,
-        (track_visits, sample_occupancy)
+        (track_visits, sample_occupancy, note_arrivals)
             .in_set(ServerSet::Simulate)
             .after(crate::portal::take_portals),
     );
@@ -35,10 +49,88 @@ struct Open {
     entered_ms: i64,
     /// Last tick the person was seen (to end visits of those who left the expo).
     seen: u32,
+    /// The tick they stepped outside the booth, while they are outside it.
+    outside_since: Option<u32>,
 }
 
 #[derive(Resource, Default)]
-struct OpenVisits(HashMap<AvatarId, Open>);
+pub struct OpenVisits(HashMap<AvatarId, Open>);
+
+/// Time each visitor spent at each booth over finished visits, in ms.
+#[derive(Resource, Default, Debug)]
+pub struct Dwell(HashMap<u64, HashMap<String, i64>>);
+
+impl Dwell {
+    pub fn from_loaded(loaded: &Loaded) -> Self {
+        let mut d = Dwell::default();
+        for (visitor, booth, ms) in &loaded.dwell {
+            d.add(*visitor, booth, *ms);
+        }
+        d
+    }
+
+    fn add(&mut self, visitor: u64, booth: &str, ms: i64) {
+        let booths = self.0.entry(visitor).or_default();
+        *booths.entry(booth.to_owned()).or_default() += ms.max(0);
+        if booths.len() > DWELL_BOOTHS_PER_VISITOR
+            && let Some(shortest) = booths
+                .iter()
+                .min_by_key(|(_, ms)| **ms)
+                .map(|(b, _)| b.clone())
+        {
+            booths.remove(&shortest);
+        }
+    }
+}
+
+/// When each visitor identity was first seen (Unix seconds).
+#[derive(Resource, Default, Debug)]
+pub struct Identities(HashMap<u64, i64>);
+
+impl Identities {
+    pub fn from_loaded(loaded: &Loaded) -> Self {
+        Identities(loaded.first_seen.iter().copied().collect())
+    }
+}
+
+/// What the vote's rules ask about a visitor.
+#[derive(SystemParam)]
+pub struct VisitFacts<'w> {
+    dwell: Res<'w, Dwell>,
+    open: Res<'w, OpenVisits>,
+    identities: Res<'w, Identities>,
+    tick: Res<'w, Tick>,
+}
+
+impl VisitFacts<'_> {
+    /// Seconds since `visitor` was first seen (0 for one arriving now).
+    pub fn identity_age_secs(&self, visitor: u64, now: i64) -> i64 {
+        self.identities
+            .0
+            .get(&visitor)
+            .map(|first| (now - first).max(0))
+            .unwrap_or(0)
+    }
+
+    /// Milliseconds `visitor` (as `avatar`, now) spent at `booth`, the visit under way included.
+    pub fn dwell_ms(&self, avatar: AvatarId, visitor: u64, booth: &str) -> i64 {
+        let done = self
+            .dwell
+            .0
+            .get(&visitor)
+            .and_then(|b| b.get(booth))
+            .copied()
+            .unwrap_or(0);
+        let ongoing = self
+            .open
+            .0
+            .get(&avatar)
+            .filter(|o| o.booth == booth)
+            .map(|o| self.tick.count.wrapping_sub(o.tick) as i64 * 1000 / self.tick.hz.max(1) as i64)
+            .unwrap_or(0);
+        done + ongoing
+    }
+}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -47,15 +139,33 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn close(open: Open, tick: &Tick, store: &StoreRes) {
-    let ticks = tick.count.wrapping_sub(open.tick) as i64;
+fn close(open: Open, tick: &Tick, store: &StoreRes, dwell: &mut Dwell) {
+    // A visit ends when they stepped out, not when the grace ran out.
+    let end = open.outside_since.unwrap_or(tick.count);
+    let ticks = end.wrapping_sub(open.tick) as i64;
+    let dwell_ms = ticks * 1000 / tick.hz.max(1) as i64;
+    dwell.add(open.visitor, &open.booth, dwell_ms);
     // Acknowledged to nobody, so no receipt is kept; the writer commits it with the rest.
     let _ = store.0.submit(Write::Visit {
         booth: open.booth,
         visitor: open.visitor,
         entered_ms: open.entered_ms,
-        dwell_ms: ticks * 1000 / tick.hz.max(1) as i64,
+        dwell_ms,
     });
+}
+
+/// Arrivals are known from now on, if they were not before.
+fn note_arrivals(
+    mut views: MessageReader<ViewMoved>,
+    connections: Res<Connections>,
+    mut identities: ResMut<Identities>,
+) {
+    let now = crate::unix_now();
+    for v in views.read().filter(|v| v.from.is_none()) {
+        if let Some(who) = connections.avatars.get(&v.avatar) {
+            identities.0.entry(who.visitor).or_insert(now);
+        }
+    }
 }
 
 fn track_visits(
@@ -64,21 +174,30 @@ fn track_visits(
     tick: Res<Tick>,
     store: Res<StoreRes>,
     mut open: ResMut<OpenVisits>,
+    mut dwell: ResMut<Dwell>,
 ) {
+    let grace = EDGE_GRACE_SECS * tick.hz;
     for (avatar, pos, hall) in &avatars {
         let Some(map) = halls.get(hall.0) else {
             continue;
         };
         let here = map.booth_at(pos.0).map(|b| booth_key(&map.id, b.object_id));
-        let current = open.0.get(&avatar.id).map(|o| o.booth.clone());
-        if here == current {
-            if let Some(o) = open.0.get_mut(&avatar.id) {
-                o.seen = tick.count;
+        if let Some(o) = open.0.get_mut(&avatar.id) {
+            o.seen = tick.count;
+            if here.as_deref() == Some(o.booth.as_str()) {
+                o.outside_since = None;
+                continue;
             }
-            continue;
+            if here.is_none() {
+                // Stepped out: the visit goes on for a moment, in case they step back in.
+                let since = *o.outside_since.get_or_insert(tick.count);
+                if tick.count.wrapping_sub(since) < grace {
+                    continue;
+                }
+            }
         }
         if let Some(o) = open.0.remove(&avatar.id) {
-            close(o, &tick, &store);
+            close(o, &tick, &store, &mut dwell);
         }
         if let Some(booth) = here {
             open.0.insert(
@@ -89,6 +208,7 @@ fn track_visits(
                     tick: tick.count,
                     entered_ms: now_ms(),
                     seen: tick.count,
+                    outside_since: None,
                 },
             );
         }
@@ -102,7 +222,7 @@ fn track_visits(
         .collect();
     for id in gone {
         if let Some(o) = open.0.remove(&id) {
-            close(o, &tick, &store);
+            close(o, &tick, &store, &mut dwell);
         }
     }
 }

@@ -77,12 +77,17 @@ fn clean_text(raw: &str, max: usize) -> Result<String, CommentError> {
     Ok(text.to_owned())
 }
 
-/// Control characters, and the format characters that make text invisible or reorder it
-/// (zero-width spaces and joiners, bidirectional overrides, the byte-order mark).
+/// Control characters, the format characters that make text invisible or reorder it
+/// (zero-width spaces and joiners, bidirectional overrides, the byte-order mark, the tag
+/// block), and the letters that draw as nothing: the Hangul fillers (U+115F, U+1160, U+3164,
+/// U+FFA0), which pass for a blank name, the Khmer inherent vowels, the combining grapheme
+/// joiner and the Braille blank.
 pub fn is_hidden_char(c: char) -> bool {
     c.is_control()
         || matches!(c as u32,
-            0x00AD | 0x061C | 0x180E | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB)
+            0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E
+            | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0x2800 | 0x3164
+            | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE007F)
 }
 
 #[cfg(test)]
@@ -147,5 +152,20 @@ mod tests {
             validate_display_name("a\u{200B}b"),
             Err(NameError::ControlCharacter { code: 0x200B })
         );
+    }
+
+    #[test]
+    fn names_that_draw_as_nothing_are_refused() {
+        for c in ['\u{3164}', '\u{115F}', '\u{1160}', '\u{FFA0}', '\u{E0041}', '\u{E007F}'] {
+            let name = format!("관리자{c}");
+            assert_eq!(
+                validate_display_name(&name),
+                Err(NameError::ControlCharacter { code: c as u32 }),
+                "a name with U+{:04X} is refused",
+                c as u32
+            );
+            assert_eq!(validate_display_name(&c.to_string()), Err(NameError::ControlCharacter { code: c as u32 }));
+        }
+        assert_eq!(validate_display_name("한글 이름").as_deref(), Ok("한글 이름"));
     }
 }

@@ -47,6 +47,9 @@ pub mod channel {
 /// The longest Opus frame a client may send, in bytes (20 ms of speech takes 40 to 120).
 pub const MAX_VOICE_BYTES: usize = 400;
 
+/// The longest mute with an end, in minutes (a week).
+pub const MAX_MUTE_MINUTES: u32 = 7 * 24 * 60;
+
 /// The longest chat message, in characters.
 pub const CHAT_MAX_CHARS: usize = 500;
 
@@ -218,33 +221,52 @@ pub struct ChatLine {
     pub at: i64,
 }
 
-/// The renet channels of both sides; server and client must use the same.
+/// What the server may hold of one client's unread or unacknowledged messages, per channel, in
+/// bytes (renet also counts [`RECEIVED_MESSAGE_OVERHEAD`] for each message). Sized to what an
+/// honest client sends between two ticks with room to spare, so that a thousand clients cannot
+/// make the server hold more than a few tens of MiB: movement input is one small message a tick,
+/// voice a few 20 ms frames, requests a handful of at most [`MAX_CLIENT_MSG_BYTES`] each.
+pub const CLIENT_INPUT_BUDGET: usize = 16 * 1024;
+pub const CLIENT_RELIABLE_BUDGET: usize = 64 * 1024;
+pub const CLIENT_VOICE_BUDGET: usize = 16 * 1024;
+
+/// renet's per-message charge on a receive channel (`vendor/renet`, see vendor/PATCHES.md).
+pub const RECEIVED_MESSAGE_OVERHEAD: usize = 64;
+
+/// The renet channels of both sides; server and client must use the same. Each direction has
+/// its own budgets: the server sends big messages (a hall's map, a chart), a client only
+/// small ones.
 pub fn connection_config() -> ConnectionConfig {
-    let channels = || {
+    let reliable = SendType::ReliableOrdered {
+        resend_time: Duration::from_millis(200),
+    };
+    let channels = |input: usize, reliable_bytes: usize, voice: usize| {
         vec![
             ChannelConfig {
-                channel_id: channel::SNAPSHOT,
-                max_memory_usage_bytes: 2 * 1024 * 1024,
+                channel_id: channel::INPUT,
+                max_memory_usage_bytes: input,
                 send_type: SendType::Unreliable,
             },
             ChannelConfig {
                 channel_id: channel::RELIABLE,
-                max_memory_usage_bytes: 8 * 1024 * 1024,
-                send_type: SendType::ReliableOrdered {
-                    resend_time: Duration::from_millis(200),
-                },
+                max_memory_usage_bytes: reliable_bytes,
+                send_type: reliable.clone(),
             },
             ChannelConfig {
                 channel_id: channel::VOICE,
-                max_memory_usage_bytes: 2 * 1024 * 1024,
+                max_memory_usage_bytes: voice,
                 send_type: SendType::Unreliable,
             },
         ]
     };
     ConnectionConfig {
         available_bytes_per_tick: 120_000,
-        server_channels_config: channels(),
-        client_channels_config: channels(),
+        server_channels_config: channels(2 * 1024 * 1024, 8 * 1024 * 1024, 2 * 1024 * 1024),
+        client_channels_config: channels(
+            CLIENT_INPUT_BUDGET,
+            CLIENT_RELIABLE_BUDGET,
+            CLIENT_VOICE_BUDGET,
+        ),
     }
 }
 
@@ -370,6 +392,9 @@ pub struct JoinResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinRefusal {
     pub error: String,
+    /// When a limit refused the join: seconds until trying again can succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// One tick of input, numbered so the server can say which it applied last.
@@ -434,10 +459,13 @@ pub enum ClientMsg {
     LockBubble { req: u32, locked: bool },
     /// Mute (or unmute) someone's chat and voice: an organizer anywhere, a facilitator for the
     /// people at their own table.
+    /// The mute belongs to the visitor: it holds over reconnections until it ends (`minutes`
+    /// after it is given; 0: until lifted, at most [`MAX_MUTE_MINUTES`]).
     Mute {
         req: u32,
         who: AvatarId,
         muted: bool,
+        minutes: u32,
     },
     /// Applause, a heart or a cheer: counted by the server and sent on aggregated, once a tick.
     React { reaction: Reaction },
@@ -586,6 +614,11 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("an announcement is too long"));
                 }
             }
+            ClientMsg::Mute { minutes, .. } => {
+                if *minutes > MAX_MUTE_MINUTES {
+                    return Err(DecodeError::Invalid("a mute longer than a week"));
+                }
+            }
             ClientMsg::People { query, .. } => {
                 if query.len() > 100 {
                     return Err(DecodeError::Invalid("a search is too long"));
@@ -614,7 +647,6 @@ impl ClientMsg {
             | ClientMsg::Reports { .. }
             | ClientMsg::Figures { .. }
             | ClientMsg::LockBubble { .. }
-            | ClientMsg::Mute { .. }
             | ClientMsg::React { .. }
             | ClientMsg::Emote { .. }
             | ClientMsg::Floor { .. } => {}

@@ -103,6 +103,51 @@ pub enum VideoError {
     Format { path: String, why: String },
     #[error("{path} has no H.264 video track")]
     NoVideo { path: String },
+    #[error("reading the header of {path} took longer than {secs} s")]
+    TimedOut { path: String, secs: f32 },
+    #[error("{path} broke the MP4 reader: {why}")]
+    Crashed { path: String, why: String },
+}
+
+/// [`probe`] on a thread of its own, with a time limit and the MP4 reader's panics caught (a
+/// crafted `meta` box once made it underflow): what a server or a checker uses on files it did
+/// not make. A reader that never returns is left behind on its thread; the caller goes on.
+pub fn probe_within(path: &Path, limit: std::time::Duration) -> Result<VideoInfo, VideoError> {
+    let name = path.display().to_string();
+    let owned = path.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("madang-video-probe".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(|| probe(&owned));
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(VideoError::Read {
+            path: name,
+            why: format!("no thread to read it on: {e}"),
+        });
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(VideoError::Crashed {
+            path: name,
+            why: panic_text(&panic),
+        }),
+        Err(_) => Err(VideoError::TimedOut {
+            path: name,
+            secs: limit.as_secs_f32(),
+        }),
+    }
+}
+
+/// A caught panic's message.
+pub fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 /// Reads an MP4 file's header: its length and picture size.

@@ -36,6 +36,11 @@ pub fn test_settings() -> Settings {
         maps_dir: maps_dir(),
         stats_interval_secs: 0,
         client_timeout_secs: 3,
+        // A test's crowd comes from 127.0.0.1 (tests of the door set their own limits).
+        door: madang_server::settings::DoorLimits::wide_open(),
+        // Tests of the vote's rules set their own; the others vote at once.
+        vote: madang_server::settings::VoteRule::NONE,
+        hearts: madang_server::settings::VoteRule::NONE,
         ..Settings::default()
     }
 }

@@ -1,0 +1,4 @@
+mod map;
+pub use map::*;
+mod tileset;
+pub use tileset::*;
