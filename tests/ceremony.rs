@@ -17,6 +17,7 @@ use madang_server::settings::{AwardSetting, Invite};
 use madang_shared::protocol::{CeremonyStep, Role};
 
 const CODE: &str = "ceremony-organizers";
+const CLAIM: &str = "QX7M-4TPA-9KRD-2WHN";
 const WAIT: Duration = Duration::from_secs(10);
 
 fn join_as_named(
@@ -55,12 +56,32 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
             name_en: "People's empathy award".into(),
             winner: "소방청 담당자".into(),
             winner_visitor: None,
+            claim_hash: Some(hash_invite(CLAIM)),
         }],
         ..test_settings()
     };
     let server = madang_server::spawn(settings.clone()).expect("starts");
     let mut org = join_as_named(&server, "사회자", "ceremony", "backstage", Some(CODE));
-    let mut winner = join_as_named(&server, "소방청 담당자", "hall", "plaza", None);
+    // The winner's label is reserved: someone else who takes it is refused at the door.
+    let impostor = Session::join(
+        &server.url(),
+        &JoinOptions {
+            name: "소방청담당자".into(),
+            hall: Some("ceremony".into()),
+            spawn: None,
+            visitor_pass: None,
+            invite: None,
+        },
+        &maps_dir(),
+    );
+    assert!(
+        matches!(&impostor, Err(madang_client::session::JoinError::Refused(w)) if w.contains("reserved")),
+        "a name imitating the winner is refused"
+    );
+    // A look-alike name that is not reserved joins, and is not called to the stage.
+    let mut decoy = join_as_named(&server, "소방청 담당자님", "hall", "plaza", None);
+    // The winner claims the award with the code the organizers handed them.
+    let mut winner = join_as_named(&server, "소방청 담당자", "hall", "plaza", Some(CLAIM));
     let mut a1 = join_as_named(&server, "관객1", "ceremony", "entrance", None);
     let mut a2 = join_as_named(&server, "관객2", "ceremony", "entrance", None);
     let mut lobby = join_as_named(&server, "로비봇", "lobby", "entrance", None);
@@ -108,6 +129,12 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
     assert!(
         stage.contains(winner.me.as_ref().unwrap().pos),
         "the winner stands on the stage"
+    );
+    pump_for(&mut [&mut decoy], Duration::from_millis(300));
+    assert_eq!(
+        decoy.hall_id(),
+        Some("hall"),
+        "a look-alike name is never taken for the winner"
     );
     let w_id = winner.me.as_ref().unwrap().id;
     let ok = pump_until(&mut [&mut winner, &mut a1, &mut a2], WAIT, |s| {

@@ -4,8 +4,10 @@
 //! to the room), the audience applauds (reactions), next; close. What was awarded, to whom and
 //! when is kept in the store and exported with the report.
 //!
-//! The awards and their winners come from the settings: a winner is named by visitor id or by
-//! the name they will join with, and is claimed when they are online.
+//! The awards and their winners come from the settings: a winner is named by visitor id, or
+//! claims the award at the join endpoint with the one-time code the organizers handed them
+//! ([`AwardClaims`]). A winner is never found by display name, and the winners' labels are
+//! reserved names. Giving an award is acknowledged to the organizer once the store has it.
 
 use bevy::prelude::*;
 use madang_shared::protocol::{
@@ -24,14 +26,46 @@ use crate::{ServerSet, SettingsRes, StoreRes, unix_now};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Ceremony>();
+    app.init_resource::<AwardClaims>();
+    app.init_resource::<PendingAwards>();
     app.add_systems(
         Update,
-        (open_on_schedule, take_requests, tell_arrivals)
+        (open_on_schedule, take_requests, finish_awards, tell_arrivals)
             .chain()
             .in_set(ServerSet::Simulate)
             .after(crate::portal::take_portals),
     );
 }
+
+/// Who claimed which award (by award name), shared with the join endpoint, which records claims.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct AwardClaims(pub std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, u64>>>);
+
+impl AwardClaims {
+    pub fn from_loaded(loaded: &crate::store::Loaded) -> Self {
+        let map = loaded.award_claims.iter().cloned().collect();
+        AwardClaims(std::sync::Arc::new(std::sync::RwLock::new(map)))
+    }
+
+    pub fn holder(&self, award: &str) -> Option<u64> {
+        self.0.read().ok().and_then(|m| m.get(award).copied())
+    }
+
+    pub fn record(&self, award: &str, visitor: u64) {
+        if let Ok(mut m) = self.0.write() {
+            m.insert(award.to_owned(), visitor);
+        }
+    }
+}
+
+/// Whether `visitor` is the winner of `award`: by the settings' visitor id or by a claim.
+pub fn is_winner(award: &crate::settings::AwardSetting, claims: &AwardClaims, visitor: u64) -> bool {
+    award.winner_visitor == Some(visitor) || claims.holder(&award.name) == Some(visitor)
+}
+
+/// Awards given, waiting for the store before the organizer hears they are done.
+#[derive(Resource, Default)]
+struct PendingAwards(Vec<(crate::store::Receipt, renet::ClientId, u32)>);
 
 /// Where the ceremony stands.
 #[derive(Resource, Default)]
@@ -86,8 +120,10 @@ fn take_requests(
     mut interest: ResMut<InterestRes>,
     mut notices: ResMut<Notices>,
     mut views: MessageWriter<ViewMoved>,
+    awarding: (Res<AwardClaims>, ResMut<PendingAwards>),
     mut out: Outbox,
 ) {
+    let (claims, mut pending) = awarding;
     for request in requests.read() {
         let Ok((me, _, _, _)) = avatars.get(request.avatar) else {
             continue;
@@ -135,10 +171,9 @@ fn take_requests(
                             continue;
                         };
                         let award = &awards[i];
-                        let winner = avatars.iter_mut().find(|(a, ..)| {
-                            award.winner_visitor == Some(a.visitor_id)
-                                || (award.winner_visitor.is_none() && *a.name == *award.winner)
-                        });
+                        let winner = avatars
+                            .iter_mut()
+                            .find(|(a, ..)| is_winner(award, &claims, a.visitor_id));
                         let Some((avatar, mut pos, mut in_hall, mut inputs)) = winner else {
                             out.refuse(
                                 client,
@@ -157,14 +192,15 @@ fn take_requests(
                             &mut views,
                             &mut out,
                         );
-                        let _ = store.0.submit(Write::Award {
+                        let receipt = store.0.submit(Write::Award {
                             award: award.name.clone(),
                             winner: name.clone(),
                             visitor: Some(visitor),
                             at: unix_now(),
                         });
                         info!(by = %my_name, award = %award.name, winner = %name, "award given");
-                        ceremony.current = Some((i, Some(name)));
+                        ceremony.current = Some((i, Some(award.winner.clone())));
+                        pending.0.push((receipt, client, req));
                     }
                 }
                 let msg = ServerMsg::Ceremony(view(&ceremony, &settings, hall));
@@ -173,7 +209,10 @@ fn take_requests(
                         out.send(a.client, channel::RELIABLE, &msg);
                     }
                 }
-                out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+                // An award given is acknowledged once it is kept (finish_awards).
+                if !matches!(step, CeremonyStep::CallWinner) {
+                    out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+                }
             }
             ClientMsg::JoinCeremony { req } => {
                 let req = *req;
@@ -208,6 +247,22 @@ fn take_requests(
             _ => {}
         }
     }
+}
+
+/// The organizer hears an award was given once the store has it.
+fn finish_awards(mut pending: ResMut<PendingAwards>, mut out: Outbox) {
+    pending.0.retain(|(receipt, client, req)| match receipt.poll() {
+        None => true,
+        Some(Ok(_)) => {
+            out.send(*client, channel::RELIABLE, &ServerMsg::Done { req: *req });
+            false
+        }
+        Some(Err(e)) => {
+            tracing::warn!("an award could not be saved: {e}");
+            out.refuse(*client, *req, "the award could not be saved; call the winner again");
+            false
+        }
+    });
 }
 
 /// An item of the timetable that opens the ceremony opens it by itself at its time.

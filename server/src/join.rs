@@ -10,7 +10,9 @@
 //! Every request passes the [`Door`] first: per source address, requests of any kind and new
 //! visitor identities are rate-limited (GCRA, `governor`), and an address with too many game
 //! connections open gets no new token. A refusal says why and, for a limit, when to try again
-//! (`retry_after_secs` and `Retry-After`).
+//! (`retry_after_secs` and `Retry-After`). Connections are capped in all and per address, and
+//! time-limited (headers within [`HEADER_TIMEOUT`], the whole connection within
+//! [`CONNECTION_TIMEOUT`]), so that slow clients cannot hold the process's open files.
 //! - `GET /health` → `ok`.
 //! - `GET /stats` → the latest [`crate::StatsReport`] as JSON.
 
@@ -60,6 +62,23 @@ pub struct JoinContext {
     pub bans: crate::moderation::Bans,
     /// Limits per source address.
     pub door: Door,
+    /// The awards, whose claim codes are typed where an invite code goes.
+    pub awards: Vec<crate::settings::AwardSetting>,
+    pub claims: crate::ceremony::AwardClaims,
+    /// Reserved display names, as [`name_key`] makes them, with the award (by index) whose
+    /// winner may use each, if any.
+    pub reserved: Vec<(String, Option<usize>)>,
+    /// Where claims are kept (none in unit tests).
+    pub store: Option<crate::store::Store>,
+}
+
+/// A display name as reserved names are compared: no case, spaces, punctuation or symbols, so
+/// that "소방청 담당자", "소방청담당자" and "소방청_담당자." are one name.
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 type Limiter = RateLimiter<IpAddr, HashMapStateStore<IpAddr>, DefaultClock>;
@@ -171,6 +190,17 @@ impl Door {
     }
 }
 
+/// HTTP connections open at once, in all and from one address; a connection past either is
+/// closed as soon as it is accepted, so that slow or idle clients cannot use up the process's
+/// open files (the game thread reads maps and media too) or keep others out.
+pub const MAX_HTTP_CONNECTIONS: usize = 256;
+pub const MAX_HTTP_CONNECTIONS_PER_ADDRESS: usize = 16;
+/// A request's headers must have arrived this long after the connection opened (or after the
+/// previous answer on it).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a connection may stay open, body, answer and keep-alive included.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Starts the endpoint on its own thread; it stops when `stop` is set.
 pub fn start(
     listener: TcpListener,
@@ -193,27 +223,112 @@ pub fn start(
                     }
                 };
                 let ctx = Arc::new(ctx);
-                let app = router(ctx.clone());
-                let shutdown = async move {
-                    let mut ticks = 0u32;
-                    while !stop.load(Ordering::Relaxed) {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        ticks = ticks.wrapping_add(1);
-                        if ticks % 600 == 0 {
-                            ctx.door.prune();
-                        }
-                    }
-                };
-                let service = app.into_make_service_with_connect_info::<SocketAddr>();
-                if let Err(e) = axum::serve(listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-                {
-                    warn!(error = %e, "join endpoint stopped");
-                }
+                serve(listener, router(ctx.clone()), ctx, stop).await;
             });
         })?;
     Ok(())
+}
+
+/// One connection's place: counted in all (`_slot`) and for its address until dropped.
+struct AddressSlot {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.open.lock()
+            && let Some(n) = m.get_mut(&self.ip)
+        {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Accepts connections within the caps and serves each with the time limits, until `stop`.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    ctx: Arc<JoinContext>,
+    stop: Arc<AtomicBool>,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_HTTP_CONNECTIONS));
+    let open: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
+    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    let mut ticks_since_prune = 0u32;
+    let mut turned_away = 0u64;
+    loop {
+        let (stream, from) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of open files, most likely: wait for some to close.
+                    warn!(error = %e, "join endpoint cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = ticks.tick() => {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                ticks_since_prune += 1;
+                if ticks_since_prune >= 600 {
+                    ticks_since_prune = 0;
+                    ctx.door.prune();
+                    if turned_away > 0 {
+                        info!(turned_away, "join connections closed at once in the last minute (over the caps)");
+                        turned_away = 0;
+                    }
+                }
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            turned_away += 1;
+            continue;
+        };
+        let ip = from.ip();
+        {
+            let Ok(mut m) = open.lock() else {
+                continue;
+            };
+            let n = m.entry(ip).or_default();
+            if *n >= MAX_HTTP_CONNECTIONS_PER_ADDRESS {
+                turned_away += 1;
+                continue;
+            }
+            *n += 1;
+        }
+        let place = AddressSlot {
+            _slot: slot,
+            open: open.clone(),
+            ip,
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _place = place;
+            let service = tower::ServiceExt::map_request(
+                app,
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(from));
+                    req
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                );
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+        });
+    }
 }
 
 fn router(ctx: Arc<JoinContext>) -> Router {
@@ -338,24 +453,50 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     if let Some(ban) = ctx.bans.active(visitor_id, crate::unix_now()) {
         return Err((StatusCode::FORBIDDEN, ban));
     }
+    let mut claimed = None;
     let role = match req.invite.as_deref().map(str::trim) {
         None | Some("") => Role::Visitor,
         Some(code) => {
             let hash = crate::identity::hash_invite(code);
             // Compared as blake3 hashes in constant time.
             let given = blake3::Hash::from_hex(&hash).ok();
-            ctx.invites
+            let same = |h: &str| blake3::Hash::from_hex(h).ok() == given;
+            if let Some((_, role)) = ctx.invites.iter().find(|(h, _)| same(h)) {
+                *role
+            } else if let Some(i) = ctx
+                .awards
                 .iter()
-                .find(|(h, _)| blake3::Hash::from_hex(h).ok() == given)
-                .map(|(_, role)| *role)
-                .ok_or_else(|| {
-                    (
-                        StatusCode::FORBIDDEN,
-                        "this invite code is not valid: check it with the organizers".to_owned(),
-                    )
-                })?
+                .position(|a| a.claim_hash.as_deref().is_some_and(same))
+            {
+                claim(ctx, i, visitor_id)?;
+                claimed = Some(i);
+                Role::Visitor
+            } else {
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    "this invite code is not valid: check it with the organizers".to_owned(),
+                ));
+            }
         }
     };
+    // Reserved names: organizers may use any; an award's winner label is its winner's.
+    if role == Role::Visitor {
+        let key = name_key(&name);
+        for (reserved, award) in &ctx.reserved {
+            let theirs = award.is_some_and(|i| {
+                claimed == Some(i)
+                    || ctx
+                        .awards
+                        .get(i)
+                        .is_some_and(|a| crate::ceremony::is_winner(a, &ctx.claims, visitor_id))
+            });
+            if !key.is_empty() && *reserved == key && !theirs {
+                return Err(bad(format!(
+                    "the name `{name}` is reserved for the expo's organizers or a winner: choose another"
+                )));
+            }
+        }
+    }
     let client_id: u64 = rng.random_range(1..u64::MAX);
     let claims = JoinClaims {
         visitor_id,
@@ -411,6 +552,39 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     })
 }
 
+/// Claims award `i` for `visitor` (kept before the join is answered), unless another visitor
+/// claimed it first.
+fn claim(ctx: &JoinContext, i: usize, visitor: u64) -> Result<(), (StatusCode, String)> {
+    let award = &ctx.awards[i];
+    let used = || {
+        (
+            StatusCode::FORBIDDEN,
+            "this claim code has been used already: ask the organizers".to_owned(),
+        )
+    };
+    match ctx.claims.holder(&award.name) {
+        Some(v) if v == visitor => return Ok(()),
+        Some(_) => return Err(used()),
+        None => {}
+    }
+    if let Some(store) = &ctx.store {
+        let written = store
+            .submit(crate::store::Write::ClaimAward {
+                award: award.name.clone(),
+                visitor,
+                at: crate::unix_now(),
+            })
+            .wait()
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("the claim could not be saved: {e}")))?;
+        if matches!(written, crate::store::Written::Refused(_)) {
+            return Err(used());
+        }
+    }
+    ctx.claims.record(&award.name, visitor);
+    info!(visitor, award = %award.name, "award claimed");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,6 +606,19 @@ mod tests {
             )],
             bans: crate::moderation::Bans::default(),
             door: Door::new(&crate::settings::DoorLimits::default(), OpenByAddress::default()),
+            awards: vec![crate::settings::AwardSetting {
+                name: "국민공감상".into(),
+                name_en: String::new(),
+                winner: "소방청 담당자".into(),
+                winner_visitor: None,
+                claim_hash: Some(crate::identity::hash_invite("award-claim-code")),
+            }],
+            claims: crate::ceremony::AwardClaims::default(),
+            reserved: vec![
+                (name_key("소방청 담당자"), Some(0)),
+                (name_key("사회자"), None),
+            ],
+            store: None,
         }
     }
 
@@ -529,5 +716,29 @@ mod tests {
         assert!(turned.why.contains("already connected"), "{}", turned.why);
         open.closed(ip);
         door.join(ip, false).expect("room again after one leaves");
+    }
+
+    #[test]
+    fn a_winner_claims_with_the_code_and_reserved_names_are_refused_to_others() {
+        let ctx = ctx();
+        let (_, why) = issue(&ctx, request("소방청_담당자")).expect_err("an impostor");
+        assert!(why.contains("reserved"), "{why}");
+        assert!(issue(&ctx, request(" 사회 자 ")).is_err(), "spaces do not get around it");
+        let mut organizer = request("사회자");
+        organizer.invite = Some("organizers-only".into());
+        issue(&ctx, organizer).expect("organizers may use reserved names");
+
+        let mut winner = request("소방청 담당자");
+        winner.invite = Some("award-claim-code".into());
+        let w = issue(&ctx, winner).expect("the winner claims with the code");
+        assert_eq!(ctx.claims.holder("국민공감상"), Some(w.visitor_id));
+        let mut again = request("소방청 담당자");
+        again.visitor_pass = Some(w.visitor_pass.clone());
+        issue(&ctx, again).expect("the winner keeps the name on the next visit, by their pass");
+        let mut thief = request("도둑");
+        thief.invite = Some("award-claim-code".into());
+        let (status, why) = issue(&ctx, thief).expect_err("the code works once");
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(why.contains("used already"), "{why}");
     }
 }

@@ -204,6 +204,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let bans = moderation::Bans::from_loaded(&loaded);
     let directory = halls::SharedDirectory::new(halls.directory());
     let open_by_address = join::OpenByAddress::default();
+    let award_claims = ceremony::AwardClaims::from_loaded(&loaded);
     join::start(
         http,
         join::JoinContext {
@@ -221,6 +222,21 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
                 .collect(),
             bans: bans.clone(),
             door: join::Door::new(&settings.door, open_by_address.clone()),
+            awards: settings.awards.clone(),
+            claims: award_claims.clone(),
+            reserved: settings
+                .reserved_names
+                .iter()
+                .map(|n| (join::name_key(n), None))
+                .chain(
+                    settings
+                        .awards
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (join::name_key(&a.winner), Some(i))),
+                )
+                .collect(),
+            store: Some(store.clone()),
         },
         stop.0.clone(),
     )
@@ -254,6 +270,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     app.insert_resource(ballot::BallotBook::new(&app_halls, &loaded));
     app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
     app.insert_resource(bans);
+    app.insert_resource(award_claims);
     app.insert_resource(mutes::Mutes::from_loaded(&loaded, unix_now()));
     app.insert_resource(visits::Dwell::from_loaded(&loaded));
     app.insert_resource(visits::Identities::from_loaded(&loaded));

@@ -49,6 +49,9 @@ enum Command {
         /// Where to write the copy (a new SQLite file).
         file: PathBuf,
     },
+    /// Make a one-time claim code for an award's winner: prints the code (hand it to the
+    /// winner, who types it where an invite code goes) and the `claim_hash` line for the award.
+    ClaimCode,
     /// Print the hash of an invite code, for the `invites` of the settings file.
     HashInvite {
         /// The code people will type.
@@ -177,6 +180,27 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some(Command::ClaimCode) => {
+            // 16 letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
+            const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+            let mut rng = rand::rng();
+            let groups: Vec<String> = (0..4)
+                .map(|_| {
+                    (0..4)
+                        .map(|_| {
+                            ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())] as char
+                        })
+                        .collect()
+                })
+                .collect();
+            let code = groups.join("-");
+            println!("code: {code}");
+            println!(
+                "claim_hash = \"{}\"",
+                madang_server::identity::hash_invite(&code)
+            );
+            ExitCode::SUCCESS
+        }
         Some(Command::HashInvite { code }) => {
             if code.trim().len() < 8 {
                 eprintln!("madang-server: an invite code needs at least 8 characters");

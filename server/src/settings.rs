@@ -63,6 +63,10 @@ pub struct Settings {
     pub ceremony_hall: Option<String>,
     /// The awards, in the order they are given.
     pub awards: Vec<AwardSetting>,
+    /// Display names only organizers (and, for an award's winner label, its winner) may join
+    /// with: the organizers' own names, the host's, officials'. Compared without case, spaces
+    /// or punctuation.
+    pub reserved_names: Vec<String>,
     /// The expo's daily timetable, in its time zone (`utc_offset_minutes`).
     pub schedule: Vec<ScheduleItem>,
     /// The door's limits per source address (see [`DoorLimits`]).
@@ -186,19 +190,25 @@ impl ScheduleItem {
     }
 }
 
-/// An award and its winner.
+/// An award and its winner. The winner is never found by display name (anyone may join as
+/// anyone): by their visitor id, or by a one-time claim code the organizers hand them
+/// (`madang-server claim-code` makes one), typed where an invite code goes.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwardSetting {
     pub name: String,
     #[serde(default)]
     pub name_en: String,
-    /// The winner's name, as they will join with (claimed on arrival), or a label when
-    /// `winner_visitor` names them.
+    /// How the winner is shown to the room (an organization, a person); reserved, so that no
+    /// one else may join with it.
     pub winner: String,
     /// The winner's visitor id, when known.
     #[serde(default)]
     pub winner_visitor: Option<u64>,
+    /// The hash of the claim code (64 hex digits): the first visitor to join with the code is
+    /// the winner, and the code then works for no one else.
+    #[serde(default)]
+    pub claim_hash: Option<String>,
 }
 
 /// An invite code for a role: `madang-server hash-invite CODE` prints the hash.
@@ -239,6 +249,7 @@ impl Default for Settings {
             occupancy_interval_secs: 60,
             ceremony_hall: None,
             awards: Vec::new(),
+            reserved_names: Vec::new(),
             schedule: Vec::new(),
             clock_start_unix_ms: None,
             door: DoorLimits::default(),
@@ -355,6 +366,32 @@ impl Settings {
                         invite.label
                     ),
                 );
+            }
+        }
+        for (i, award) in self.awards.iter().enumerate() {
+            let hash_ok = award
+                .claim_hash
+                .as_ref()
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+            if award.claim_hash.is_some() && !hash_ok {
+                return bad(
+                    "awards",
+                    format!("award {} ({}): claim_hash must be 64 hex digits", i + 1, award.name),
+                );
+            }
+            if award.winner_visitor.is_none() && award.claim_hash.is_none() {
+                return bad(
+                    "awards",
+                    format!(
+                        "award {} ({}): name its winner by winner_visitor or claim_hash \
+                         (madang-server claim-code makes a code); winners are never matched by name",
+                        i + 1,
+                        award.name
+                    ),
+                );
+            }
+            if self.awards[..i].iter().any(|a| a.name == award.name) {
+                return bad("awards", format!("two awards are called {}", award.name));
             }
         }
         if !(4..=256).contains(&self.interest_cell_tiles) {

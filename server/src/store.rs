@@ -105,6 +105,12 @@ const MIGRATIONS: &[&str] = &[
         by_name TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
+    // 6: awards claimed with their one-time code, by the visitor who claimed them.
+    "CREATE TABLE award_claims (
+        award TEXT PRIMARY KEY,
+        visitor INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );",
 ];
 
 /// Reports loaded at start (the newest).
@@ -217,6 +223,13 @@ pub enum Write {
     },
     Unmute {
         visitor: u64,
+    },
+    /// An award claimed with its code: the first claim holds, a later one by another visitor
+    /// is refused ([`Written::Refused`]).
+    ClaimAward {
+        award: String,
+        visitor: u64,
+        at: i64,
     },
     /// A visitor reports another.
     Report {
@@ -335,6 +348,8 @@ pub struct Loaded {
     pub bans: Vec<(u64, String, Option<i64>)>,
     /// Mutes: (visitor, until).
     pub mutes: Vec<(u64, Option<i64>)>,
+    /// Awards claimed: (award, visitor).
+    pub award_claims: Vec<(String, u64)>,
     /// When each visitor was first seen (Unix seconds).
     pub first_seen: Vec<(u64, i64)>,
     /// Time each visitor spent at each booth over all finished visits: (visitor, booth, ms).
@@ -482,6 +497,10 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         ))
     })? {
         loaded.dwell.push(row?);
+    }
+    let mut q = conn.prepare("SELECT award, visitor FROM award_claims")?;
+    for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, id_from_sql(r.get(1)?))))? {
+        loaded.award_claims.push(row?);
     }
     let mut q = conn.prepare("SELECT visitor, until FROM mutes")?;
     for row in q.query_map([], |r| Ok((id_from_sql(r.get(0)?), r.get::<_, Option<i64>>(1)?)))? {
@@ -749,6 +768,29 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
                 "DELETE FROM mutes WHERE visitor = ?1",
                 params![id_to_sql(*visitor)],
             )?;
+        }
+        Write::ClaimAward { award, visitor, at } => {
+            let holder: Option<i64> = tx
+                .query_row(
+                    "SELECT visitor FROM award_claims WHERE award = ?1",
+                    params![award],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match holder {
+                Some(v) if v != id_to_sql(*visitor) => {
+                    return Ok(Written::Refused(
+                        "this claim code has been used already: ask the organizers",
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    tx.execute(
+                        "INSERT INTO award_claims (award, visitor, at) VALUES (?1, ?2, ?3)",
+                        params![award, id_to_sql(*visitor), at],
+                    )?;
+                }
+            }
         }
         Write::Report {
             reporter,
