@@ -369,3 +369,25 @@ fn organizers_open_the_results_figures_in_the_client() {
     }
     server.stop();
 }
+
+#[test]
+fn a_banner_is_kept_across_a_restart() {
+    let settings = settings();
+    let server = madang_server::spawn(settings.clone()).expect("starts");
+    let mut o = organizer(&server, "lobby", "entrance");
+    ready(&mut o);
+    let req = o.announce(None, Some("내일 10시에 다시 엽니다"));
+    assert_eq!(answer(&mut o, req), Ok(()), "acknowledged once kept");
+    o.disconnect();
+    server.stop();
+    let server = madang_server::spawn(settings).expect("starts again");
+    let mut v = join_with(&server, "다음날 손님", "lobby", "entrance", None, None).expect("joins");
+    ready(&mut v);
+    assert!(
+        pump_until(&mut [&mut v], WAIT, |s| s[0].announcement.as_deref()
+            == Some("내일 10시에 다시 엽니다")),
+        "the banner is still up after the restart: {:?}",
+        v.announcement
+    );
+    server.stop();
+}

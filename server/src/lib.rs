@@ -271,6 +271,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
     app.insert_resource(bans);
     app.insert_resource(award_claims);
+    app.insert_resource(moderation::Announcements::from_loaded(&loaded, &app_halls));
     app.insert_resource(mutes::Mutes::from_loaded(&loaded, unix_now()));
     app.insert_resource(visits::Dwell::from_loaded(&loaded));
     app.insert_resource(visits::Identities::from_loaded(&loaded));

@@ -43,6 +43,7 @@ pub(super) fn plugin(app: &mut App) {
             take_requests,
             finish_bans,
             finish_reports,
+            finish_banners,
             finish_figures,
             close_leavers,
             tell_arrivals,
@@ -160,9 +161,24 @@ impl ReportsRes {
 pub struct Announcements {
     expo: Option<String>,
     halls: HashMap<u16, String>,
+    /// Banner changes waiting for the store before the organizer hears they are done.
+    pending: Vec<(Receipt, ClientId, u32)>,
 }
 
 impl Announcements {
+    /// The banners kept in the store, for the halls that still exist.
+    pub fn from_loaded(loaded: &Loaded, halls: &Halls) -> Self {
+        let mut a = Announcements::default();
+        for (hall, text) in &loaded.banners {
+            if hall.is_empty() {
+                a.expo = Some(text.clone());
+            } else if let Some(h) = halls.index_of(hall) {
+                a.halls.insert(h, text.clone());
+            }
+        }
+        a
+    }
+
     fn for_hall(&self, hall: u16) -> Option<String> {
         self.halls.get(&hall).cloned().or_else(|| self.expo.clone())
     }
@@ -597,6 +613,16 @@ fn take_requests(
                     None => announcements.expo = text.clone(),
                 }
                 info!(by = %my_name, ?hall, ?text, "announcement");
+                let hall_id = hall
+                    .and_then(|h| halls.get(h))
+                    .map(|m| m.id.clone())
+                    .unwrap_or_default();
+                let receipt = store.0.submit(Write::Banner {
+                    hall: hall_id,
+                    text: text.clone(),
+                    at: unix_now(),
+                });
+                announcements.pending.push((receipt, client, *req));
                 for (a, _, in_hall, ..) in &avatars {
                     if hall.is_none_or(|h| h == in_hall.0) {
                         out.send(
@@ -608,11 +634,26 @@ fn take_requests(
                         );
                     }
                 }
-                out.send(client, channel::RELIABLE, &ServerMsg::Done { req: *req });
             }
             _ => {}
         }
     }
+}
+
+/// A banner is acknowledged once it is kept (everyone already sees it).
+fn finish_banners(mut announcements: ResMut<Announcements>, mut out: Outbox) {
+    announcements.pending.retain(|(receipt, client, req)| match receipt.poll() {
+        None => true,
+        Some(Ok(_)) => {
+            out.send(*client, channel::RELIABLE, &ServerMsg::Done { req: *req });
+            false
+        }
+        Some(Err(e)) => {
+            warn!("a banner could not be saved: {e}");
+            out.refuse(*client, *req, "it could not be saved; please try again");
+            false
+        }
+    });
 }
 
 /// Bans take effect (at the door, and for the one banned) once they are kept.

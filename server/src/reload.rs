@@ -199,11 +199,23 @@ fn check_text(halls: &Halls, hall: u16, path: &std::path::Path, text: &str) -> R
     Ok(())
 }
 
-/// Writes a file by a temporary file and a rename, so a crash never leaves half a map.
+/// Writes a file by a temporary file and a rename, so a crash never leaves half a map; the
+/// file is flushed to the disk before the rename and the folder after it, so a saved edit
+/// (acknowledged to the organizer) survives a power cut too.
 fn save(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
     let tmp = path.with_extension("tmx.saving");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::File::open(folder)?.sync_all()
 }
 
 fn take_edits(
@@ -250,8 +262,9 @@ fn take_edits(
                     continue;
                 }
             },
-            None => match undo.0.get_mut(&hall.0).and_then(Vec::pop) {
-                Some(text) => text,
+            // Taken off the stack only once the older text is saved: a failed undo keeps it.
+            None => match undo.0.get(&hall.0).and_then(|s| s.last()) {
+                Some(text) => text.clone(),
                 None => {
                     out.refuse(avatar.client, req, "there is nothing to take back");
                     continue;
@@ -270,12 +283,14 @@ fn take_edits(
             out.refuse(avatar.client, req, format!("the map cannot be saved: {e}"));
             continue;
         }
+        let stack = undo.0.entry(hall.0).or_default();
         if edit.is_some() {
-            let stack = undo.0.entry(hall.0).or_default();
             stack.push(current);
             if stack.len() > UNDO_DEPTH {
                 stack.remove(0);
             }
+        } else {
+            stack.pop();
         }
         info!(by = %avatar.name, map = %path.display(), "map edited");
         // Taken (and sent to everyone) by the watcher within a second, like a save in Tiled.

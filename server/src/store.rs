@@ -105,10 +105,15 @@ const MIGRATIONS: &[&str] = &[
         by_name TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
-    // 6: awards claimed with their one-time code, by the visitor who claimed them.
+    // 6: awards claimed with their one-time code, by the visitor who claimed them; banners.
     "CREATE TABLE award_claims (
         award TEXT PRIMARY KEY,
         visitor INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE banners (
+        hall TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
 ];
@@ -223,6 +228,12 @@ pub enum Write {
     },
     Unmute {
         visitor: u64,
+    },
+    /// The banner of a hall (by id; empty: the whole expo), or none.
+    Banner {
+        hall: String,
+        text: Option<String>,
+        at: i64,
     },
     /// An award claimed with its code: the first claim holds, a later one by another visitor
     /// is refused ([`Written::Refused`]).
@@ -350,6 +361,8 @@ pub struct Loaded {
     pub mutes: Vec<(u64, Option<i64>)>,
     /// Awards claimed: (award, visitor).
     pub award_claims: Vec<(String, u64)>,
+    /// Banners up: (hall id, or empty for the whole expo; text).
+    pub banners: Vec<(String, String)>,
     /// When each visitor was first seen (Unix seconds).
     pub first_seen: Vec<(u64, i64)>,
     /// Time each visitor spent at each booth over all finished visits: (visitor, booth, ms).
@@ -497,6 +510,10 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         ))
     })? {
         loaded.dwell.push(row?);
+    }
+    let mut q = conn.prepare("SELECT hall, body FROM banners")?;
+    for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        loaded.banners.push(row?);
     }
     let mut q = conn.prepare("SELECT award, visitor FROM award_claims")?;
     for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, id_from_sql(r.get(1)?))))? {
@@ -769,6 +786,18 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
                 params![id_to_sql(*visitor)],
             )?;
         }
+        Write::Banner { hall, text, at } => match text {
+            Some(body) => {
+                tx.execute(
+                    "INSERT INTO banners (hall, body, at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (hall) DO UPDATE SET body = excluded.body, at = excluded.at",
+                    params![hall, body, at],
+                )?;
+            }
+            None => {
+                tx.execute("DELETE FROM banners WHERE hall = ?1", params![hall])?;
+            }
+        },
         Write::ClaimAward { award, visitor, at } => {
             let holder: Option<i64> = tx
                 .query_row(
