@@ -168,6 +168,7 @@ fn the_report_after_a_scripted_tour_matches_the_tour() {
         "halls.csv",
         "ballots.csv",
         "awards.csv",
+        "vote_bursts.csv",
         "booth_visitors.png",
         "booth_dwell.png",
         "hall_people.png",

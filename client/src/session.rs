@@ -1037,9 +1037,11 @@ impl Session {
                 self.ceremony_messages += 1;
                 self.ceremony = Some(view);
             }
-            ServerMsg::Emote { who, emote } => {
-                if self.talk.emotes.len() < 64 {
-                    self.talk.emotes.push_back((who, emote));
+            ServerMsg::Emotes { list } => {
+                for (who, emote) in list {
+                    if self.talk.emotes.len() < 64 {
+                        self.talk.emotes.push_back((who, emote));
+                    }
                 }
             }
             ServerMsg::Floor {

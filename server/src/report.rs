@@ -38,7 +38,32 @@ pub struct Report {
     pub ballots: BTreeMap<String, Vec<(String, u64)>>,
     /// (award, winner, Unix seconds).
     pub awards: Vec<(String, String, i64)>,
+    /// Minutes in which one booth got many votes, most first: what organizers look at for a
+    /// stuffed ballot.
+    pub bursts: Vec<VoteBurst>,
 }
+
+/// Votes for one booth within one minute, when there were at least [`BURST_VOTES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteBurst {
+    pub ballot: String,
+    pub booth: String,
+    /// The minute's start, Unix seconds.
+    pub minute: i64,
+    pub votes: u64,
+    /// Of those, votes from identities first seen less than an hour before they voted.
+    pub from_new_identities: u64,
+}
+
+impl VoteBurst {
+    /// A burst mostly made of new identities: the shape a script of fresh guests leaves.
+    pub fn suspicious(&self) -> bool {
+        self.from_new_identities * 2 > self.votes
+    }
+}
+
+/// Votes for one booth in one minute from which the report lists the minute.
+pub const BURST_VOTES: u64 = 10;
 
 fn sql(e: rusqlite::Error) -> String {
     format!("cannot read the store: {e}")
@@ -174,6 +199,31 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
     for row in rows {
         report.awards.push(row.map_err(sql)?);
     }
+    let mut q = conn
+        .prepare(
+            "SELECT v.ballot, v.booth, v.at / 60 AS minute, COUNT(*) AS n,
+                    SUM(CASE WHEN w.first_seen IS NULL OR v.at - w.first_seen < 3600
+                        THEN 1 ELSE 0 END)
+             FROM votes v LEFT JOIN visitors w ON w.id = v.visitor
+             GROUP BY v.ballot, v.booth, minute
+             HAVING n >= ?1
+             ORDER BY n DESC, minute",
+        )
+        .map_err(sql)?;
+    let rows = q
+        .query_map([BURST_VOTES as i64], |r| {
+            Ok(VoteBurst {
+                ballot: r.get(0)?,
+                booth: r.get(1)?,
+                minute: r.get::<_, i64>(2)? * 60,
+                votes: r.get::<_, i64>(3)? as u64,
+                from_new_identities: r.get::<_, i64>(4)? as u64,
+            })
+        })
+        .map_err(sql)?;
+    for row in rows {
+        report.bursts.push(row.map_err(sql)?);
+    }
     Ok(report)
 }
 
@@ -236,6 +286,19 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
         csv.push_str(&format!("{},{},{at}\n", field(award), field(winner)));
     }
     write_file(dir, "awards.csv", csv, &mut out)?;
+    let mut csv = String::from("ballot,booth,minute_unix_time,votes,from_new_identities,suspicious\n");
+    for b in &report.bursts {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            field(&b.ballot),
+            field(&b.booth),
+            b.minute,
+            b.votes,
+            b.from_new_identities,
+            if b.suspicious() { "yes" } else { "no" }
+        ));
+    }
+    write_file(dir, "vote_bursts.csv", csv, &mut out)?;
 
     for (name, png) in charts(report, font)? {
         let path = dir.join(&name);
@@ -473,5 +536,43 @@ mod tests {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn a_minute_of_votes_from_fresh_identities_is_listed_as_suspicious() {
+        use crate::store::{BallotState, Store, Write};
+        let data = std::env::temp_dir().join(format!("madang-bursts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        let settings = Settings {
+            data_dir: data.clone(),
+            maps_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/maps"),
+            ..Settings::default()
+        };
+        {
+            let (store, _) = Store::open(&settings.store_path()).expect("opens");
+            let w = |write| store.submit(write).wait().expect("saved");
+            w(Write::Ballot {
+                ballot: "b".into(),
+                state: BallotState::Open,
+                at: 0,
+            });
+            // Twelve guests seen a few seconds before they all vote for one booth in a minute,
+            // and three old visitors voting for another at leisure.
+            for v in 0..12u64 {
+                w(Write::Visitor { id: 100 + v, name: format!("g{v}"), at: 6_000 });
+                w(Write::Vote { ballot: "b".into(), visitor: 100 + v, booth: "hall#1".into(), at: 6_010 + v as i64 });
+            }
+            for v in 0..3u64 {
+                w(Write::Visitor { id: v + 1, name: format!("o{v}"), at: 0 });
+                w(Write::Vote { ballot: "b".into(), visitor: v + 1, booth: "hall#2".into(), at: 6_000 + 600 * v as i64 });
+            }
+        }
+        let report = build(&settings).expect("the report reads");
+        assert_eq!(report.bursts.len(), 1, "{:?}", report.bursts);
+        let b = &report.bursts[0];
+        assert_eq!((b.booth.as_str(), b.votes, b.from_new_identities), ("hall#1", 12, 12));
+        assert_eq!(b.minute, 6_000);
+        assert!(b.suspicious());
+        let _ = std::fs::remove_dir_all(&data);
     }
 }

@@ -16,8 +16,8 @@ use std::hash::{Hash, Hasher};
 use bevy::prelude::*;
 use madang_shared::names::clean_chat;
 use madang_shared::protocol::{
-    AvatarId, ChatLine, ClientMsg, ConversationKind, FloorAction, MAX_LISTED_MEMBERS, Role,
-    ServerMsg, channel,
+    AvatarId, ChatLine, ClientMsg, ConversationKind, FloorAction, MAX_EMOTES_PER_TICK,
+    MAX_LISTED_MEMBERS, Role, ServerMsg, channel,
 };
 use madang_shared::talk::{BubbleRules, ChatScope, Conversations, Talker};
 use renet::ClientId;
@@ -658,6 +658,8 @@ fn take_expressions(
     mut talks: ResMut<HallTalks>,
     mut out: Outbox,
 ) {
+    let mut emotes: HashMap<ClientId, Vec<(AvatarId, madang_shared::protocol::Emote)>> =
+        HashMap::new();
     for e in expressions.read() {
         let Ok((avatar, hall, mut talk)) = avatars.get_mut(e.avatar) else {
             continue;
@@ -670,14 +672,18 @@ fn take_expressions(
                 h.reactions[reaction.index()] += 1;
             }
             ClientMsg::Emote { emote } if talk.react.take(&tick) => {
-                let msg = ServerMsg::Emote {
-                    who: avatar.id,
-                    emote: *emote,
+                // Gathered per recipient and sent once, after every expression of the tick.
+                let shown = (avatar.id, *emote);
+                let mut give = |client: ClientId| {
+                    let list = emotes.entry(client).or_default();
+                    if list.len() < MAX_EMOTES_PER_TICK {
+                        list.push(shown);
+                    }
                 };
-                out.send(avatar.client, channel::RELIABLE, &msg);
+                give(avatar.client);
                 for other in interest.0.known_by(avatar.id) {
                     if let Some(who) = connections.avatars.get(&other) {
-                        out.send(who.client, channel::RELIABLE, &msg);
+                        give(who.client);
                     }
                 }
             }
@@ -699,6 +705,9 @@ fn take_expressions(
             }
             _ => {}
         }
+    }
+    for (client, list) in emotes {
+        out.send(client, channel::RELIABLE, &ServerMsg::Emotes { list });
     }
 }
 

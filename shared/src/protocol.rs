@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -46,6 +46,10 @@ pub mod channel {
 
 /// The longest Opus frame a client may send, in bytes (20 ms of speech takes 40 to 120).
 pub const MAX_VOICE_BYTES: usize = 400;
+
+/// Emotes a client is sent in one tick at most; more in a crowd are dropped, as a wall of
+/// icons would show nothing more.
+pub const MAX_EMOTES_PER_TICK: usize = 32;
 
 /// The longest mute with an end, in minutes (a week).
 pub const MAX_MUTE_MINUTES: u32 = 7 * 24 * 60;
@@ -860,8 +864,9 @@ pub enum ServerMsg {
     /// The awards ceremony: its opening (the invitation) and closing to everyone, each award
     /// and winner to the ceremony room; and on arrival while it is open.
     Ceremony(CeremonyView),
-    /// Someone you see shows an emote.
-    Emote { who: AvatarId, emote: Emote },
+    /// The emotes of those you see this tick, at most [`MAX_EMOTES_PER_TICK`]: one message a
+    /// tick however many people emote, as reactions are.
+    Emotes { list: Vec<(AvatarId, Emote)> },
     /// The floor at your table: who speaks, who waits, and when the speaking timer ends (on
     /// the server's clock, as in [`ServerMsg::Screens`]; `server_ms` is the clock when sent).
     Floor {
