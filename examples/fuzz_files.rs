@@ -131,7 +131,10 @@ fn copy_assets(root: &Path, to: &Path) {
     for dir in ["maps", "tilesets", "photos", "videos"] {
         let from = root.join("assets").join(dir);
         std::fs::create_dir_all(to.join(dir)).expect("a temp folder");
-        for e in std::fs::read_dir(&from).expect("the demo's assets").flatten() {
+        for e in std::fs::read_dir(&from)
+            .expect("the demo's assets")
+            .flatten()
+        {
             let _ = std::fs::copy(e.path(), to.join(dir).join(e.file_name()));
         }
     }
@@ -181,8 +184,17 @@ fn mutate_text(seed: &str, rng: &mut StdRng) -> String {
                     let end = text[at..]
                         .find(|c: char| !c.is_ascii_digit())
                         .map_or(text.len(), |e| at + e);
-                    const EDGES: [&str; 9] =
-                        ["0", "-1", "4294967295", "4294967296", "99999999999", "1e309", "NaN", "", "-0"];
+                    const EDGES: [&str; 9] = [
+                        "0",
+                        "-1",
+                        "4294967295",
+                        "4294967296",
+                        "99999999999",
+                        "1e309",
+                        "NaN",
+                        "",
+                        "-0",
+                    ];
                     text.replace_range(at..end, EDGES[rng.random_range(0..EDGES.len())]);
                 }
             }
@@ -203,7 +215,10 @@ fn mutate_text(seed: &str, rng: &mut StdRng) -> String {
             2 => {
                 // Cut at a random character boundary.
                 let at = rng.random_range(0..=text.len());
-                let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let at = (0..=at)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
                 text.truncate(at);
             }
             3 => {
@@ -228,7 +243,10 @@ fn mutate_text(seed: &str, rng: &mut StdRng) -> String {
                 if let Some(at) = nth_match(&text, "value=\"", rng) {
                     let start = at + 7;
                     if let Some(len) = text[start..].find('"') {
-                        text.replace_range(start..start + len, VALUES[rng.random_range(0..VALUES.len())]);
+                        text.replace_range(
+                            start..start + len,
+                            VALUES[rng.random_range(0..VALUES.len())],
+                        );
                     }
                 }
             }
@@ -274,9 +292,10 @@ fn fuzz_videos(root: &Path, work: &Path, n: u64, rng: &mut StdRng) -> Tally {
             // The server's probe (itself on a thread with a limit), then the client's decoder.
             let probed = madang_shared::video::probe_within(&p, LIMIT / 2).is_ok();
             let size = bytes.len() as u64;
-            let decoded = madang_client::video::VideoPlayer::new(std::io::Cursor::new(bytes), size, "fuzz")
-                .and_then(|mut v| v.frame_at(500))
-                .is_ok();
+            let decoded =
+                madang_client::video::VideoPlayer::new(std::io::Cursor::new(bytes), size, "fuzz")
+                    .and_then(|mut v| v.frame_at(500))
+                    .is_ok();
             probed && decoded
         });
         keep_failure(&tally, bad, &format!("video{i}.mp4"), &kept);

@@ -69,7 +69,10 @@ fn main() {
     let url = format!("http://{http}");
     let start = Instant::now();
     while ureq::get(&format!("{url}/health")).call().is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the server answers");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the server answers"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 

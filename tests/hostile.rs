@@ -51,8 +51,13 @@ impl Liar {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("after 1970");
-        let client = NetcodeClient::new(now, ClientAuthentication::Secure { connect_token: token })
-            .expect("a netcode client");
+        let client = NetcodeClient::new(
+            now,
+            ClientAuthentication::Secure {
+                connect_token: token,
+            },
+        )
+        .expect("a netcode client");
         let socket = UdpSocket::bind("127.0.0.1:0").expect("a UDP socket");
         socket.set_nonblocking(true).expect("non-blocking");
         Liar {
@@ -103,11 +108,18 @@ impl Liar {
 }
 
 /// Two visitors side by side in the hall, welcomed and seeing each other.
-fn two_visitors(server: &ServerHandle) -> (madang_client::session::Session, madang_client::session::Session) {
+fn two_visitors(
+    server: &ServerHandle,
+) -> (
+    madang_client::session::Session,
+    madang_client::session::Session,
+) {
     let mut a = join(server, "걷는 사람", "hall", "from_lobby");
     let mut b = join(server, "보는 사람", "hall", "from_lobby");
     assert!(
-        pump_until(&mut [&mut a, &mut b], WAIT, |s| s.iter().all(|x| x.is_ready())
+        pump_until(&mut [&mut a, &mut b], WAIT, |s| s
+            .iter()
+            .all(|x| x.is_ready())
             && s[1].others.len() == 1),
         "both are welcomed and see each other"
     );
@@ -115,7 +127,10 @@ fn two_visitors(server: &ServerHandle) -> (madang_client::session::Session, mada
 }
 
 /// `a` walks right for a second; returns whether `b` saw it move.
-fn b_sees_a_walk(a: &mut madang_client::session::Session, b: &mut madang_client::session::Session) -> bool {
+fn b_sees_a_walk(
+    a: &mut madang_client::session::Session,
+    b: &mut madang_client::session::Session,
+) -> bool {
     let a_id = a.me.as_ref().expect("welcomed").id;
     let before = b.others[&a_id].latest();
     let tick = Duration::from_secs_f32(a.tick_dt());
@@ -141,7 +156,15 @@ fn lying_renet_packets_cut_the_liar_off_and_the_others_walk_on() {
         (
             // The packet that once stopped the game thread.
             "a slice past the end of its message",
-            vec![wire::slice(false, 0, channel::INPUT, 0, 1, 1, &[0; wire::SLICE_SIZE])],
+            vec![wire::slice(
+                false,
+                0,
+                channel::INPUT,
+                0,
+                1,
+                1,
+                &[0; wire::SLICE_SIZE],
+            )],
         ),
         (
             "slices that disagree on their count",
@@ -213,7 +236,9 @@ fn a_flooding_client_is_cut_off_and_snapshots_keep_their_rate() {
         if last_burst.elapsed() >= Duration::from_millis(10) && !liar.client.is_disconnected() {
             last_burst = Instant::now();
             for _ in 0..2 {
-                let msgs: Vec<&[u8]> = (0..50).map(|i| if i % 2 == 0 { &react[..] } else { garbage }).collect();
+                let msgs: Vec<&[u8]> = (0..50)
+                    .map(|i| if i % 2 == 0 { &react[..] } else { garbage })
+                    .collect();
                 liar.send(&wire::small_unreliable(sequence, channel::INPUT, 50, &msgs));
                 sequence += 1;
             }
@@ -223,7 +248,14 @@ fn a_flooding_client_is_cut_off_and_snapshots_keep_their_rate() {
             cut_after = Some(start.elapsed());
         }
         // The others go on walking and watching.
-        a.step(MoveInput::new(if start.elapsed().as_millis() / 1000 % 2 == 0 { 1 } else { -1 }, 0));
+        a.step(MoveInput::new(
+            if start.elapsed().as_millis() / 1000 % 2 == 0 {
+                1
+            } else {
+                -1
+            },
+            0,
+        ));
         pump_for(&mut [&mut a, &mut b], Duration::from_millis(5));
     }
     let cut_after = cut_after.expect("the flooding client is cut off within 5 s");
@@ -237,5 +269,8 @@ fn a_flooding_client_is_cut_off_and_snapshots_keep_their_rate() {
         rate >= hz * 0.5,
         "the watcher keeps receiving snapshots near the tick rate: {rate:.1}/s of {hz:.0}"
     );
-    assert!(b_sees_a_walk(&mut a, &mut b), "and still sees the walker move");
+    assert!(
+        b_sees_a_walk(&mut a, &mut b),
+        "and still sees the walker move"
+    );
 }

@@ -277,10 +277,13 @@ fn a_layer_with_fewer_tiles_than_its_size_is_refused_not_a_panic() {
     let good = std::fs::read_to_string(fixture("good.tmx")).expect("fixture");
     let tileset = root().join("assets/tilesets/expo.tsx");
     // Drop the first row of the first layer's CSV: the layer still claims its full size.
-    let start = good.find("<data encoding=\"csv\">").expect("a CSV layer") + "<data encoding=\"csv\">".len();
+    let start = good.find("<data encoding=\"csv\">").expect("a CSV layer")
+        + "<data encoding=\"csv\">".len();
     let row_end = good[start + 1..].find('\n').expect("rows") + start + 1;
-    let short = format!("{}{}", &good[..start], &good[row_end..])
-        .replace("../../../assets/tilesets/expo.tsx", &tileset.to_string_lossy());
+    let short = format!("{}{}", &good[..start], &good[row_end..]).replace(
+        "../../../assets/tilesets/expo.tsx",
+        &tileset.to_string_lossy(),
+    );
     let dir = std::env::temp_dir().join(format!("madang-short-layer-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("short.tmx");

@@ -58,10 +58,18 @@ fn a_muted_visitor_stays_muted_across_reconnects_and_restarts() {
     let mut org = enter(&server, &options("운영자", None, Some(ORGANIZER_CODE)));
     let mut v = enter(&server, &options("떠드는 사람", None, None));
     let pass = v.join.visitor_pass.clone();
-    assert_eq!(chat_refused(&mut v), None, "before the mute, chat goes through");
+    assert_eq!(
+        chat_refused(&mut v),
+        None,
+        "before the mute, chat goes through"
+    );
     let v_id = v.me.as_ref().expect("welcomed").id;
     let req = org.mute(v_id, true);
-    assert_eq!(answer(&mut org, req), Ok(()), "the mute is acknowledged once kept");
+    assert_eq!(
+        answer(&mut org, req),
+        Ok(()),
+        "the mute is acknowledged once kept"
+    );
     let why = chat_refused(&mut v).expect("muted");
     assert!(why.contains("muted"), "{why}");
 
@@ -73,7 +81,11 @@ fn a_muted_visitor_stays_muted_across_reconnects_and_restarts() {
         "a reconnect does not lift a mute"
     );
     assert!(
-        pump_until(&mut [&mut v], WAIT, |s| s[0].talk.notices.iter().any(|n| n.contains("muted"))),
+        pump_until(&mut [&mut v], WAIT, |s| s[0]
+            .talk
+            .notices
+            .iter()
+            .any(|n| n.contains("muted"))),
         "and the returning visitor is told: {:?}",
         v.talk.notices
     );
@@ -92,7 +104,11 @@ fn a_muted_visitor_stays_muted_across_reconnects_and_restarts() {
     let v_id = v.me.as_ref().expect("welcomed").id;
     let req = org.mute(v_id, false);
     assert_eq!(answer(&mut org, req), Ok(()));
-    assert_eq!(chat_refused(&mut v), None, "unmuted, chat goes through again");
+    assert_eq!(
+        chat_refused(&mut v),
+        None,
+        "unmuted, chat goes through again"
+    );
     server.stop();
 }
 
@@ -130,7 +146,12 @@ fn a_ban_closes_every_connection_of_the_visitor_and_an_earlier_token_is_refused(
     );
 
     let mut late = Session::connect(early, &maps_dir()).expect("the old token starts");
-    let welcomed = pump_until(&mut [&mut late], Duration::from_secs(4), |s| s[0].is_ready());
-    assert!(!welcomed, "a token issued before the ban is refused at admission");
+    let welcomed = pump_until(&mut [&mut late], Duration::from_secs(4), |s| {
+        s[0].is_ready()
+    });
+    assert!(
+        !welcomed,
+        "a token issued before the ban is refused at admission"
+    );
     server.stop();
 }

@@ -147,7 +147,8 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
     };
     let server = madang_server::spawn(settings).expect("starts");
     let mut org = join_as(&server, &maps_dir(), "운영자", Role::Organizer, None, None);
-    assert!(pump_until(&mut [&mut org], WAIT, |s| s[0].is_ready() && !s[0].ballots.is_empty()));
+    assert!(pump_until(&mut [&mut org], WAIT, |s| s[0].is_ready()
+        && !s[0].ballots.is_empty()));
     let req = org.set_ballot(BALLOT, BallotState::Open);
     assert_eq!(answered(&mut org, req), Ok(()));
     let target = org
@@ -178,7 +179,9 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
         }
         let mut all: Vec<&mut Session> = guests.iter_mut().collect();
         assert!(
-            pump_until(&mut all, WAIT, |s| s.iter().all(|g| g.is_ready() && !g.ballots.is_empty())),
+            pump_until(&mut all, WAIT, |s| s
+                .iter()
+                .all(|g| g.is_ready() && !g.ballots.is_empty())),
             "the guests who got in are welcomed"
         );
         for g in guests.iter_mut() {
@@ -201,7 +204,10 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
     assert!(counted < 50, "the tally does not reach 50");
     assert_eq!(counted, 0, "no identity minutes old votes");
     for why in &door_refusals {
-        assert!(why.contains("try again in"), "a door refusal says why and when: {why}");
+        assert!(
+            why.contains("try again in"),
+            "a door refusal says why and when: {why}"
+        );
     }
     for why in &vote_refusals {
         assert!(

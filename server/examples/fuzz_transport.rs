@@ -29,7 +29,10 @@ static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let total: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let total: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let report = run(total, seed);
     println!("{report}");
@@ -52,12 +55,20 @@ struct Report {
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "inputs run:        {}", self.inputs)?;
-        writeln!(f, "inputs per second: {:.0}", self.inputs as f64 / self.secs)?;
+        writeln!(
+            f,
+            "inputs per second: {:.0}",
+            self.inputs as f64 / self.secs
+        )?;
         writeln!(f, "seconds:           {:.1}", self.secs)?;
         writeln!(f, "messages passed:   {}", self.passed)?;
         writeln!(f, "clients cut off:   {}", self.cut_off)?;
         writeln!(f, "netcode payloads:  {}", self.netcode_payloads)?;
-        writeln!(f, "slowest input:     {:.3} ms", self.slowest.as_secs_f64() * 1e3)?;
+        writeln!(
+            f,
+            "slowest input:     {:.3} ms",
+            self.slowest.as_secs_f64() * 1e3
+        )?;
         writeln!(f, "peak memory:       {} kB", peak_rss_kb())?;
         write!(f, "panics:            {}", self.panics)?;
         for p in PANICS.lock().map(|p| p.clone()).unwrap_or_default() {
@@ -278,19 +289,35 @@ fn renet_packet(rng: &mut StdRng, messages: &[Vec<u8>]) -> Vec<u8> {
             let n = rng.random_range(0..6);
             let bodies: Vec<Vec<u8>> = (0..n).map(|_| payload(rng, messages)).collect();
             let ids: Vec<u64> = (0..n).map(|_| edgy(rng)).collect();
-            let msgs: Vec<(u64, &[u8])> = ids.iter().copied().zip(bodies.iter().map(|b| b.as_slice())).collect();
-            let count = if rng.random_bool(0.9) { n as u16 } else { rng.random() };
+            let msgs: Vec<(u64, &[u8])> = ids
+                .iter()
+                .copied()
+                .zip(bodies.iter().map(|b| b.as_slice()))
+                .collect();
+            let count = if rng.random_bool(0.9) {
+                n as u16
+            } else {
+                rng.random()
+            };
             wire::small_reliable(sequence, channel, count, &msgs)
         }
         1 => {
             let n = rng.random_range(0..6);
             let bodies: Vec<Vec<u8>> = (0..n).map(|_| payload(rng, messages)).collect();
             let msgs: Vec<&[u8]> = bodies.iter().map(|b| b.as_slice()).collect();
-            let count = if rng.random_bool(0.9) { n as u16 } else { rng.random() };
+            let count = if rng.random_bool(0.9) {
+                n as u16
+            } else {
+                rng.random()
+            };
             wire::small_unreliable(sequence, channel, count, &msgs)
         }
         2 | 3 => {
-            let num = (edgy(rng).max(1) % 8).wrapping_add(if rng.random_bool(0.1) { edgy(rng) } else { 0 });
+            let num = (edgy(rng).max(1) % 8).wrapping_add(if rng.random_bool(0.1) {
+                edgy(rng)
+            } else {
+                0
+            });
             let index = if rng.random_bool(0.7) {
                 rng.random_range(0..num.clamp(1, 8))
             } else {
@@ -302,10 +329,20 @@ fn renet_packet(rng: &mut StdRng, messages: &[Vec<u8>]) -> Vec<u8> {
                 _ => rng.random_range(0..1300),
             };
             let body = vec![rng.random::<u8>(); len];
-            wire::slice(rng.random_bool(0.5), sequence, channel, rng.random_range(0..4), index, num, &body)
+            wire::slice(
+                rng.random_bool(0.5),
+                sequence,
+                channel,
+                rng.random_range(0..4),
+                index,
+                num,
+                &body,
+            )
         }
         4 => {
-            let ranges: Vec<(u64, u64)> = (0..rng.random_range(0..4)).map(|_| (edgy(rng), edgy(rng))).collect();
+            let ranges: Vec<(u64, u64)> = (0..rng.random_range(0..4))
+                .map(|_| (edgy(rng), edgy(rng)))
+                .collect();
             wire::ack(sequence, edgy(rng), edgy(rng), &ranges)
         }
         _ => {
@@ -371,8 +408,13 @@ impl Netcode {
             key,
         )
         .expect("a token for a literal address");
-        NetcodeClient::new(now, ClientAuthentication::Secure { connect_token: token })
-            .expect("a client from a fresh token")
+        NetcodeClient::new(
+            now,
+            ClientAuthentication::Secure {
+                connect_token: token,
+            },
+        )
+        .expect("a client from a fresh token")
     }
 
     /// Runs the handshake in memory, keeping the first packets as seeds.

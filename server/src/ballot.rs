@@ -18,8 +18,8 @@ use crate::booth::booth_key;
 use crate::halls::Halls;
 use crate::net::{ClientRequest, Outbox};
 use crate::presence::{Avatar, Connections};
-use crate::store::{Loaded, Receipt, Write, Written};
 use crate::settings::VoteRule;
+use crate::store::{Loaded, Receipt, Write, Written};
 use crate::visits::VisitFacts;
 use crate::{ServerSet, SettingsRes, StoreRes, unix_now};
 

@@ -30,7 +30,12 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PendingAwards>();
     app.add_systems(
         Update,
-        (open_on_schedule, take_requests, finish_awards, tell_arrivals)
+        (
+            open_on_schedule,
+            take_requests,
+            finish_awards,
+            tell_arrivals,
+        )
             .chain()
             .in_set(ServerSet::Simulate)
             .after(crate::portal::take_portals),
@@ -39,7 +44,9 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Who claimed which award (by award name), shared with the join endpoint, which records claims.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct AwardClaims(pub std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, u64>>>);
+pub struct AwardClaims(
+    pub std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, u64>>>,
+);
 
 impl AwardClaims {
     pub fn from_loaded(loaded: &crate::store::Loaded) -> Self {
@@ -59,7 +66,11 @@ impl AwardClaims {
 }
 
 /// Whether `visitor` is the winner of `award`: by the settings' visitor id or by a claim.
-pub fn is_winner(award: &crate::settings::AwardSetting, claims: &AwardClaims, visitor: u64) -> bool {
+pub fn is_winner(
+    award: &crate::settings::AwardSetting,
+    claims: &AwardClaims,
+    visitor: u64,
+) -> bool {
     award.winner_visitor == Some(visitor) || claims.holder(&award.name) == Some(visitor)
 }
 
@@ -251,18 +262,24 @@ fn take_requests(
 
 /// The organizer hears an award was given once the store has it.
 fn finish_awards(mut pending: ResMut<PendingAwards>, mut out: Outbox) {
-    pending.0.retain(|(receipt, client, req)| match receipt.poll() {
-        None => true,
-        Some(Ok(_)) => {
-            out.send(*client, channel::RELIABLE, &ServerMsg::Done { req: *req });
-            false
-        }
-        Some(Err(e)) => {
-            tracing::warn!("an award could not be saved: {e}");
-            out.refuse(*client, *req, "the award could not be saved; call the winner again");
-            false
-        }
-    });
+    pending
+        .0
+        .retain(|(receipt, client, req)| match receipt.poll() {
+            None => true,
+            Some(Ok(_)) => {
+                out.send(*client, channel::RELIABLE, &ServerMsg::Done { req: *req });
+                false
+            }
+            Some(Err(e)) => {
+                tracing::warn!("an award could not be saved: {e}");
+                out.refuse(
+                    *client,
+                    *req,
+                    "the award could not be saved; call the winner again",
+                );
+                false
+            }
+        });
 }
 
 /// An item of the timetable that opens the ceremony opens it by itself at its time.

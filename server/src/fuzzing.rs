@@ -50,7 +50,12 @@ pub mod wire {
     }
 
     /// Small reliable messages `(message id, bytes)`; `count` is what the header claims.
-    pub fn small_reliable(sequence: u64, channel: u8, count: u16, messages: &[(u64, &[u8])]) -> Vec<u8> {
+    pub fn small_reliable(
+        sequence: u64,
+        channel: u8,
+        count: u16,
+        messages: &[(u64, &[u8])],
+    ) -> Vec<u8> {
         let mut out = header(SMALL_RELIABLE, sequence, channel);
         out.extend_from_slice(&count.to_be_bytes());
         for (id, bytes) in messages {
@@ -82,7 +87,11 @@ pub mod wire {
         num_slices: u64,
         payload: &[u8],
     ) -> Vec<u8> {
-        let kind = if reliable { RELIABLE_SLICE } else { UNRELIABLE_SLICE };
+        let kind = if reliable {
+            RELIABLE_SLICE
+        } else {
+            UNRELIABLE_SLICE
+        };
         let mut out = header(kind, sequence, channel);
         put_varint(&mut out, message_id);
         put_varint(&mut out, slice_index);
@@ -171,9 +180,14 @@ impl Transport {
             let mut passed = 0;
             // A request's fields are the features' to check; here it is enough that it came
             // through the transport and decoding without harm.
-            let expel = drain_client(&mut self.server, c, conduct, &self.tick, &mut self.stats, |_| {
-                passed += 1
-            });
+            let expel = drain_client(
+                &mut self.server,
+                c,
+                conduct,
+                &self.tick,
+                &mut self.stats,
+                |_| passed += 1,
+            );
             outcome.passed += passed;
             if expel {
                 self.server.disconnect(c);

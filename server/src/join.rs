@@ -19,26 +19,26 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::middleware::Next;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
 use madang_shared::names::validate_display_name;
 use madang_shared::protocol::{
     JoinClaims, JoinRefusal, JoinRequest, JoinResponse, PROTOCOL_ID, PROTOCOL_VERSION, Role,
 };
-use governor::clock::{Clock, DefaultClock};
-use governor::state::keyed::HashMapStateStore;
-use governor::{Quota, RateLimiter};
 use rand::Rng;
 use renet_netcode::ConnectToken;
 use tracing::{info, warn};
@@ -90,7 +90,10 @@ pub struct OpenByAddress(Arc<Mutex<HashMap<IpAddr, usize>>>);
 
 impl OpenByAddress {
     pub fn count(&self, ip: IpAddr) -> usize {
-        self.0.lock().map(|m| m.get(&ip).copied().unwrap_or(0)).unwrap_or(0)
+        self.0
+            .lock()
+            .map(|m| m.get(&ip).copied().unwrap_or(0))
+            .unwrap_or(0)
     }
 
     pub fn opened(&self, ip: IpAddr) {
@@ -137,7 +140,8 @@ fn quota(per: Duration, burst: u32) -> Quota {
 impl Door {
     pub fn new(limits: &crate::settings::DoorLimits, open: OpenByAddress) -> Self {
         let per_request = Duration::from_secs_f64(1.0 / limits.requests_per_sec.max(1) as f64);
-        let per_visitor = Duration::from_secs_f64(60.0 / limits.new_visitors_per_minute.max(1) as f64);
+        let per_visitor =
+            Duration::from_secs_f64(60.0 / limits.new_visitors_per_minute.max(1) as f64);
         Door {
             requests: RateLimiter::hashmap(quota(per_request, limits.requests_burst)),
             new_visitors: RateLimiter::hashmap(quota(per_visitor, limits.new_visitors_burst)),
@@ -337,7 +341,10 @@ fn router(ctx: Arc<JoinContext>) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/stats", get(stats))
         .layer(DefaultBodyLimit::max(4096))
-        .layer(axum::middleware::from_fn_with_state(ctx.clone(), limit_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            limit_requests,
+        ))
         .with_state(ctx)
 }
 
@@ -575,7 +582,12 @@ fn claim(ctx: &JoinContext, i: usize, visitor: u64) -> Result<(), (StatusCode, S
                 at: crate::unix_now(),
             })
             .wait()
-            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("the claim could not be saved: {e}")))?;
+            .map_err(|e| {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("the claim could not be saved: {e}"),
+                )
+            })?;
         if matches!(written, crate::store::Written::Refused(_)) {
             return Err(used());
         }
@@ -605,7 +617,10 @@ mod tests {
                 Role::Organizer,
             )],
             bans: crate::moderation::Bans::default(),
-            door: Door::new(&crate::settings::DoorLimits::default(), OpenByAddress::default()),
+            door: Door::new(
+                &crate::settings::DoorLimits::default(),
+                OpenByAddress::default(),
+            ),
             awards: vec![crate::settings::AwardSetting {
                 name: "국민공감상".into(),
                 name_en: String::new(),
@@ -690,13 +705,16 @@ mod tests {
         for _ in 0..3 {
             door.join(school, true).expect("the burst gets in");
         }
-        let turned = door.join(school, true).expect_err("the fourth at once waits");
+        let turned = door
+            .join(school, true)
+            .expect_err("the fourth at once waits");
         assert!(turned.why.contains("new visitors"), "{}", turned.why);
         assert!(
             (1..=10).contains(&turned.retry_after_secs.expect("says when")),
             "one new identity every 10 s: {turned:?}"
         );
-        door.join(school, false).expect("a returning visitor with a pass is not held back");
+        door.join(school, false)
+            .expect("a returning visitor with a pass is not held back");
         door.join("127.0.0.10".parse().expect("literal"), true)
             .expect("another address has its own limit");
     }
@@ -723,7 +741,10 @@ mod tests {
         let ctx = ctx();
         let (_, why) = issue(&ctx, request("소방청_담당자")).expect_err("an impostor");
         assert!(why.contains("reserved"), "{why}");
-        assert!(issue(&ctx, request(" 사회 자 ")).is_err(), "spaces do not get around it");
+        assert!(
+            issue(&ctx, request(" 사회 자 ")).is_err(),
+            "spaces do not get around it"
+        );
         let mut organizer = request("사회자");
         organizer.invite = Some("organizers-only".into());
         issue(&ctx, organizer).expect("organizers may use reserved names");

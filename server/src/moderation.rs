@@ -242,7 +242,10 @@ impl ReportBudget {
                 .retain(|_, q| q.back().is_some_and(|(at, _)| now - at < SAME_TARGET_SECS));
         }
         let q = self.recent.entry(reporter).or_default();
-        while q.front().is_some_and(|(at, _)| now - at >= SAME_TARGET_SECS) {
+        while q
+            .front()
+            .is_some_and(|(at, _)| now - at >= SAME_TARGET_SECS)
+        {
             q.pop_front();
         }
         if q.iter().any(|(_, t)| *t == target) {
@@ -642,18 +645,20 @@ fn take_requests(
 
 /// A banner is acknowledged once it is kept (everyone already sees it).
 fn finish_banners(mut announcements: ResMut<Announcements>, mut out: Outbox) {
-    announcements.pending.retain(|(receipt, client, req)| match receipt.poll() {
-        None => true,
-        Some(Ok(_)) => {
-            out.send(*client, channel::RELIABLE, &ServerMsg::Done { req: *req });
-            false
-        }
-        Some(Err(e)) => {
-            warn!("a banner could not be saved: {e}");
-            out.refuse(*client, *req, "it could not be saved; please try again");
-            false
-        }
-    });
+    announcements
+        .pending
+        .retain(|(receipt, client, req)| match receipt.poll() {
+            None => true,
+            Some(Ok(_)) => {
+                out.send(*client, channel::RELIABLE, &ServerMsg::Done { req: *req });
+                false
+            }
+            Some(Err(e)) => {
+                warn!("a banner could not be saved: {e}");
+                out.refuse(*client, *req, "it could not be saved; please try again");
+                false
+            }
+        });
 }
 
 /// Bans take effect (at the door, and for the one banned) once they are kept.
@@ -787,12 +792,19 @@ mod tests {
     fn a_reporter_is_limited_per_hour_and_per_person() {
         let mut b = ReportBudget::default();
         b.take(1, 10, 0).expect("a first report");
-        assert!(b.take(1, 10, 60).is_err(), "the same person again within the hour");
+        assert!(
+            b.take(1, 10, 60).is_err(),
+            "the same person again within the hour"
+        );
         for t in 11..15 {
             b.take(1, t, 100).expect("other people");
         }
-        assert!(b.take(1, 99, 200).is_err(), "a sixth report within the hour");
-        b.take(2, 10, 200).expect("another reporter has their own budget");
+        assert!(
+            b.take(1, 99, 200).is_err(),
+            "a sixth report within the hour"
+        );
+        b.take(2, 10, 200)
+            .expect("another reporter has their own budget");
         b.take(1, 10, 3_700).expect("an hour later");
         b.take(3, 1, 10_000).expect("a late reporter");
         assert!(!b.recent.contains_key(&1), "quiet reporters are pruned");

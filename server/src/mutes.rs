@@ -171,9 +171,7 @@ fn mute_arrivals(
         out.send(
             who.client,
             channel::RELIABLE,
-            &ServerMsg::Notice {
-                text: MUTED.into(),
-            },
+            &ServerMsg::Notice { text: MUTED.into() },
         );
     }
 }

@@ -219,8 +219,13 @@ fn receive_messages(
 ) {
     for (entity, avatar, mut inputs, mut conduct) in &mut avatars {
         let client = avatar.client;
-        let expel = drain_client(&mut server, client, &mut conduct, &tick, &mut stats, |got| {
-            match got {
+        let expel = drain_client(
+            &mut server,
+            client,
+            &mut conduct,
+            &tick,
+            &mut stats,
+            |got| match got {
                 Received::Input(frames) => inputs.receive(&frames),
                 Received::Expression(msg) => {
                     expressions.write(Expression {
@@ -234,8 +239,8 @@ fn receive_messages(
                         msg,
                     });
                 }
-            }
-        });
+            },
+        );
         if expel {
             warn!(client, "disconnected for sending too many bad messages");
             server.disconnect(client);
@@ -281,7 +286,9 @@ pub fn drain_client(
             match ClientMsg::decode(&bytes) {
                 Ok(ClientMsg::Input { frames }) => take(Received::Input(frames)),
                 Ok(
-                    msg @ (ClientMsg::React { .. } | ClientMsg::Emote { .. } | ClientMsg::Voice { .. }),
+                    msg @ (ClientMsg::React { .. }
+                    | ClientMsg::Emote { .. }
+                    | ClientMsg::Voice { .. }),
                 ) => take(Received::Expression(msg)),
                 Ok(msg) => {
                     if conduct.requests.take(tick) {

@@ -110,7 +110,10 @@ pub(crate) fn admit_and_remove(
     settings: Res<SettingsRes>,
     tick: Res<Tick>,
     avatars: Query<&Avatar>,
-    door: (Option<Res<crate::moderation::Bans>>, Option<Res<OpenConnections>>),
+    door: (
+        Option<Res<crate::moderation::Bans>>,
+        Option<Res<OpenConnections>>,
+    ),
 ) {
     let (bans, open) = door;
     for event in pending.0.drain(..) {
@@ -130,8 +133,15 @@ pub(crate) fn admit_and_remove(
                     }
                 };
                 // A token issued before a ban still reaches the socket: the ban holds here too.
-                if let Some(why) = bans.as_ref().and_then(|b| b.active(claims.visitor_id, unix_now())) {
-                    warn!(client = client_id, visitor = claims.visitor_id, "banned visitor refused at admission: {why}");
+                if let Some(why) = bans
+                    .as_ref()
+                    .and_then(|b| b.active(claims.visitor_id, unix_now()))
+                {
+                    warn!(
+                        client = client_id,
+                        visitor = claims.visitor_id,
+                        "banned visitor refused at admission: {why}"
+                    );
                     out.disconnect(client_id);
                     continue;
                 }

@@ -286,7 +286,8 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
         csv.push_str(&format!("{},{},{at}\n", field(award), field(winner)));
     }
     write_file(dir, "awards.csv", csv, &mut out)?;
-    let mut csv = String::from("ballot,booth,minute_unix_time,votes,from_new_identities,suspicious\n");
+    let mut csv =
+        String::from("ballot,booth,minute_unix_time,votes,from_new_identities,suspicious\n");
     for b in &report.bursts {
         csv.push_str(&format!(
             "{},{},{},{},{},{}\n",
@@ -559,18 +560,39 @@ mod tests {
             // Twelve guests seen a few seconds before they all vote for one booth in a minute,
             // and three old visitors voting for another at leisure.
             for v in 0..12u64 {
-                w(Write::Visitor { id: 100 + v, name: format!("g{v}"), at: 6_000 });
-                w(Write::Vote { ballot: "b".into(), visitor: 100 + v, booth: "hall#1".into(), at: 6_010 + v as i64 });
+                w(Write::Visitor {
+                    id: 100 + v,
+                    name: format!("g{v}"),
+                    at: 6_000,
+                });
+                w(Write::Vote {
+                    ballot: "b".into(),
+                    visitor: 100 + v,
+                    booth: "hall#1".into(),
+                    at: 6_010 + v as i64,
+                });
             }
             for v in 0..3u64 {
-                w(Write::Visitor { id: v + 1, name: format!("o{v}"), at: 0 });
-                w(Write::Vote { ballot: "b".into(), visitor: v + 1, booth: "hall#2".into(), at: 6_000 + 600 * v as i64 });
+                w(Write::Visitor {
+                    id: v + 1,
+                    name: format!("o{v}"),
+                    at: 0,
+                });
+                w(Write::Vote {
+                    ballot: "b".into(),
+                    visitor: v + 1,
+                    booth: "hall#2".into(),
+                    at: 6_000 + 600 * v as i64,
+                });
             }
         }
         let report = build(&settings).expect("the report reads");
         assert_eq!(report.bursts.len(), 1, "{:?}", report.bursts);
         let b = &report.bursts[0];
-        assert_eq!((b.booth.as_str(), b.votes, b.from_new_identities), ("hall#1", 12, 12));
+        assert_eq!(
+            (b.booth.as_str(), b.votes, b.from_new_identities),
+            ("hall#1", 12, 12)
+        );
         assert_eq!(b.minute, 6_000);
         assert!(b.suspicious());
         let _ = std::fs::remove_dir_all(&data);

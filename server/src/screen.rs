@@ -198,7 +198,15 @@ impl Screens {
                 map.video_kiosks
                     .iter()
                     .map(|k| {
-                        screen_for(&prober, hall as u16, map, k, clock, utc_offset_minutes, &timetable)
+                        screen_for(
+                            &prober,
+                            hall as u16,
+                            map,
+                            k,
+                            clock,
+                            utc_offset_minutes,
+                            &timetable,
+                        )
                     })
                     .collect()
             })

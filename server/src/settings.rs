@@ -376,7 +376,11 @@ impl Settings {
             if award.claim_hash.is_some() && !hash_ok {
                 return bad(
                     "awards",
-                    format!("award {} ({}): claim_hash must be 64 hex digits", i + 1, award.name),
+                    format!(
+                        "award {} ({}): claim_hash must be 64 hex digits",
+                        i + 1,
+                        award.name
+                    ),
                 );
             }
             if award.winner_visitor.is_none() && award.claim_hash.is_none() {
@@ -426,7 +430,11 @@ impl Settings {
         }
         let door = &self.door;
         for (field, value, max) in [
-            ("door.new_visitors_per_minute", door.new_visitors_per_minute, 100_000),
+            (
+                "door.new_visitors_per_minute",
+                door.new_visitors_per_minute,
+                100_000,
+            ),
             ("door.new_visitors_burst", door.new_visitors_burst, 100_000),
             ("door.requests_per_sec", door.requests_per_sec, 100_000),
             ("door.requests_burst", door.requests_burst, 100_000),
@@ -454,7 +462,9 @@ impl Settings {
                 );
             }
         }
-        if self.dev_insecure && !(self.udp_bind.ip().is_loopback() && self.http_bind.ip().is_loopback()) {
+        if self.dev_insecure
+            && !(self.udp_bind.ip().is_loopback() && self.http_bind.ip().is_loopback())
+        {
             return bad(
                 "dev_insecure",
                 format!(
@@ -520,7 +530,10 @@ mod tests {
             dev_insecure: true,
             ..Settings::default()
         };
-        let err = open.validate().expect_err("0.0.0.0 binds are refused").to_string();
+        let err = open
+            .validate()
+            .expect_err("0.0.0.0 binds are refused")
+            .to_string();
         assert!(err.contains("dev_insecure"), "{err}");
         let local = Settings {
             dev_insecure: true,

@@ -520,7 +520,9 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         loaded.award_claims.push(row?);
     }
     let mut q = conn.prepare("SELECT visitor, until FROM mutes")?;
-    for row in q.query_map([], |r| Ok((id_from_sql(r.get(0)?), r.get::<_, Option<i64>>(1)?)))? {
+    for row in q.query_map([], |r| {
+        Ok((id_from_sql(r.get(0)?), r.get::<_, Option<i64>>(1)?))
+    })? {
         loaded.mutes.push(row?);
     }
     let mut q = conn.prepare(
@@ -644,7 +646,10 @@ pub fn backup(from: &Path, to: &Path) -> Result<i64, StoreError> {
     if to.exists() {
         return Err(StoreError::Io {
             path: to.to_owned(),
-            err: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the backup file exists already"),
+            err: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the backup file exists already",
+            ),
         });
     }
     let src = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -1202,7 +1207,10 @@ mod tests {
         let _ = std::fs::remove_file(&copy);
         let pages = backup(&path, &copy).expect("backed up while the store is open");
         assert!(pages > 0);
-        assert!(backup(&path, &copy).is_err(), "an existing file is not overwritten");
+        assert!(
+            backup(&path, &copy).is_err(),
+            "an existing file is not overwritten"
+        );
         drop(store);
         let (_, loaded) = Store::open(&copy).expect("the copy opens");
         assert_eq!(loaded.hearts, vec![("hall#3".to_owned(), 42)]);

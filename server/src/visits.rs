@@ -126,7 +126,9 @@ impl VisitFacts<'_> {
             .0
             .get(&avatar)
             .filter(|o| o.booth == booth)
-            .map(|o| self.tick.count.wrapping_sub(o.tick) as i64 * 1000 / self.tick.hz.max(1) as i64)
+            .map(|o| {
+                self.tick.count.wrapping_sub(o.tick) as i64 * 1000 / self.tick.hz.max(1) as i64
+            })
             .unwrap_or(0);
         done + ongoing
     }

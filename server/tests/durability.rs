@@ -278,7 +278,10 @@ fn everything_acknowledged_to_200_visitors_survives_sigkill_mid_stream() {
     let mut org = vec![Session::join(&server.url, &org_opts, &maps).expect("the organizer joins")];
     assert!(pump_all(&mut org, 10, |s| s[0].is_ready()));
     let req = org[0].set_ballot(BALLOT, BallotState::Open);
-    assert!(pump_all(&mut org, 10, |s| s[0].take_answer(req).is_some()), "the ballot opens");
+    assert!(
+        pump_all(&mut org, 10, |s| s[0].take_answer(req).is_some()),
+        "the ballot opens"
+    );
 
     let mut all = crowd(&server.url, 200, &maps);
     assert!(
@@ -327,8 +330,14 @@ fn everything_acknowledged_to_200_visitors_survives_sigkill_mid_stream() {
     });
     server.child.kill().expect("killed");
     server.child.wait().expect("reaped");
-    println!("killed after {answers} answers, {} acknowledgements", acked.len());
-    assert!(acked.len() >= 100, "the server acknowledged a good part before dying");
+    println!(
+        "killed after {answers} answers, {} acknowledgements",
+        acked.len()
+    );
+    assert!(
+        acked.len() >= 100,
+        "the server acknowledged a good part before dying"
+    );
     drop(all);
     drop(org);
 
@@ -348,7 +357,9 @@ fn everything_acknowledged_to_200_visitors_survives_sigkill_mid_stream() {
                 "the acknowledged vote of {visitor} for {booth} is kept"
             ),
             Fact::Comment(booth, text) => {
-                let page = store.comments(booth, None, 1000, true).expect("comments read");
+                let page = store
+                    .comments(booth, None, 1000, true)
+                    .expect("comments read");
                 assert!(
                     page.iter().any(|c| &c.body == text),
                     "the acknowledged comment `{text}` at {booth} is kept"

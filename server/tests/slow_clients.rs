@@ -23,13 +23,21 @@ impl Drop for Server {
 }
 
 fn open_files(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 #[test]
 fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
-    let http = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let http = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let udp = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let data = std::env::temp_dir().join(format!("madang-slow-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).unwrap();
@@ -52,25 +60,36 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
     let url = format!("http://{http}");
     let start = Instant::now();
     while ureq::get(&format!("{url}/health")).call().is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "the server answers");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server answers"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.0.id())).unwrap();
     assert!(
-        limits.lines().any(|l| l.starts_with("Max open files") && l.contains("1024")),
+        limits
+            .lines()
+            .any(|l| l.starts_with("Max open files") && l.contains("1024")),
         "the server runs with 1,024 open files: {limits}"
     );
 
     // 2,000 connections from another address, each with half a request, all kept open.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let slow = runtime.block_on(async {
         let mut held = Vec::new();
         for _ in 0..2000 {
             let socket = tokio::net::TcpSocket::new_v4().unwrap();
             socket.bind(SocketAddr::from(([127, 0, 0, 2], 0))).unwrap();
-            if let Ok(Ok(s)) = tokio::time::timeout(Duration::from_secs(2), socket.connect(http)).await {
+            if let Ok(Ok(s)) =
+                tokio::time::timeout(Duration::from_secs(2), socket.connect(http)).await
+            {
                 // A fresh socket's buffer takes these bytes at once.
-                let _ = s.try_write(b"POST /join HTTP/1.1\r\nHost: expo\r\nContent-Length: 100\r\n");
+                let _ =
+                    s.try_write(b"POST /join HTTP/1.1\r\nHost: expo\r\nContent-Length: 100\r\n");
                 held.push(s);
             }
         }
@@ -78,7 +97,10 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
     });
     println!("{} slow connections open", slow.len());
     let files = open_files(server.0.id());
-    assert!(files < 600, "the server holds {files} files, not one per slow connection");
+    assert!(
+        files < 600,
+        "the server holds {files} files, not one per slow connection"
+    );
 
     // A normal join and a visitor welcomed into the hall, while the slow ones wait.
     let started = Instant::now();
@@ -89,10 +111,14 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
         visitor_pass: None,
         invite: None,
     };
-    let mut s = Session::join(&url, &opts, &root().join("assets/maps")).expect("a normal join goes through");
+    let mut s = Session::join(&url, &opts, &root().join("assets/maps"))
+        .expect("a normal join goes through");
     let mut last = Instant::now();
     while !s.is_ready() {
-        assert!(started.elapsed() < Duration::from_secs(10), "the visitor is welcomed");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the visitor is welcomed"
+        );
         let now = Instant::now();
         s.poll(now - last);
         s.flush();

@@ -8,9 +8,15 @@ use madang_shared::protocol::{ClientMsg, Reaction, channel, encode};
 fn a_slice_past_the_end_of_its_message_cuts_the_client_off_and_nothing_panics() {
     let mut t = Transport::new();
     // The packet from the report: slice 1 of a 1-slice message, full size, unreliable channel.
-    t.packet(0, &wire::slice(false, 0, channel::INPUT, 0, 1, 1, &[0; wire::SLICE_SIZE]));
+    t.packet(
+        0,
+        &wire::slice(false, 0, channel::INPUT, 0, 1, 1, &[0; wire::SLICE_SIZE]),
+    );
     // The same on the reliable channel.
-    t.packet(1, &wire::slice(true, 0, channel::RELIABLE, 0, 5, 2, &[0; wire::SLICE_SIZE]));
+    t.packet(
+        1,
+        &wire::slice(true, 0, channel::RELIABLE, 0, 5, 2, &[0; wire::SLICE_SIZE]),
+    );
     let outcome = t.tick();
     assert_eq!(outcome.cut_off, 2, "both liars are cut off by renet");
 }
@@ -19,12 +25,21 @@ fn a_slice_past_the_end_of_its_message_cuts_the_client_off_and_nothing_panics() 
 fn slices_that_disagree_on_their_count_are_refused() {
     let mut t = Transport::new();
     // First slice says 1 of 2, the last says 2 of 3: the memory accounting once underflowed.
-    t.packet(0, &wire::slice(false, 0, channel::VOICE, 7, 0, 2, &[1; wire::SLICE_SIZE]));
-    t.packet(0, &wire::slice(false, 1, channel::VOICE, 7, 1, 3, &[1; wire::SLICE_SIZE]));
+    t.packet(
+        0,
+        &wire::slice(false, 0, channel::VOICE, 7, 0, 2, &[1; wire::SLICE_SIZE]),
+    );
+    t.packet(
+        0,
+        &wire::slice(false, 1, channel::VOICE, 7, 1, 3, &[1; wire::SLICE_SIZE]),
+    );
     t.packet(0, &wire::slice(false, 2, channel::VOICE, 7, 2, 3, &[1; 10]));
     let outcome = t.tick();
     assert_eq!(outcome.cut_off, 1, "the liar is cut off");
-    assert_eq!(outcome.passed, 0, "no message was assembled from mismatched slices");
+    assert_eq!(
+        outcome.passed, 0,
+        "no message was assembled from mismatched slices"
+    );
 }
 
 #[test]
@@ -41,7 +56,10 @@ fn empty_messages_parked_far_ahead_cannot_fill_memory() {
             cut += t.tick().cut_off;
         }
     }
-    assert!(cut >= 1, "the client that parks 400,000 messages is cut off");
+    assert!(
+        cut >= 1,
+        "the client that parks 400,000 messages is cut off"
+    );
 }
 
 #[test]
@@ -50,7 +68,10 @@ fn an_honest_message_still_passes() {
     let react = encode(&ClientMsg::React {
         reaction: Reaction::Heart,
     });
-    t.packet(2, &wire::small_reliable(0, channel::RELIABLE, 1, &[(0, &react)]));
+    t.packet(
+        2,
+        &wire::small_reliable(0, channel::RELIABLE, 1, &[(0, &react)]),
+    );
     let outcome = t.tick();
     assert_eq!(outcome.passed, 1, "the reaction reaches the features");
     assert_eq!(outcome.cut_off, 0);

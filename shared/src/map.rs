@@ -852,7 +852,9 @@ fn read_object(
                         .collect()
                 })
                 .unwrap_or_default();
-            if images.is_empty() && listed.is_some_and(|s| split_list(&s, &[',', '\n']).next().is_none()) {
+            if images.is_empty()
+                && listed.is_some_and(|s| split_list(&s, &[',', '\n']).next().is_none())
+            {
                 props.problem("`images` lists no file");
             }
             for image in &images {
@@ -886,9 +888,11 @@ fn read_object(
             }
         }
         "video_kiosk" => {
-            let video = props
-                .string_required("video")
-                .and_then(|v| media_path(folder, &v).map_err(|why| props.problem(why)).ok());
+            let video = props.string_required("video").and_then(|v| {
+                media_path(folder, &v)
+                    .map_err(|why| props.problem(why))
+                    .ok()
+            });
             if let Some(v) = &video
                 && !v.is_file()
             {
@@ -1057,14 +1061,22 @@ pub fn media_path(folder: &Path, raw: &str) -> Result<PathBuf, String> {
     // Resolve `..` by the names alone, so that a file that does not exist yet is judged too.
     let lexical = normalize(&folder.join(named));
     let root_lexical = normalize(root);
-    let ups = |p: &Path| p.components().filter(|c| *c == std::path::Component::ParentDir).count();
+    let ups = |p: &Path| {
+        p.components()
+            .filter(|c| *c == std::path::Component::ParentDir)
+            .count()
+    };
     if !lexical.starts_with(&root_lexical) || ups(&lexical) > ups(&root_lexical) {
         return Err(format!(
             "`{raw}` climbs out of the expo's assets folder `{}`",
             root.display()
         ));
     }
-    let real_root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
+    let real_root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
     if let (Ok(real), Ok(real_root)) = (lexical.canonicalize(), real_root.canonicalize())
         && !real.starts_with(&real_root)
     {
@@ -1244,7 +1256,10 @@ mod tests {
             media_path(folder, "../photos/a.png"),
             Ok(PathBuf::from("expo/assets/photos/a.png"))
         );
-        assert_eq!(media_path(folder, "b.mp4"), Ok(PathBuf::from("expo/assets/maps/b.mp4")));
+        assert_eq!(
+            media_path(folder, "b.mp4"),
+            Ok(PathBuf::from("expo/assets/maps/b.mp4"))
+        );
         for bad in ["../../secret.png", "../photos/../../x.png", "/etc/passwd"] {
             let e = media_path(folder, bad).expect_err(bad);
             assert!(e.contains(bad) && e.contains("expo/assets"), "{e}");

@@ -156,7 +156,14 @@ mod tests {
 
     #[test]
     fn names_that_draw_as_nothing_are_refused() {
-        for c in ['\u{3164}', '\u{115F}', '\u{1160}', '\u{FFA0}', '\u{E0041}', '\u{E007F}'] {
+        for c in [
+            '\u{3164}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{FFA0}',
+            '\u{E0041}',
+            '\u{E007F}',
+        ] {
             let name = format!("관리자{c}");
             assert_eq!(
                 validate_display_name(&name),
@@ -164,8 +171,14 @@ mod tests {
                 "a name with U+{:04X} is refused",
                 c as u32
             );
-            assert_eq!(validate_display_name(&c.to_string()), Err(NameError::ControlCharacter { code: c as u32 }));
+            assert_eq!(
+                validate_display_name(&c.to_string()),
+                Err(NameError::ControlCharacter { code: c as u32 })
+            );
         }
-        assert_eq!(validate_display_name("한글 이름").as_deref(), Ok("한글 이름"));
+        assert_eq!(
+            validate_display_name("한글 이름").as_deref(),
+            Ok("한글 이름")
+        );
     }
 }
