@@ -18,7 +18,6 @@ use crate::booth::booth_key;
 use crate::halls::Halls;
 use crate::net::{ClientRequest, Outbox};
 use crate::presence::{Avatar, Connections};
-use crate::settings::VoteRule;
 use crate::store::{Loaded, Receipt, Write, Written};
 use crate::visits::VisitFacts;
 use crate::{ServerSet, SettingsRes, StoreRes, unix_now};
@@ -167,37 +166,6 @@ struct Pending {
 #[derive(Resource, Default)]
 struct PendingVotes(Vec<Pending>);
 
-/// Whether `avatar`'s `what` (a vote, a heart) for the booth `key` counts under `rule`; if not,
-/// why, in words for the visitor.
-pub fn may_count(
-    facts: &VisitFacts,
-    avatar: &Avatar,
-    key: &str,
-    rule: VoteRule,
-    what: &str,
-) -> Result<(), String> {
-    let age = facts.identity_age_secs(avatar.visitor_id, unix_now());
-    let need = rule.min_identity_minutes as i64 * 60;
-    if age < need {
-        let wait = (need - age + 59) / 60;
-        return Err(format!(
-            "a {what} counts from visitors known for {} minutes; look around the expo and \
-             come back in {wait} min",
-            rule.min_identity_minutes
-        ));
-    }
-    let dwell = facts.dwell_ms(avatar.id, avatar.visitor_id, key);
-    let need = rule.min_visit_secs as i64 * 1000;
-    if dwell < need {
-        return Err(format!(
-            "visit the booth first: a {what} counts after {} s at it (you: {} s)",
-            rule.min_visit_secs,
-            dwell / 1000
-        ));
-    }
-    Ok(())
-}
-
 /// A ballot opened or closed: everyone is told.
 #[derive(Message, Debug, Clone, Copy)]
 struct BallotsChanged;
@@ -243,7 +211,7 @@ fn take_requests(
                 };
                 let key = booth_key(&map.id, *booth);
                 let rule = settings.0.vote_rule(ballot);
-                if let Err(why) = may_count(&facts, avatar, &key, rule, "vote") {
+                if let Err(why) = facts.may_count(avatar, &key, rule, "vote") {
                     info!(visitor = avatar.visitor_id, ballot = %ballot, booth = %key, "vote refused: {why}");
                     out.refuse(client, *req, why);
                     continue;

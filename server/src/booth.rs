@@ -285,10 +285,7 @@ fn take_requests(
                     continue;
                 }
                 let key = booth_key(&map.id, booth);
-                if on
-                    && let Err(why) =
-                        crate::ballot::may_count(&facts, avatar, &key, settings.0.hearts, "heart")
-                {
+                if on && let Err(why) = facts.may_count(avatar, &key, settings.0.hearts, "heart") {
                     out.refuse(avatar.client, req, why);
                     continue;
                 }

@@ -475,7 +475,6 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
                 .iter()
                 .position(|a| a.claim_hash.as_deref().is_some_and(same))
             {
-                claim(ctx, i, visitor_id)?;
                 claimed = Some(i);
                 Role::Visitor
             } else {
@@ -515,6 +514,10 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     let user_data = claims
         .to_user_data()
         .map_err(|e| bad(format!("join request too large: {e}")))?;
+    // Claimed last, once nothing else can refuse the join: a refused join leaves the code unused.
+    if let Some(i) = claimed {
+        claim(ctx, i, visitor_id)?;
+    }
     let (token, user_data_b64) = if ctx.insecure {
         (None, Some(B64.encode(user_data)))
     } else {

@@ -132,6 +132,37 @@ impl VisitFacts<'_> {
             .unwrap_or(0);
         done + ongoing
     }
+
+    /// Whether `avatar`'s `what` (a vote, a heart) for the booth `key` counts under `rule`; if
+    /// not, why, in words for the visitor.
+    pub fn may_count(
+        &self,
+        avatar: &Avatar,
+        key: &str,
+        rule: crate::settings::VoteRule,
+        what: &str,
+    ) -> Result<(), String> {
+        let age = self.identity_age_secs(avatar.visitor_id, crate::unix_now());
+        let need = rule.min_identity_minutes as i64 * 60;
+        if age < need {
+            let wait = (need - age + 59) / 60;
+            return Err(format!(
+                "a {what} counts from visitors known for {} minutes; look around the expo and \
+                 come back in {wait} min",
+                rule.min_identity_minutes
+            ));
+        }
+        let dwell = self.dwell_ms(avatar.id, avatar.visitor_id, key);
+        let need = rule.min_visit_secs as i64 * 1000;
+        if dwell < need {
+            return Err(format!(
+                "visit the booth first: a {what} counts after {} s at it (you: {} s)",
+                rule.min_visit_secs,
+                dwell / 1000
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn now_ms() -> i64 {
