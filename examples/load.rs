@@ -36,7 +36,11 @@ fn main() {
         let mut bytes: Vec<f64> = Vec::new();
         for _ in 0..seconds {
             std::thread::sleep(Duration::from_secs(1));
-            let Ok(mut resp) = ureq::get(&stats_url).call() else {
+            let Ok(mut resp) = madang_client::session::http_agent(&stats_url, None)
+                .expect("an agent")
+                .get(&stats_url)
+                .call()
+            else {
                 continue;
             };
             let Ok(text) = resp.body_mut().read_to_string() else {
@@ -62,6 +66,7 @@ fn main() {
         hall: Some(hall.clone()),
         seed: 1,
         speak: None,
+        server_cert: None,
     });
     let (mean, max, bytes) = sampler.join().expect("the sampler finishes");
     let avg_bytes = bytes.iter().sum::<f64>() / bytes.len().max(1) as f64;

@@ -66,9 +66,14 @@ fn main() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{} starts: {e}", server_bin.display()));
-    let url = format!("http://{http}");
+    let url = format!("https://{http}");
     let start = Instant::now();
-    while ureq::get(&format!("{url}/health")).call().is_err() {
+    while madang_client::session::http_agent(&format!("{url}/health"), None)
+        .expect("an agent")
+        .get(&format!("{url}/health"))
+        .call()
+        .is_err()
+    {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "the server answers"
@@ -97,6 +102,7 @@ fn main() {
                         hall: Some(if t % 3 == 0 { "lobby" } else { "hall" }.into()),
                         seed: t as u64 * 1000 + wave,
                         speak: None,
+                        server_cert: None,
                     });
                     joins.fetch_add(report.joined as u64, Ordering::Relaxed);
                     errors.fetch_add((report.failed + report.lost) as u64, Ordering::Relaxed);
@@ -112,7 +118,9 @@ fn main() {
         std::thread::sleep(Duration::from_secs(60));
         let mb = rss_kb(server.id()) as f64 / 1024.0;
         rss.push(mb);
-        let connected = ureq::get(&format!("{url}/stats"))
+        let connected = madang_client::session::http_agent(&format!("{url}/stats"), None)
+            .expect("an agent")
+            .get(&format!("{url}/stats"))
             .call()
             .ok()
             .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok())

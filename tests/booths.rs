@@ -132,6 +132,7 @@ fn a_heart_survives_a_restart_and_stays_yours() {
         spawn: Some("plaza".into()),
         visitor_pass: None,
         invite: None,
+        server_cert: None,
     };
     let server = madang_server::spawn(settings.clone()).expect("starts");
     let mut a = Session::join(&server.url(), &opts, &maps_dir()).expect("joins");

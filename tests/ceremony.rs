@@ -35,6 +35,7 @@ fn join_as_named(
             spawn: Some(spawn.into()),
             visitor_pass: None,
             invite: invite.map(str::to_owned),
+            server_cert: None,
         },
         &maps_dir(),
     )
@@ -71,6 +72,7 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
             spawn: None,
             visitor_pass: None,
             invite: None,
+            server_cert: None,
         },
         &maps_dir(),
     );

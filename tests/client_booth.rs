@@ -56,6 +56,7 @@ fn main() -> ExitCode {
 
     let exit = madang_client::app::run(ClientArgs {
         name: "부스 방문객".into(),
+        server_cert: None,
         server: server.url(),
         assets: root().join("assets"),
         lang: Lang::Ko,

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
                 spawn: Some("plaza".into()),
                 visitor_pass: None,
                 invite: invite.map(str::to_owned),
+                server_cert: None,
             },
             &maps_dir(),
         )
@@ -83,6 +84,7 @@ fn main() -> ExitCode {
 
     let exit = madang_client::app::run(ClientArgs {
         name: "운영자".into(),
+        server_cert: None,
         server: server.url(),
         assets: root().join("assets"),
         lang: Lang::Ko,

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let server = start_server();
     let exit = madang_client::app::run(ClientArgs {
         name: NAME.into(),
+        server_cert: None,
         server: server.url(),
         assets: root().join("assets"),
         lang: Lang::Ko,

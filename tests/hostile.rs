@@ -38,12 +38,15 @@ impl Liar {
             visitor_pass: None,
             invite: None,
         };
-        let resp: JoinResponse = ureq::post(&format!("{}/join", server.url()))
-            .send_json(&req)
-            .expect("the join endpoint answers")
-            .body_mut()
-            .read_json()
-            .expect("a join response");
+        let resp: JoinResponse =
+            madang_client::session::http_agent(&format!("{}/join", server.url()), None)
+                .expect("an agent")
+                .post(&format!("{}/join", server.url()))
+                .send_json(&req)
+                .expect("the join endpoint answers")
+                .body_mut()
+                .read_json()
+                .expect("a join response");
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(resp.token.expect("a secure token"))
             .expect("base64");
@@ -205,7 +208,9 @@ fn lying_renet_packets_cut_the_liar_off_and_the_others_walk_on() {
             "after {what}, the other visitors still see each other walk"
         );
     }
-    let health = ureq::get(&format!("{}/health", server.url()))
+    let health = madang_client::session::http_agent(&format!("{}/health", server.url()), None)
+        .expect("an agent")
+        .get(&format!("{}/health", server.url()))
         .call()
         .expect("the join endpoint still answers")
         .body_mut()
@@ -273,4 +278,62 @@ fn a_flooding_client_is_cut_off_and_snapshots_keep_their_rate() {
         b_sees_a_walk(&mut a, &mut b),
         "and still sees the walker move"
     );
+}
+
+#[test]
+fn the_join_endpoint_speaks_only_https_and_a_pinned_client_trusts_only_its_certificate() {
+    use madang_client::session::{JoinError, JoinOptions, request_join};
+    use std::io::{Read, Write};
+    let server = start_server();
+    assert!(server.url().starts_with("https://"), "{}", server.url());
+    let cert = server.addrs.cert.clone().expect("a certificate");
+
+    // A request in clear text gets no HTTP answer: nothing is read or said in the clear.
+    let mut tcp = std::net::TcpStream::connect(server.addrs.http).expect("connects");
+    tcp.set_read_timeout(Some(WAIT)).expect("timeout");
+    let body = r#"{"name":"평문","protocol_version":3,"invite":"organizers-only"}"#;
+    write!(
+        tcp,
+        "POST /join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("sends");
+    let mut answer = Vec::new();
+    let _ = tcp.read_to_end(&mut answer);
+    assert!(
+        !answer.starts_with(b"HTTP/"),
+        "plain HTTP answered: {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    // Pinned to the server's own certificate: in.
+    let pinned = JoinOptions {
+        name: "핀고정".into(),
+        hall: Some("hall".into()),
+        spawn: Some("from_lobby".into()),
+        server_cert: Some(cert),
+        ..Default::default()
+    };
+    request_join(&server.url(), &pinned).expect("the pinned certificate is trusted");
+
+    // Pinned to another certificate (a server in the middle would show its own): refused, even
+    // on this machine.
+    let elsewhere = temp_data_dir();
+    let other = madang_server::tls::Certificates::self_signed(&elsewhere, &[]).expect("made");
+    let wrong = JoinOptions {
+        server_cert: Some(other.files().cert.clone()),
+        ..pinned.clone()
+    };
+    match request_join(&server.url(), &wrong) {
+        Err(JoinError::Unreachable { why, .. }) => {
+            assert!(why.contains("certificate"), "{why}")
+        }
+        other => panic!("a foreign certificate must be refused, got {other:?}"),
+    }
+
+    // Plain HTTP to another machine is refused before a byte is sent.
+    match request_join("http://expo.example:7780", &pinned) {
+        Err(e @ JoinError::Insecure { .. }) => assert!(e.to_string().contains("clear text")),
+        other => panic!("plain HTTP off this machine must be refused, got {other:?}"),
+    }
 }

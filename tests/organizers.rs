@@ -52,6 +52,7 @@ fn join_with(
             spawn: Some(spawn.into()),
             visitor_pass: pass,
             invite: invite.map(str::to_owned),
+            server_cert: None,
         },
         &maps_dir(),
     )

@@ -34,6 +34,7 @@ fn options(name: &str, pass: Option<String>, invite: Option<&str>) -> JoinOption
         spawn: Some("plaza".into()),
         visitor_pass: pass,
         invite: invite.map(str::to_owned),
+        server_cert: None,
     }
 }
 

@@ -343,6 +343,7 @@ fn fifty_bots_join_and_walk_without_losing_anyone() {
         hall: Some("lobby".into()),
         seed: 3,
         speak: None,
+        server_cert: None,
     });
     assert_eq!(report.joined, 50, "{report:?}");
     assert_eq!(report.lost, 0, "nobody was dropped: {report:?}");

@@ -80,6 +80,10 @@ pub struct BotArgs {
     /// The first bot speaks this WAV file (any rate, mono or stereo), over and over.
     #[arg(long)]
     pub speak: Option<PathBuf>,
+    /// Trust this certificate (PEM) alone: a server with a self-signed certificate on another
+    /// machine.
+    #[arg(long)]
+    pub server_cert: Option<PathBuf>,
 }
 
 impl BotArgs {
@@ -94,6 +98,7 @@ impl BotArgs {
             hall,
             seed: self.seed,
             speak: self.speak.clone(),
+            server_cert: self.server_cert.clone(),
         });
         println!(
             "bots: {} joined, {} failed to join, {} lost, {} snapshots, {} bytes received, \
@@ -122,6 +127,8 @@ pub struct BotOptions {
     pub seed: u64,
     /// The first bot speaks this WAV file, looping.
     pub speak: Option<PathBuf>,
+    /// The server's certificate, to trust it alone (see [`JoinOptions::server_cert`]).
+    pub server_cert: Option<PathBuf>,
 }
 
 /// What the bots saw, for the log and for tests.
@@ -148,6 +155,7 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
             spawn: None,
             visitor_pass: None,
             invite: None,
+            server_cert: opts.server_cert.clone(),
         };
         match Session::join(&opts.server_url, &join, &opts.maps_dir) {
             Ok(s) => {

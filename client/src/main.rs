@@ -17,7 +17,7 @@ struct Cli {
     #[arg(long)]
     name: Option<String>,
     /// The server's join endpoint.
-    #[arg(long, default_value = "http://127.0.0.1:7780", global = true)]
+    #[arg(long, default_value = "https://127.0.0.1:7780", global = true)]
     server: String,
     /// The assets folder (maps, tilesets, sprites, fonts).
     #[arg(long, default_value = "assets", global = true)]
@@ -37,6 +37,11 @@ struct Cli {
     /// Walk to the booth with this title (Korean or English) and open it.
     #[arg(long)]
     visit: Option<String>,
+    /// Trust this certificate (PEM) alone: for a server with a self-signed certificate on
+    /// another machine (the organizers hand it out; `madang-server fingerprint` shows its
+    /// fingerprint to compare).
+    #[arg(long)]
+    server_cert: Option<PathBuf>,
     /// Where your visitor passes are kept (default ~/.local/share/madang/passes.json).
     #[arg(long)]
     passes: Option<PathBuf>,
@@ -135,7 +140,8 @@ fn main() -> ExitCode {
     };
     let exit = run(ClientArgs {
         name,
-        server: cli.server,
+        server: madang_client::session::server_url(&cli.server),
+        server_cert: cli.server_cert,
         assets: cli.assets,
         lang,
         hall: cli.hall,

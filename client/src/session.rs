@@ -48,6 +48,13 @@ pub enum JoinError {
     Refused(String),
     #[error("the join endpoint answered something unexpected: {0}")]
     BadResponse(String),
+    #[error(
+        "{url} is plain HTTP off this machine: invite codes and visitor passes would travel in \
+         clear text; use https://"
+    )]
+    Insecure { url: String },
+    #[error("cannot read the server's certificate {path}: {why}")]
+    Certificate { path: PathBuf, why: String },
     #[error("cannot open a UDP socket: {0}")]
     Socket(#[from] std::io::Error),
     #[error("cannot start the connection: {0}")]
@@ -64,11 +71,89 @@ pub struct JoinOptions {
     pub visitor_pass: Option<String>,
     /// An invite code for a role other than visitor.
     pub invite: Option<String>,
+    /// The server's own certificate (PEM), to trust it alone: for a server with a self-signed
+    /// certificate reached from another machine.
+    pub server_cert: Option<PathBuf>,
+}
+
+/// A join endpoint's address as typed: without a scheme it is HTTPS (`expo.example:7780` is
+/// `https://expo.example:7780`); a trailing `/` is dropped.
+pub fn server_url(typed: &str) -> String {
+    let t = typed.trim().trim_end_matches('/');
+    if t.contains("://") {
+        t.to_owned()
+    } else {
+        format!("https://{t}")
+    }
+}
+
+/// Whether `url`'s host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The HTTP agent for a join endpoint, trusting what may be trusted there:
+/// - plain `http://` only on this machine (refused elsewhere, so that codes and passes never
+///   travel in clear text);
+/// - with `server_cert`, that certificate alone (pinned);
+/// - on this machine, any certificate (a development server's self-signed one: nobody can
+///   come between a client and a server on the same machine);
+/// - elsewhere, certificates of the public authorities (webpki's roots).
+pub fn http_agent(url: &str, server_cert: Option<&Path>) -> Result<ureq::Agent, JoinError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    let loopback = is_loopback_url(url);
+    let https = url.starts_with("https://");
+    if !https && !loopback {
+        return Err(JoinError::Insecure {
+            url: url.to_owned(),
+        });
+    }
+    let tls = match server_cert {
+        Some(path) => {
+            let bad = |why: String| JoinError::Certificate {
+                path: path.to_owned(),
+                why,
+            };
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| bad(e.to_string()))?
+                .map(|c| c.map(|c| Certificate::from_der(c.as_ref()).to_owned()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(bad("the file holds no PEM certificate".into()));
+            }
+            TlsConfig::builder()
+                .root_certs(RootCerts::new_with_certs(&certs))
+                .build()
+        }
+        None if loopback => TlsConfig::builder().disable_verification(true).build(),
+        None => TlsConfig::builder().build(),
+    };
+    Ok(ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .tls_config(tls)
+        .build()
+        .into())
 }
 
 /// Asks the join endpoint (`server_url`, e.g. `http://127.0.0.1:7780`) for a connect token.
 pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse, JoinError> {
-    let url = format!("{}/join", server_url.trim_end_matches('/'));
+    let base = self::server_url(server_url);
+    let agent = http_agent(&base, opts.server_cert.as_deref())?;
+    let url = format!("{base}/join");
     let body = JoinRequest {
         name: opts.name.clone(),
         protocol_version: PROTOCOL_VERSION,
@@ -77,11 +162,6 @@ pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse
         visitor_pass: opts.visitor_pass.clone(),
         invite: opts.invite.clone(),
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
     let mut resp = agent
         .post(&url)
         .send_json(&body)
@@ -1142,6 +1222,47 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_without_a_scheme_are_https_and_clear_text_stays_on_this_machine() {
+        assert_eq!(
+            server_url("expo.example:7780/"),
+            "https://expo.example:7780"
+        );
+        assert_eq!(
+            server_url(" http://127.0.0.1:7780 "),
+            "http://127.0.0.1:7780"
+        );
+        for here in [
+            "https://localhost:1",
+            "http://127.0.0.1:7780",
+            "http://127.3.4.5",
+            "https://[::1]:7780",
+        ] {
+            assert!(is_loopback_url(here), "{here}");
+        }
+        for there in [
+            "https://expo.example",
+            "http://10.0.0.1:7780",
+            "https://[::2]:1",
+            "junk",
+        ] {
+            assert!(!is_loopback_url(there), "{there}");
+        }
+        assert!(http_agent("http://127.0.0.1:7780", None).is_ok());
+        assert!(matches!(
+            http_agent("http://expo.example:7780", None),
+            Err(JoinError::Insecure { .. })
+        ));
+        assert!(http_agent("https://expo.example", None).is_ok());
+        assert!(matches!(
+            http_agent(
+                "https://expo.example",
+                Some(Path::new("/nonexistent/cert.pem"))
+            ),
+            Err(JoinError::Certificate { .. })
+        ));
+    }
 
     #[test]
     fn remotes_are_interpolated_between_samples() {

@@ -5,7 +5,9 @@
 //! all-pairs work quadruples.
 //!
 //! Two cases: the same density in a hall that grows with the crowd (the cost should double),
-//! and a crowd packed into a fixed 64 × 64 hall (more neighbours each, bubbles capped at 8).
+//! a crowd packed into a fixed 64 × 64 hall (more neighbours each, bubbles capped at 8), and
+//! everyone on one tile (a crowd around a celebrity: packed cells are cut into full bubbles at
+//! once, so this too stays linear).
 //!
 //!     cargo bench -p madang-server --bench talk
 
@@ -54,4 +56,5 @@ fn main() {
         run,
     );
     common::table("fixed 64 × 64 hall, growing density:", |_| 64.0, run);
+    common::table("everyone on one tile:", |_| 1.0, run);
 }

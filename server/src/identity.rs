@@ -83,18 +83,81 @@ impl Secret {
         blake3::keyed_hash(&key, &id.to_le_bytes())
     }
 
-    /// The pass for visitor `id`: `<id>.<64 hex digits>`.
-    pub fn visitor_pass(&self, id: u64) -> String {
-        format!("{id}.{}", self.pass_mac(id).to_hex())
+    fn dated_pass_mac(&self, pass: PassInfo) -> blake3::Hash {
+        let key = blake3::derive_key("madang 2026-12 dated visitor passes", &self.0);
+        let mut bytes = [0u8; 24];
+        bytes[..8].copy_from_slice(&pass.visitor_id.to_le_bytes());
+        bytes[8..16].copy_from_slice(&pass.since.to_le_bytes());
+        bytes[16..].copy_from_slice(&pass.issued.to_le_bytes());
+        blake3::keyed_hash(&key, &bytes)
     }
 
-    /// The visitor id in a pass, if the pass is genuine.
-    pub fn check_pass(&self, pass: &str) -> Option<u64> {
-        let (id, mac) = pass.trim().split_once('.')?;
-        let id: u64 = id.parse().ok()?;
-        let mac = blake3::Hash::from_hex(mac).ok()?;
-        // blake3::Hash compares in constant time.
-        (mac == self.pass_mac(id)).then_some(id)
+    /// The pass of `pass.visitor_id`: `<id>.<since>.<issued>.<64 hex digits>`.
+    pub fn visitor_pass(&self, pass: PassInfo) -> String {
+        format!(
+            "{}.{}.{}.{}",
+            pass.visitor_id,
+            pass.since,
+            pass.issued,
+            self.dated_pass_mac(pass).to_hex()
+        )
+    }
+
+    /// What a pass says, if it is genuine. Passes made before passes were dated
+    /// (`<id>.<mac>`) count as made and issued at 0.
+    pub fn check_pass(&self, pass: &str) -> Option<PassInfo> {
+        let parts: Vec<&str> = pass.trim().split('.').collect();
+        match parts.as_slice() {
+            [id, mac] => {
+                let id = id.parse().ok()?;
+                // blake3::Hash compares in constant time.
+                (blake3::Hash::from_hex(mac).ok()? == self.pass_mac(id)).then_some(PassInfo {
+                    visitor_id: id,
+                    since: 0,
+                    issued: 0,
+                })
+            }
+            [id, since, issued, mac] => {
+                let info = PassInfo {
+                    visitor_id: id.parse().ok()?,
+                    since: since.parse().ok()?,
+                    issued: issued.parse().ok()?,
+                };
+                (blake3::Hash::from_hex(mac).ok()? == self.dated_pass_mac(info)).then_some(info)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What a genuine pass says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassInfo {
+    pub visitor_id: u64,
+    /// When the identity was made (Unix seconds): kept from pass to pass.
+    pub since: u64,
+    /// When this pass was handed out (Unix seconds).
+    pub issued: u64,
+}
+
+impl PassInfo {
+    /// Why the settings no longer honour this pass at `now`, if they do not.
+    pub fn withdrawn(&self, rules: &crate::settings::PassSettings, now: u64) -> Option<String> {
+        if let Some(before) = rules.revoked_before
+            && self.issued < before
+        {
+            return Some(
+                "your visitor pass was withdrawn by the organizers: forget it and join anew".into(),
+            );
+        }
+        if let Some(days) = rules.max_age_days
+            && now.saturating_sub(self.issued) > u64::from(days) * 86_400
+        {
+            return Some(format!(
+                "your visitor pass is older than {days} days and has expired: forget it and join anew"
+            ));
+        }
+        None
     }
 }
 
@@ -105,8 +168,25 @@ mod tests {
     #[test]
     fn passes_are_checked_and_cannot_be_forged() {
         let s = Secret::from_bytes([3; 32]);
-        let pass = s.visitor_pass(42);
-        assert_eq!(s.check_pass(&pass), Some(42));
+        let info = PassInfo {
+            visitor_id: 42,
+            since: 1_600_000_000,
+            issued: 1_700_000_000,
+        };
+        let pass = s.visitor_pass(info);
+        assert_eq!(s.check_pass(&pass), Some(info));
+        assert_eq!(
+            s.check_pass(&pass.replace(".1600000000.", ".1500000000.")),
+            None,
+            "nor the identity's age"
+        );
+        assert_eq!(
+            s.check_pass(&pass.replace(".1700000000.", ".1800000000.")),
+            None,
+            "the date cannot be moved"
+        );
+        let undated = format!("42.{}", s.pass_mac(42).to_hex());
+        assert_eq!(s.check_pass(&undated).map(|p| p.issued), Some(0));
         assert_eq!(
             s.check_pass(&pass.replace("42.", "43.")),
             None,
@@ -117,9 +197,58 @@ mod tests {
             None,
             "another server"
         );
-        for junk in ["", "42", "42.", "x.y", "42.zz"] {
+        for junk in [
+            "",
+            "42",
+            "42.",
+            "x.y",
+            "42.zz",
+            "42.1.2",
+            "42...",
+            "42.x.1.ab",
+            "1.2.3.4.5",
+        ] {
             assert_eq!(s.check_pass(junk), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn passes_say_when_they_were_issued_and_old_ones_can_be_withdrawn() {
+        use crate::settings::PassSettings;
+        let pass = PassInfo {
+            visitor_id: 1,
+            since: 0,
+            issued: 1_000_000,
+        };
+        let now = 1_000_000 + 40 * 86_400;
+        assert_eq!(pass.withdrawn(&PassSettings::default(), now), None);
+        let revoked = PassSettings {
+            revoked_before: Some(1_000_001),
+            ..Default::default()
+        };
+        assert!(
+            pass.withdrawn(&revoked, now)
+                .expect("withdrawn")
+                .contains("visitor pass")
+        );
+        let later = PassInfo {
+            issued: 1_000_001,
+            ..pass
+        };
+        assert_eq!(
+            later.withdrawn(&revoked, now),
+            None,
+            "issued at the moment: kept"
+        );
+        let expiring = PassSettings {
+            max_age_days: Some(30),
+            ..Default::default()
+        };
+        assert!(
+            pass.withdrawn(&expiring, now)
+                .expect("expired")
+                .contains("30 days")
+        );
     }
 
     #[test]

@@ -21,6 +21,24 @@ use madang_shared::rules::{Cell, QPos, cell_of, cells_adjacent, cells_around};
 /// unreliable snapshot does not leave a stopped avatar in the wrong place for others.
 pub const RESEND_TICKS: u8 = 5;
 
+/// How far (in tiles) past a cell's border someone must go before they count as in the next
+/// cell: a person pacing on a border would otherwise change cells every step, and each change
+/// tells everyone near who entered and left their view. (A quarter of the cell at most.)
+pub const CELL_HYSTERESIS_TILES: f32 = 1.0;
+
+/// The cell of `pos` for someone now counted in `current`: `current` while `pos` is within the
+/// hysteresis margin around it, else the cell `pos` is in.
+pub fn cell_with_hysteresis(pos: Vec2, current: Cell, cell_tiles: u32) -> Cell {
+    let size = cell_tiles.max(1) as f32;
+    let margin = CELL_HYSTERESIS_TILES.min(size / 4.0);
+    let near = |p: f32, c: i32| p >= c as f32 * size - margin && p < (c + 1) as f32 * size + margin;
+    if near(pos.x, current.0) && near(pos.y, current.1) {
+        current
+    } else {
+        cell_of(pos, cell_tiles)
+    }
+}
+
 /// A change in who sees whom, to be told to `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
@@ -155,7 +173,7 @@ impl Interest {
             }
             t.fresh = RESEND_TICKS;
         }
-        let cell = cell_of(pos, cell_tiles);
+        let cell = cell_with_hysteresis(pos, t.cell, cell_tiles);
         if cell != t.cell {
             let (hall, old) = (t.hall, t.cell);
             t.cell = cell;
@@ -443,6 +461,32 @@ mod tests {
         assert_eq!(seen.len(), 49, "everyone else is sent within a few ticks");
     }
 
+    #[test]
+    fn pacing_on_a_cell_border_changes_no_views_until_one_really_crosses() {
+        let mut i = Interest::new(16);
+        let mut out = Vec::new();
+        put(&mut i, 1, 0, at(15.5, 2.0), &mut out);
+        put(&mut i, 2, 0, at(47.0, 2.0), &mut out);
+        assert!(!i.sees(AvatarId(1), AvatarId(2)), "cells 0 and 2");
+        out.clear();
+        // Back and forth over the border at x = 16, less than a tile past it.
+        for k in 0..40 {
+            let x = if k % 2 == 0 { 16.4 } else { 15.6 };
+            i.set_position(AvatarId(1), at(x, 2.0), &mut out);
+        }
+        assert!(out.is_empty(), "no view changed: {out:?}");
+        assert_eq!(i.cell(AvatarId(1)), Some((0, 0)));
+        // A tile and a half past it: now in cell 1, and 2 comes into view.
+        i.set_position(AvatarId(1), at(17.5, 2.0), &mut out);
+        assert_eq!(i.cell(AvatarId(1)), Some((1, 0)));
+        assert!(i.sees(AvatarId(1), AvatarId(2)));
+        // And back: it stays in cell 1 until it is a tile inside cell 0.
+        i.set_position(AvatarId(1), at(15.2, 2.0), &mut out);
+        assert_eq!(i.cell(AvatarId(1)), Some((1, 0)));
+        i.set_position(AvatarId(1), at(14.9, 2.0), &mut out);
+        assert_eq!(i.cell(AvatarId(1)), Some((0, 0)));
+    }
+
     proptest! {
         /// After any sequence of arrivals, moves and departures, the incremental view equals the
         /// one computed from scratch, and it is symmetric.
@@ -478,6 +522,14 @@ mod tests {
                 }
             }
             let ids: Vec<AvatarId> = i.tracked.keys().copied().collect();
+            // Nobody is counted more than the margin away from the cell they stand in.
+            for t in i.tracked.values() {
+                let p = t.qpos.to_tiles();
+                let lo = |c: i32| c as f32 * 16.0 - CELL_HYSTERESIS_TILES - 0.01;
+                let hi = |c: i32| (c + 1) as f32 * 16.0 + CELL_HYSTERESIS_TILES + 0.01;
+                prop_assert!(p.x >= lo(t.cell.0) && p.x < hi(t.cell.0), "{:?} in {:?}", p, t.cell);
+                prop_assert!(p.y >= lo(t.cell.1) && p.y < hi(t.cell.1), "{:?} in {:?}", p, t.cell);
+            }
             for &a in &ids {
                 for &b in &ids {
                     prop_assert_eq!(i.sees(a, b), i.should_see(a, b), "{:?} / {:?}", a, b);

@@ -70,6 +70,8 @@ pub struct JoinContext {
     pub reserved: Vec<(String, Option<usize>)>,
     /// Where claims are kept (none in unit tests).
     pub store: Option<crate::store::Store>,
+    /// Which passes are still honoured.
+    pub passes: crate::settings::PassSettings,
 }
 
 /// A display name as reserved names are compared: no case, spaces, punctuation or symbols, so
@@ -205,10 +207,12 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest a connection may stay open, body, answer and keep-alive included.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Starts the endpoint on its own thread; it stops when `stop` is set.
+/// Starts the endpoint on its own thread; it stops when `stop` is set. With `tls`, it speaks
+/// HTTPS only (plain HTTP only behind a proxy on loopback, which the settings check).
 pub fn start(
     listener: TcpListener,
     ctx: JoinContext,
+    tls: Option<crate::tls::Certificates>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
@@ -227,7 +231,7 @@ pub fn start(
                     }
                 };
                 let ctx = Arc::new(ctx);
-                serve(listener, router(ctx.clone()), ctx, stop).await;
+                serve(listener, router(ctx.clone()), ctx, tls, stop).await;
             });
         })?;
     Ok(())
@@ -258,9 +262,11 @@ async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     ctx: Arc<JoinContext>,
+    mut tls: Option<crate::tls::Certificates>,
     stop: Arc<AtomicBool>,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_HTTP_CONNECTIONS));
+    let failed_handshakes = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let open: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     let mut ticks = tokio::time::interval(Duration::from_millis(100));
     let mut ticks_since_prune = 0u32;
@@ -284,6 +290,13 @@ async fn serve(
                 if ticks_since_prune >= 600 {
                     ticks_since_prune = 0;
                     ctx.door.prune();
+                    if let Some(certs) = tls.as_mut() {
+                        certs.refresh();
+                    }
+                    let failed = failed_handshakes.swap(0, Ordering::Relaxed);
+                    if failed > 0 {
+                        info!(failed, "TLS handshakes failed in the last minute (plain HTTP, scanners, untrusting clients)");
+                    }
                     if turned_away > 0 {
                         info!(turned_away, "join connections closed at once in the last minute (over the caps)");
                         turned_away = 0;
@@ -314,25 +327,50 @@ async fn serve(
             ip,
         };
         let app = app.clone();
+        let acceptor = tls.as_ref().map(crate::tls::Certificates::acceptor);
+        let failed = failed_handshakes.clone();
         tokio::spawn(async move {
             let _place = place;
-            let service = tower::ServiceExt::map_request(
-                app,
-                move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ConnectInfo(from));
-                    req
-                },
-            );
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(
-                    hyper_util::rt::TokioIo::new(stream),
-                    hyper_util::service::TowerToHyperService::new(service),
-                );
-            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+            // The whole connection, handshake included, within its time limit; the handshake
+            // within the header limit.
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, async move {
+                match acceptor {
+                    Some(acceptor) => {
+                        match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => serve_connection(stream, app, from).await,
+                            _ => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    None => serve_connection(stream, app, from).await,
+                }
+            })
+            .await;
         });
     }
+}
+
+/// Serves HTTP/1.1 requests on one connection (plain or TLS), with the header time limit.
+async fn serve_connection<S>(stream: S, app: Router, from: SocketAddr)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = tower::ServiceExt::map_request(
+        app,
+        move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(from));
+            req
+        },
+    );
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(
+            hyper_util::rt::TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        )
+        .await;
 }
 
 fn router(ctx: Arc<JoinContext>) -> Router {
@@ -451,11 +489,18 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     let mut rng = rand::rng();
     // A genuine pass keeps the visitor's identity; a forged or foreign one is refused, so a
     // mistake does not silently split one person into two.
-    let visitor_id = match req.visitor_pass.as_deref() {
-        Some(pass) => ctx.secret.check_pass(pass).ok_or_else(|| {
-            bad("the visitor pass is not valid for this server: forget it and join anew".into())
-        })?,
-        None => rng.random_range(1..u64::MAX),
+    let now = crate::unix_now().max(0) as u64;
+    let (visitor_id, identity_since) = match req.visitor_pass.as_deref() {
+        Some(pass) => {
+            let pass = ctx.secret.check_pass(pass).ok_or_else(|| {
+                bad("the visitor pass is not valid for this server: forget it and join anew".into())
+            })?;
+            if let Some(why) = pass.withdrawn(&ctx.passes, now) {
+                return Err(bad(why));
+            }
+            (pass.visitor_id, pass.since)
+        }
+        None => (rng.random_range(1..u64::MAX), now),
     };
     if let Some(ban) = ctx.bans.active(visitor_id, crate::unix_now()) {
         return Err((StatusCode::FORBIDDEN, ban));
@@ -506,6 +551,7 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     let client_id: u64 = rng.random_range(1..u64::MAX);
     let claims = JoinClaims {
         visitor_id,
+        identity_since,
         name: name.clone(),
         role,
         hall: req.hall,
@@ -552,7 +598,11 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     info!(visitor = visitor_id, name = %name, ?role, "join token issued");
     Ok(JoinResponse {
         visitor_id,
-        visitor_pass: ctx.secret.visitor_pass(visitor_id),
+        visitor_pass: ctx.secret.visitor_pass(crate::identity::PassInfo {
+            visitor_id,
+            since: identity_since,
+            issued: now,
+        }),
         name,
         role,
         server_addr: ctx.public_addr,
@@ -637,6 +687,7 @@ mod tests {
                 (name_key("사회자"), None),
             ],
             store: None,
+            passes: Default::default(),
         }
     }
 
@@ -685,15 +736,42 @@ mod tests {
         let first = issue(&ctx(), request("a")).expect("joins");
         let mut again = request("a");
         again.visitor_pass = Some(first.visitor_pass.clone());
+        let second = issue(&ctx(), again).expect("joins again");
+        assert_eq!(second.visitor_id, first.visitor_id);
+        let since = |pass: &str| ctx().secret.check_pass(pass).expect("genuine").since;
         assert_eq!(
-            issue(&ctx(), again).expect("joins again").visitor_id,
-            first.visitor_id
+            since(&second.visitor_pass),
+            since(&first.visitor_pass),
+            "the identity's age goes from pass to pass (the vote's rule reads it)"
         );
         let mut forged = request("a");
-        forged.visitor_pass = Some(format!("{}.{}", first.visitor_id + 1, "0".repeat(64)));
+        forged.visitor_pass = Some(format!("{}.1.1.{}", first.visitor_id + 1, "0".repeat(64)));
         let (status, why) = issue(&ctx(), forged).expect_err("forged");
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(why.contains("visitor pass"), "{why}");
+    }
+
+    #[test]
+    fn a_pass_says_when_it_was_issued_and_a_withdrawn_one_is_refused() {
+        let mut ctx = ctx();
+        let first = issue(&ctx, request("a")).expect("joins");
+        let issued = ctx
+            .secret
+            .check_pass(&first.visitor_pass)
+            .expect("genuine")
+            .issued;
+        assert!(issued.abs_diff(crate::unix_now() as u64) < 5, "{issued}");
+        ctx.passes.revoked_before = Some(issued + 1);
+        let mut again = request("a");
+        again.visitor_pass = Some(first.visitor_pass);
+        let (status, why) = issue(&ctx, again).expect_err("withdrawn");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            why.contains("withdrawn") && why.contains("visitor pass"),
+            "{why}"
+        );
+        let fresh = issue(&ctx, request("a")).expect("a new identity gets in");
+        assert_ne!(fresh.visitor_id, first.visitor_id);
     }
 
     #[test]

@@ -73,6 +73,7 @@ mod snapshot;
 mod stats;
 pub mod store;
 mod talk;
+pub mod tls;
 mod visits;
 
 pub use halls::Halls;
@@ -106,6 +107,11 @@ pub enum StartError {
     NoEntrance(String),
     #[error("cannot read the key file {path}: {why}")]
     Key {
+        path: std::path::PathBuf,
+        why: String,
+    },
+    #[error("cannot use the TLS file {path}: {why}")]
+    Tls {
         path: std::path::PathBuf,
         why: String,
     },
@@ -152,10 +158,12 @@ impl Tick {
 pub struct StopFlag(pub Arc<AtomicBool>);
 
 /// Where a started server listens.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Addresses {
     pub udp: SocketAddr,
     pub http: SocketAddr,
+    /// The join endpoint's certificate (PEM), when it speaks HTTPS.
+    pub cert: Option<std::path::PathBuf>,
 }
 
 /// Builds the server app: loads and checks the maps, binds both sockets, starts the join
@@ -188,6 +196,22 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         err,
     })?;
     let public_addr = settings.public_addr_for(udp_addr);
+    let tls = if settings.tls.off {
+        None
+    } else {
+        Some(match (&settings.tls.cert, &settings.tls.key) {
+            (Some(cert), Some(key)) => tls::Certificates::open(tls::CertFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })?,
+            _ => {
+                let mut names = settings.tls.names.clone();
+                names.push(public_addr.ip().to_string());
+                tls::Certificates::self_signed(&settings.tls_dir(), &names)?
+            }
+        })
+    };
+    let cert = tls.as_ref().map(|t| t.files().cert.clone());
 
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -237,7 +261,9 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
                 )
                 .collect(),
             store: Some(store.clone()),
+            passes: settings.passes,
         },
+        tls,
         stop.0.clone(),
     )
     .map_err(|err| StartError::Bind {
@@ -274,7 +300,6 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     app.insert_resource(moderation::Announcements::from_loaded(&loaded, &app_halls));
     app.insert_resource(mutes::Mutes::from_loaded(&loaded, unix_now()));
     app.insert_resource(visits::Dwell::from_loaded(&loaded));
-    app.insert_resource(visits::Identities::from_loaded(&loaded));
     app.insert_resource(presence::OpenConnections {
         by_address: open_by_address,
         most: settings.door.connections_per_address,
@@ -302,12 +327,14 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         stats::plugin,
     ));
     app.add_plugins(mutes::plugin);
-    info!(udp = %udp_addr, public = %public_addr, http = %http_addr, "madang server listening");
+    let scheme = if cert.is_some() { "https" } else { "http" };
+    info!(udp = %udp_addr, public = %public_addr, join = %format!("{scheme}://{http_addr}"), "madang server listening");
     Ok((
         app,
         Addresses {
             udp: udp_addr,
             http: http_addr,
+            cert,
         },
     ))
 }
@@ -364,7 +391,12 @@ pub struct ServerHandle {
 impl ServerHandle {
     /// The join endpoint's base URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addrs.http)
+        let scheme = if self.addrs.cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addrs.http)
     }
 
     /// Stops the server and waits for its thread.

@@ -52,6 +52,11 @@ enum Command {
     /// Make a one-time claim code for an award's winner: prints the code (hand it to the
     /// winner, who types it where an invite code goes) and the `claim_hash` line for the award.
     ClaimCode,
+    /// Print the `[passes]` line that withdraws every visitor pass issued until now (each
+    /// visitor then joins as a new one); add it to the settings and restart the server.
+    RevokePasses,
+    /// Print the join endpoint's certificate fingerprint (SHA-256), for visitors to compare.
+    Fingerprint,
     /// Print the hash of an invite code, for the `invites` of the settings file.
     HashInvite {
         /// The code people will type.
@@ -180,6 +185,50 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some(Command::RevokePasses) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            println!("[passes]");
+            println!("revoked_before = {now}");
+            eprintln!(
+                "add these lines to the settings file and restart the server: passes issued \
+                 before now are then refused, and their visitors join anew"
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Fingerprint) => {
+            let settings = match cli.run.settings() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("madang-server: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let certs = match (&settings.tls.cert, &settings.tls.key) {
+                (Some(cert), Some(key)) => {
+                    madang_server::tls::Certificates::open(madang_server::tls::CertFiles {
+                        cert: cert.clone(),
+                        key: key.clone(),
+                    })
+                }
+                _ => madang_server::tls::Certificates::self_signed(
+                    &settings.tls_dir(),
+                    &settings.tls.names,
+                ),
+            };
+            match certs {
+                Ok(c) => {
+                    println!("{}  {}", c.fingerprint, c.files().cert.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("madang-server: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::ClaimCode) => {
             // 16 letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
             const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";

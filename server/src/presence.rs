@@ -36,6 +36,8 @@ pub struct Avatar {
     pub id: AvatarId,
     pub client: ClientId,
     pub visitor_id: u64,
+    /// When the identity was made (Unix seconds), from its pass.
+    pub identity_since: i64,
     pub name: Arc<str>,
     pub role: Role,
 }
@@ -182,6 +184,7 @@ pub(crate) fn admit_and_remove(
                             id,
                             client: client_id,
                             visitor_id: claims.visitor_id,
+                            identity_since: claims.identity_since as i64,
                             name: name.clone(),
                             role: claims.role,
                         },

@@ -77,6 +77,42 @@ pub struct Settings {
     pub ballot_rules: std::collections::BTreeMap<String, VoteRule>,
     /// What a heart needs to count (the same checks as a vote, for the booth hearted).
     pub hearts: VoteRule,
+    /// The join endpoint's certificate (see [`TlsSettings`]).
+    pub tls: TlsSettings,
+    /// Which visitor passes are still honoured (see [`PassSettings`]).
+    pub passes: PassSettings,
+}
+
+/// The join endpoint's HTTPS. With neither `cert` nor `key`, a self-signed certificate is made
+/// at the first start in `data_dir/tls/` (for development: clients accept it on this machine, or
+/// when given the file with `--server-cert`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    /// The certificate chain (PEM), e.g. Let's Encrypt's `fullchain.pem`. Reloaded when the file
+    /// changes.
+    pub cert: Option<PathBuf>,
+    /// Its private key (PEM), e.g. `privkey.pem`.
+    pub key: Option<PathBuf>,
+    /// Host names and addresses the self-signed certificate names besides `localhost` and the
+    /// loopback addresses.
+    pub names: Vec<String>,
+    /// Serve plain HTTP: only with a loopback `http_bind`, behind a proxy on this machine that
+    /// terminates TLS.
+    pub off: bool,
+}
+
+/// Visitor passes say when they were issued; these settings withdraw old ones. A withdrawn
+/// pass is refused with a reason and the client joins anew, as a new visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PassSettings {
+    /// Passes issued before this moment (Unix seconds) are refused: set it to now to withdraw
+    /// every pass handed out so far (`madang-server revoke-passes` prints the line). Passes
+    /// from before passes carried a date count as issued at 0.
+    pub revoked_before: Option<u64>,
+    /// Passes older than this many days are refused (none: they do not expire).
+    pub max_age_days: Option<u32>,
 }
 
 /// What an identity must have done before its vote (or heart) counts. Identities are free, so
@@ -259,6 +295,8 @@ impl Default for Settings {
                 min_identity_minutes: 1,
                 min_visit_secs: 3,
             },
+            tls: TlsSettings::default(),
+            passes: PassSettings::default(),
         }
     }
 }
@@ -474,6 +512,28 @@ impl Settings {
                 ),
             );
         }
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return bad(
+                "tls",
+                "name both `cert` and `key`, or neither (for a self-signed certificate)".into(),
+            );
+        }
+        if self.tls.off && !self.http_bind.ip().is_loopback() {
+            return bad(
+                "tls.off",
+                format!(
+                    "plain HTTP would carry invite codes and visitor passes in clear text: it is \
+                     allowed only with a loopback http_bind behind a TLS proxy (http_bind {})",
+                    self.http_bind
+                ),
+            );
+        }
+        if self.tls.off && self.tls.cert.is_some() {
+            return bad(
+                "tls.off",
+                "`off` and a certificate contradict each other".into(),
+            );
+        }
         if self.entrance.trim().is_empty() {
             return bad(
                 "entrance",
@@ -488,6 +548,11 @@ impl Settings {
         self.key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("server.key"))
+    }
+
+    /// Where the self-signed certificate is kept.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.data_dir.join("tls")
     }
 
     /// The SQLite store.
@@ -522,6 +587,40 @@ mod tests {
         );
         let organizer = crate::identity::hash_invite("madang-demo-organizer");
         assert!(s.invites.iter().any(|i| i.hash == organizer));
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_and_a_certificate_needs_its_key() {
+        let off = Settings {
+            tls: TlsSettings {
+                off: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let err = off.validate().expect_err("0.0.0.0").to_string();
+        assert!(
+            err.contains("tls.off") && err.contains("clear text"),
+            "{err}"
+        );
+        let proxied = Settings {
+            http_bind: "127.0.0.1:7780".parse().expect("literal"),
+            ..off
+        };
+        proxied.validate().expect("behind a proxy on this machine");
+        let half = Settings {
+            tls: TlsSettings {
+                cert: Some("fullchain.pem".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(
+            half.validate()
+                .expect_err("no key")
+                .to_string()
+                .contains("both")
+        );
     }
 
     #[test]

@@ -363,8 +363,6 @@ pub struct Loaded {
     pub award_claims: Vec<(String, u64)>,
     /// Banners up: (hall id, or empty for the whole expo; text).
     pub banners: Vec<(String, String)>,
-    /// When each visitor was first seen (Unix seconds).
-    pub first_seen: Vec<(u64, i64)>,
     /// Time each visitor spent at each booth over all finished visits: (visitor, booth, ms).
     pub dwell: Vec<(u64, String, i64)>,
     /// The newest reports, oldest first: (id, reporter name, target visitor, target name,
@@ -495,10 +493,6 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         ))
     })? {
         loaded.bans.push(row?);
-    }
-    let mut q = conn.prepare("SELECT id, first_seen FROM visitors")?;
-    for row in q.query_map([], |r| Ok((id_from_sql(r.get(0)?), r.get::<_, i64>(1)?)))? {
-        loaded.first_seen.push(row?);
     }
     let mut q =
         conn.prepare("SELECT visitor, booth, SUM(dwell_ms) FROM visits GROUP BY visitor, booth")?;

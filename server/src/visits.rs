@@ -17,7 +17,6 @@ use madang_shared::protocol::AvatarId;
 use crate::booth::booth_key;
 use crate::halls::Halls;
 use crate::presence::{Avatar, Connections, InHall, Position};
-use crate::snapshot::ViewMoved;
 use crate::store::{Loaded, Write};
 use crate::{ServerSet, SettingsRes, StoreRes, Tick};
 
@@ -31,10 +30,9 @@ pub const DWELL_BOOTHS_PER_VISITOR: usize = 512;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<OpenVisits>();
     app.init_resource::<Dwell>();
-    app.init_resource::<Identities>();
     app.add_systems(
         Update,
-        (track_visits, sample_occupancy, note_arrivals)
+        (track_visits, sample_occupancy, forget_old_dwell)
             .in_set(ServerSet::Simulate)
             .after(crate::portal::take_portals),
     );
@@ -56,9 +54,22 @@ struct Open {
 #[derive(Resource, Default)]
 pub struct OpenVisits(HashMap<AvatarId, Open>);
 
-/// Time each visitor spent at each booth over finished visits, in ms.
+/// Time each visitor spent at each booth over finished visits, in ms, for the vote's rule
+/// "visited the booth". Visitors away for [`DWELL_KEPT_SECS`] are forgotten here (their visits
+/// stay in the store), so the table holds the visitors of about a day, not everyone ever: one
+/// who returns later spends the minimum at a booth again before a vote for it counts.
 #[derive(Resource, Default, Debug)]
-pub struct Dwell(HashMap<u64, HashMap<String, i64>>);
+pub struct Dwell(HashMap<u64, VisitorDwell>);
+
+#[derive(Debug, Default)]
+pub struct VisitorDwell {
+    booths: HashMap<String, i64>,
+    /// Unix seconds of the last visit added.
+    touched: i64,
+}
+
+/// How long a visitor's dwell stays in memory after their last visit, in seconds.
+pub const DWELL_KEPT_SECS: i64 = 24 * 3600;
 
 impl Dwell {
     pub fn from_loaded(loaded: &Loaded) -> Self {
@@ -70,7 +81,9 @@ impl Dwell {
     }
 
     fn add(&mut self, visitor: u64, booth: &str, ms: i64) {
-        let booths = self.0.entry(visitor).or_default();
+        let entry = self.0.entry(visitor).or_default();
+        entry.touched = crate::unix_now();
+        let booths = &mut entry.booths;
         *booths.entry(booth.to_owned()).or_default() += ms.max(0);
         if booths.len() > DWELL_BOOTHS_PER_VISITOR
             && let Some(shortest) = booths
@@ -83,42 +96,22 @@ impl Dwell {
     }
 }
 
-/// When each visitor identity was first seen (Unix seconds).
-#[derive(Resource, Default, Debug)]
-pub struct Identities(HashMap<u64, i64>);
-
-impl Identities {
-    pub fn from_loaded(loaded: &Loaded) -> Self {
-        Identities(loaded.first_seen.iter().copied().collect())
-    }
-}
-
 /// What the vote's rules ask about a visitor.
 #[derive(SystemParam)]
 pub struct VisitFacts<'w> {
     dwell: Res<'w, Dwell>,
     open: Res<'w, OpenVisits>,
-    identities: Res<'w, Identities>,
     tick: Res<'w, Tick>,
 }
 
 impl VisitFacts<'_> {
-    /// Seconds since `visitor` was first seen (0 for one arriving now).
-    pub fn identity_age_secs(&self, visitor: u64, now: i64) -> i64 {
-        self.identities
-            .0
-            .get(&visitor)
-            .map(|first| (now - first).max(0))
-            .unwrap_or(0)
-    }
-
     /// Milliseconds `visitor` (as `avatar`, now) spent at `booth`, the visit under way included.
     pub fn dwell_ms(&self, avatar: AvatarId, visitor: u64, booth: &str) -> i64 {
         let done = self
             .dwell
             .0
             .get(&visitor)
-            .and_then(|b| b.get(booth))
+            .and_then(|d| d.booths.get(booth))
             .copied()
             .unwrap_or(0);
         let ongoing = self
@@ -142,7 +135,9 @@ impl VisitFacts<'_> {
         rule: crate::settings::VoteRule,
         what: &str,
     ) -> Result<(), String> {
-        let age = self.identity_age_secs(avatar.visitor_id, crate::unix_now());
+        // How long the identity has existed, as its (sealed) pass says: no table of every
+        // visitor ever seen is needed.
+        let age = (crate::unix_now() - avatar.identity_since).max(0);
         let need = rule.min_identity_minutes as i64 * 60;
         if age < need {
             let wait = (need - age + 59) / 60;
@@ -187,18 +182,17 @@ fn close(open: Open, tick: &Tick, store: &StoreRes, dwell: &mut Dwell) {
     });
 }
 
-/// Arrivals are known from now on, if they were not before.
-fn note_arrivals(
-    mut views: MessageReader<ViewMoved>,
-    connections: Res<Connections>,
-    mut identities: ResMut<Identities>,
-) {
-    let now = crate::unix_now();
-    for v in views.read().filter(|v| v.from.is_none()) {
-        if let Some(who) = connections.avatars.get(&v.avatar) {
-            identities.0.entry(who.visitor).or_insert(now);
-        }
+/// Once a minute: forgets the dwell of visitors not connected and away for a day.
+fn forget_old_dwell(tick: Res<Tick>, connections: Res<Connections>, mut dwell: ResMut<Dwell>) {
+    if !tick.count.is_multiple_of(60 * tick.hz.max(1)) || dwell.0.is_empty() {
+        return;
     }
+    let here: std::collections::HashSet<u64> =
+        connections.avatars.values().map(|w| w.visitor).collect();
+    let before = crate::unix_now() - DWELL_KEPT_SECS;
+    dwell
+        .0
+        .retain(|visitor, d| d.touched >= before || here.contains(visitor));
 }
 
 fn track_visits(

@@ -76,9 +76,14 @@ hash = "{}"
         .stderr(Stdio::null())
         .spawn()
         .expect("the server binary starts");
-    let url = format!("http://{http}");
+    let url = format!("https://{http}");
     let start = Instant::now();
-    while ureq::get(&format!("{url}/health")).call().is_err() {
+    while madang_client::session::http_agent(&format!("{url}/health"), None)
+        .expect("an agent")
+        .get(&format!("{url}/health"))
+        .call()
+        .is_err()
+    {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "the server answers within 20 s"
@@ -127,6 +132,7 @@ fn an_acknowledged_heart_survives_sigkill() {
         spawn: Some("plaza".into()),
         visitor_pass: None,
         invite: None,
+        server_cert: None,
     };
 
     let mut server = start(&data);
@@ -232,6 +238,7 @@ fn crowd(url: &str, count: usize, maps: &std::path::Path) -> Vec<Session> {
                 spawn: Some("plaza".into()),
                 visitor_pass: None,
                 invite: None,
+                server_cert: None,
             };
             Session::join(url, &opts, maps).expect("joins")
         })
@@ -274,6 +281,7 @@ fn everything_acknowledged_to_200_visitors_survives_sigkill_mid_stream() {
         spawn: Some("plaza".into()),
         visitor_pass: None,
         invite: Some(ORGANIZER_CODE.into()),
+        server_cert: None,
     };
     let mut org = vec![Session::join(&server.url, &org_opts, &maps).expect("the organizer joins")];
     assert!(pump_all(&mut org, 10, |s| s[0].is_ready()));

@@ -57,9 +57,14 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
             .spawn()
             .expect("the server starts"),
     );
-    let url = format!("http://{http}");
+    let url = format!("https://{http}");
     let start = Instant::now();
-    while ureq::get(&format!("{url}/health")).call().is_err() {
+    while madang_client::session::http_agent(&format!("{url}/health"), None)
+        .expect("an agent")
+        .get(&format!("{url}/health"))
+        .call()
+        .is_err()
+    {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "the server answers"
@@ -110,6 +115,7 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
         spawn: Some("plaza".into()),
         visitor_pass: None,
         invite: None,
+        server_cert: None,
     };
     let mut s = Session::join(&url, &opts, &root().join("assets/maps"))
         .expect("a normal join goes through");

@@ -295,6 +295,9 @@ pub enum Role {
 pub struct JoinClaims {
     /// The visitor's stable identity.
     pub visitor_id: u64,
+    /// When that identity was made (Unix seconds), as its visitor pass says: how long the
+    /// server has known this visitor, without a table of every visitor ever seen.
+    pub identity_since: u64,
     pub name: String,
     pub role: Role,
     /// The hall to arrive in (its id), or the expo's entrance.
@@ -975,6 +978,7 @@ mod tests {
     fn claims_round_trip_through_user_data() {
         let claims = JoinClaims {
             visitor_id: 42,
+            identity_since: 1_764_547_200,
             name: "김마당".into(),
             role: Role::Visitor,
             hall: Some("lobby".into()),
@@ -988,6 +992,7 @@ mod tests {
     fn claims_with_a_bad_name_are_refused() {
         let claims = JoinClaims {
             visitor_id: 1,
+            identity_since: 0,
             name: "a\u{0}b".into(),
             role: Role::Visitor,
             hall: None,

@@ -83,43 +83,62 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
         BubbleRules::default().reach
     };
     let max = rules.max_size.max(1);
-    let cell = |p: Vec2| ((p.x / reach).floor() as i32, (p.y / reach).floor() as i32);
-    let mut grid: HashMap<(i32, i32), Vec<usize>> = HashMap::new();
+    // Cells of side reach/√2: two people in one cell are within reach of each other, and
+    // everyone within reach of a person is in the 5×5 cells around theirs. People are kept by
+    // cell and by lock, since people under different locks never share a bubble.
+    let side = reach / std::f32::consts::SQRT_2;
+    let cell = |p: Vec2| ((p.x / side).floor() as i32, (p.y / side).floor() as i32);
+    let mut buckets: HashMap<((i32, i32), Option<u32>), Vec<usize>> = HashMap::new();
     for (i, t) in people.iter().enumerate() {
         if t.area.is_none() {
-            grid.entry(cell(t.pos)).or_default().push(i);
+            buckets.entry((cell(t.pos), t.lock)).or_default().push(i);
         }
     }
-    // Links between people within reach: each pair once, from the 3×3 cells around one of them.
-    let mut links: Vec<(f32, usize, usize)> = Vec::new();
-    for (i, t) in people.iter().enumerate() {
-        if t.area.is_some() {
+    let mut groups = Groups::new(people.len());
+    // A crowd packed into one cell (a thousand people on one tile) is cut into full bubbles at
+    // once, in the order they came: they are all within reach of each other, and a full bubble
+    // takes no one more, so only the rest (fewer than `max`) is linked one by one. Linking them
+    // all would make n² links.
+    let dense = 4 * max;
+    for members in buckets.values_mut() {
+        if members.len() <= dense {
             continue;
         }
-        let (cx, cy) = cell(t.pos);
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                let Some(others) = grid.get(&(cx + dx, cy + dy)) else {
-                    continue;
-                };
-                for &j in others {
-                    if j <= i {
+        let full = members.len() / max * max;
+        for chunk in members[..full].chunks(max) {
+            for &j in &chunk[1..] {
+                groups.parent[j] = chunk[0];
+            }
+            groups.size[chunk[0]] = chunk.len();
+        }
+        members.drain(..full);
+    }
+    // Links between people within reach: each pair once, from the cells around one of them;
+    // at most 25 cells of at most `dense` people each, so linear in the crowd.
+    let mut links: Vec<(f32, usize, usize)> = Vec::new();
+    for (&((cx, cy), lock), members) in &buckets {
+        for &i in members.iter() {
+            let pos = people[i].pos;
+            for dx in -2..=2 {
+                for dy in -2..=2 {
+                    let Some(others) = buckets.get(&((cx + dx, cy + dy), lock)) else {
                         continue;
-                    }
-                    let d = t.pos.distance(people[j].pos);
-                    if d <= reach {
-                        links.push((d, i, j));
+                    };
+                    for &j in others {
+                        if j <= i {
+                            continue;
+                        }
+                        let d = pos.distance(people[j].pos);
+                        if d <= reach {
+                            links.push((d, i, j));
+                        }
                     }
                 }
             }
         }
     }
     links.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut groups = Groups::new(people.len());
     for (_, i, j) in links {
-        if people[i].lock != people[j].lock {
-            continue;
-        }
         let (a, b) = (groups.root(i), groups.root(j));
         if a == b || groups.size[a] + groups.size[b] > max {
             continue;
@@ -342,6 +361,21 @@ mod tests {
     }
 
     #[test]
+    fn a_crowd_on_one_tile_fills_bubbles_without_linking_everyone_to_everyone() {
+        // 5,001 people on one tile: 1,250 full bubbles and one of one. Linking every pair would
+        // be 12.5 million links; the crowd is cut into bubbles instead.
+        let p: Vec<Talker> = (0..5001)
+            .map(|i| at(i, 10.0 + (i % 7) as f32 * 0.01, 10.0))
+            .collect();
+        let groups = form_bubbles(&p, RULES);
+        assert_eq!(groups.len(), 1251);
+        assert_eq!(groups.iter().filter(|g| g.len() == 4).count(), 1250);
+        let mut all: Vec<usize> = groups.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..5001).collect::<Vec<_>>(), "everyone once");
+    }
+
+    #[test]
     fn a_locked_bubble_keeps_its_members_and_lets_no_one_in() {
         let mut p = vec![at(1, 0.0, 0.0), at(2, 2.0, 0.0), at(3, 3.0, 1.0)];
         p[0].lock = Some(7);
@@ -414,47 +448,83 @@ mod tests {
         })
     }
 
+    /// Two people in one bubble are joined by a chain of neighbours within reach inside it;
+    /// two people within reach in different bubbles could not be merged (too many, or a
+    /// lock between them); everyone outside areas is in exactly one bubble.
+    fn check_bubbles(p: &[Talker], max: usize) -> Result<(), TestCaseError> {
+        let rules = BubbleRules {
+            reach: 3.0,
+            max_size: max,
+        };
+        let groups = form_bubbles(p, rules);
+        let mut bubble_of = vec![None; p.len()];
+        for (b, g) in groups.iter().enumerate() {
+            prop_assert!(g.len() <= max);
+            for &i in g {
+                prop_assert!(bubble_of[i].is_none(), "in two bubbles");
+                prop_assert!(p[i].area.is_none());
+                bubble_of[i] = Some(b);
+            }
+            // Connected by links within reach, inside the bubble.
+            let mut seen = vec![g[0]];
+            let mut k = 0;
+            while k < seen.len() {
+                let i = seen[k];
+                for &j in g {
+                    if !seen.contains(&j) && p[i].pos.distance(p[j].pos) <= 3.0 {
+                        seen.push(j);
+                    }
+                }
+                k += 1;
+            }
+            prop_assert_eq!(seen.len(), g.len(), "a bubble that is not one chain");
+        }
+        for i in 0..p.len() {
+            prop_assert_eq!(bubble_of[i].is_none(), p[i].area.is_some());
+            for j in 0..p.len() {
+                let (Some(a), Some(b)) = (bubble_of[i], bubble_of[j]) else {
+                    continue;
+                };
+                if a != b && p[i].pos.distance(p[j].pos) <= 3.0 {
+                    let full = groups[a].len() + groups[b].len() > max;
+                    let locked = p[i].lock != p[j].lock;
+                    prop_assert!(full || locked, "{} and {} were left apart", i, j);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// People packed into a few tiles, many of them under locks: the dense path.
+    fn crowd() -> impl Strategy<Value = Vec<Talker>> {
+        prop::collection::vec(
+            (0.0f32..4.0, 0.0f32..4.0, prop::option::of(0u32..3)),
+            1..200,
+        )
+        .prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (x, y, lock))| Talker {
+                    id: AvatarId(i as u32 + 1),
+                    pos: Vec2::new(x, y),
+                    area: None,
+                    on_stage: false,
+                    lock: lock.filter(|_| i % 2 == 0),
+                })
+                .collect()
+        })
+    }
+
     proptest! {
-        /// Two people in one bubble are joined by a chain of neighbours within reach inside it;
-        /// two people within reach in different bubbles could not be merged (too many, or a
-        /// lock between them); everyone outside areas is in exactly one bubble.
         #[test]
         fn bubbles_are_chains_and_leave_no_one_out(p in people(), max in 2usize..6) {
-            let rules = BubbleRules { reach: 3.0, max_size: max };
-            let groups = form_bubbles(&p, rules);
-            let mut bubble_of = vec![None; p.len()];
-            for (b, g) in groups.iter().enumerate() {
-                prop_assert!(g.len() <= max);
-                for &i in g {
-                    prop_assert!(bubble_of[i].is_none(), "in two bubbles");
-                    prop_assert!(p[i].area.is_none());
-                    bubble_of[i] = Some(b);
-                }
-                // Connected by links within reach, inside the bubble.
-                let mut seen = vec![g[0]];
-                let mut k = 0;
-                while k < seen.len() {
-                    let i = seen[k];
-                    for &j in g {
-                        if !seen.contains(&j) && p[i].pos.distance(p[j].pos) <= 3.0 {
-                            seen.push(j);
-                        }
-                    }
-                    k += 1;
-                }
-                prop_assert_eq!(seen.len(), g.len(), "a bubble that is not one chain");
-            }
-            for i in 0..p.len() {
-                prop_assert_eq!(bubble_of[i].is_none(), p[i].area.is_some());
-                for j in 0..p.len() {
-                    let (Some(a), Some(b)) = (bubble_of[i], bubble_of[j]) else { continue };
-                    if a != b && p[i].pos.distance(p[j].pos) <= 3.0 {
-                        let full = groups[a].len() + groups[b].len() > max;
-                        let locked = p[i].lock != p[j].lock;
-                        prop_assert!(full || locked, "{} and {} were left apart", i, j);
-                    }
-                }
-            }
+            check_bubbles(&p, max)?;
+        }
+
+        /// The same in a dense crowd, where packed cells are cut into full bubbles at once.
+        #[test]
+        fn bubbles_in_a_packed_crowd_are_chains_and_leave_no_one_out(p in crowd(), max in 2usize..9) {
+            check_bubbles(&p, max)?;
         }
 
         /// Isolation: a message or a voice frame from inside a private area never reaches

@@ -58,6 +58,7 @@ pub fn join(server: &ServerHandle, name: &str, hall: &str, spawn: &str) -> Sessi
             spawn: Some(spawn.into()),
             visitor_pass: None,
             invite: None,
+            server_cert: None,
         },
         &maps_dir(),
     )
@@ -97,7 +98,9 @@ pub fn pump_for(sessions: &mut [&mut Session], time: Duration) {
 
 /// Reads the server's `/stats`.
 pub fn stats(server: &ServerHandle) -> serde_json::Value {
-    let mut resp = ureq::get(&format!("{}/stats", server.url()))
+    let mut resp = madang_client::session::http_agent(&format!("{}/stats", server.url()), None)
+        .expect("an agent")
+        .get(&format!("{}/stats", server.url()))
         .call()
         .expect("stats answer");
     serde_json::from_str(&resp.body_mut().read_to_string().expect("body")).expect("json")
@@ -122,11 +125,13 @@ pub fn join_as(
             spawn: spawn.map(str::to_owned),
             visitor_pass: None,
             invite: None,
+            server_cert: None,
         },
     )
     .expect("joins");
     let claims = madang_shared::protocol::JoinClaims {
         visitor_id: resp.visitor_id,
+        identity_since: 0,
         name: name.into(),
         role,
         hall: hall.map(str::to_owned),

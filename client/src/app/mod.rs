@@ -32,8 +32,11 @@ mod voice;
 pub struct ClientArgs {
     /// The display name to join with.
     pub name: String,
-    /// The join endpoint, e.g. `http://127.0.0.1:7780`.
+    /// The join endpoint, e.g. `https://127.0.0.1:7780`.
     pub server: String,
+    /// The server's certificate, to trust it alone (see
+    /// [`crate::session::JoinOptions::server_cert`]).
+    pub server_cert: Option<std::path::PathBuf>,
     /// The folder holding `maps/`, `tilesets/`, `sprites/`, `fonts/`.
     pub assets: PathBuf,
     pub lang: Lang,

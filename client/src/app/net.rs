@@ -76,6 +76,7 @@ fn begin(args: &ClientArgs, net: &mut Net) {
         spawn: args.spawn.clone(),
         visitor_pass: book.get(&server).map(str::to_owned),
         invite: args.invite.clone(),
+        server_cert: args.server_cert.clone(),
     };
     // The HTTP request blocks; the window keeps drawing meanwhile.
     std::thread::spawn(move || {

@@ -17,7 +17,7 @@ struct Cli {
     #[command(flatten)]
     bots: BotArgs,
     /// The server's join endpoint.
-    #[arg(long, default_value = "http://127.0.0.1:7780")]
+    #[arg(long, default_value = "https://127.0.0.1:7780")]
     server: String,
     /// The hall to arrive in (the entrance if absent).
     #[arg(long)]
