@@ -67,8 +67,18 @@ fn main() {
         seed: 1,
         speak: None,
         server_cert: None,
+        probe: false,
+        always_move: false,
     });
     let (mean, max, bytes) = sampler.join().expect("the sampler finishes");
+    let last: serde_json::Value =
+        madang_client::session::http_agent(&format!("{}/stats", server.url()), None)
+            .expect("an agent")
+            .get(&format!("{}/stats", server.url()))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json().ok())
+            .unwrap_or_default();
     let avg_bytes = bytes.iter().sum::<f64>() / bytes.len().max(1) as f64;
     println!("load: {bots} bots in `{hall}` for {seconds} s");
     println!(
@@ -86,6 +96,10 @@ fn main() {
     println!(
         "  bots received {} snapshots, {} bytes",
         report.snapshots, report.bytes_received
+    );
+    println!(
+        "  server socket: {} datagrams dropped by the kernel, {} by the reader's queue",
+        last["udp_kernel_drops"], last["udp_queue_drops"]
     );
     server.stop();
 }

@@ -103,6 +103,8 @@ fn main() {
                         seed: t as u64 * 1000 + wave,
                         speak: None,
                         server_cert: None,
+                        probe: false,
+                        always_move: false,
                     });
                     joins.fetch_add(report.joined as u64, Ordering::Relaxed);
                     errors.fetch_add((report.failed + report.lost) as u64, Ordering::Relaxed);

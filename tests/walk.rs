@@ -344,6 +344,8 @@ fn fifty_bots_join_and_walk_without_losing_anyone() {
         seed: 3,
         speak: None,
         server_cert: None,
+        probe: false,
+        always_move: false,
     });
     assert_eq!(report.joined, 50, "{report:?}");
     assert_eq!(report.lost, 0, "nobody was dropped: {report:?}");

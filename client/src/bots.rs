@@ -18,6 +18,8 @@ use crate::session::{ConnState, JoinOptions, Session};
 pub struct Wander {
     dir: MoveInput,
     ticks_left: u32,
+    /// Never stand still (a crowd that always moves, as some benchmarks of other servers use).
+    always: bool,
 }
 
 impl Default for Wander {
@@ -25,6 +27,7 @@ impl Default for Wander {
         Wander {
             dir: MoveInput::IDLE,
             ticks_left: 0,
+            always: false,
         }
     }
 }
@@ -45,7 +48,7 @@ impl Wander {
             _ => false,
         };
         if self.ticks_left == 0 || blocked {
-            self.dir = if rng.random_ratio(1, 8) {
+            self.dir = if !self.always && rng.random_ratio(1, 8) {
                 MoveInput::IDLE
             } else {
                 loop {
@@ -84,6 +87,13 @@ pub struct BotArgs {
     /// machine.
     #[arg(long)]
     pub server_cert: Option<PathBuf>,
+    /// Also measure move-to-seen latency with a mover and an observer of their own, once all
+    /// bots have joined, and print it.
+    #[arg(long)]
+    pub probe: bool,
+    /// Bots never stand still (by default one in eight of their turns is a pause).
+    #[arg(long)]
+    pub always_move: bool,
 }
 
 impl BotArgs {
@@ -99,6 +109,8 @@ impl BotArgs {
             seed: self.seed,
             speak: self.speak.clone(),
             server_cert: self.server_cert.clone(),
+            probe: self.probe,
+            always_move: self.always_move,
         });
         println!(
             "bots: {} joined, {} failed to join, {} lost, {} snapshots, {} bytes received, \
@@ -110,6 +122,18 @@ impl BotArgs {
             report.bytes_received,
             report.voice_frames
         );
+        if let Some(l) = &report.latency {
+            match (&l.failed, l.quantile(0.5), l.quantile(0.99)) {
+                (Some(why), ..) => println!("move-to-seen: the probe failed: {why}"),
+                (None, Some(p50), Some(p99)) => println!(
+                    "move-to-seen: {} samples, p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms, {} unseen",
+                    l.samples_ms.len(),
+                    l.quantile(1.0).unwrap_or(0.0),
+                    l.unseen
+                ),
+                _ => println!("move-to-seen: no samples ({} unseen)", l.unseen),
+            }
+        }
         report.failed == 0
     }
 }
@@ -129,6 +153,10 @@ pub struct BotOptions {
     pub speak: Option<PathBuf>,
     /// The server's certificate, to trust it alone (see [`JoinOptions::server_cert`]).
     pub server_cert: Option<PathBuf>,
+    /// Measure move-to-seen latency ([`probe_latency`]) while the bots walk.
+    pub probe: bool,
+    /// Bots never stand still.
+    pub always_move: bool,
 }
 
 /// What the bots saw, for the log and for tests.
@@ -141,6 +169,8 @@ pub struct BotReport {
     pub bytes_received: u64,
     /// Voice frames the bots received.
     pub voice_frames: u64,
+    /// Move-to-seen latency, when asked for.
+    pub latency: Option<LatencyReport>,
 }
 
 /// Joins `count` bots and walks them until the duration is over.
@@ -160,7 +190,13 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         match Session::join(&opts.server_url, &join, &opts.maps_dir) {
             Ok(s) => {
                 report.joined += 1;
-                bots.push((s, Wander::default()));
+                bots.push((
+                    s,
+                    Wander {
+                        always: opts.always_move,
+                        ..Wander::default()
+                    },
+                ));
             }
             Err(e) => {
                 report.failed += 1;
@@ -181,6 +217,11 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         }
         None => None,
     };
+    let probe = opts.probe.then(|| {
+        let opts = opts.clone();
+        let left = opts.duration.unwrap_or(Duration::from_secs(3600));
+        std::thread::spawn(move || probe_latency(&opts, left))
+    });
     let started = Instant::now();
     let mut last = Instant::now();
     let mut acc = 0.0f32;
@@ -205,8 +246,10 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         }
         let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(0.05);
         acc += dt.as_secs_f32();
+        let mut stepped = false;
         while acc >= tick {
             acc -= tick;
+            stepped = true;
             for (s, w) in bots.iter_mut() {
                 if s.is_ready() {
                     let input = w.next(s, &mut rng);
@@ -214,8 +257,12 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
                 }
             }
         }
-        for (s, _) in bots.iter_mut() {
-            s.flush();
+        // Packets go out once per tick, as a person's client sends them, not every pass of this
+        // loop: a thousand bots sending every 10 ms were five times the load of a thousand people.
+        if stepped {
+            for (s, _) in bots.iter_mut() {
+                s.flush();
+            }
         }
         if last_log.elapsed() >= Duration::from_secs(10) {
             last_log = Instant::now();
@@ -235,5 +282,170 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         report.bytes_received += s.bytes_received;
         s.disconnect();
     }
+    report.latency = probe.and_then(|p| p.join().ok());
+    report
+}
+
+/// Move-to-seen latency, measured from outside: a mover and an observer joined at the same
+/// place, on a thread of their own that looks every millisecond. The mover stands still until
+/// the observer has seen it rest, then starts walking (its input flushed at once); a sample is
+/// the time from that flush until the observer's session holds a new position for the mover.
+/// Both are on this machine, so one clock measures both ends.
+#[derive(Debug, Clone, Default)]
+pub struct LatencyReport {
+    /// Milliseconds, one per sample, sorted.
+    pub samples_ms: Vec<f64>,
+    /// Moves the observer did not see within five seconds.
+    pub unseen: usize,
+    /// Why the probe could not run, if it could not.
+    pub failed: Option<String>,
+}
+
+impl LatencyReport {
+    /// The `q` quantile (0..=1) of the samples, in ms.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.samples_ms.is_empty() {
+            return None;
+        }
+        let i = ((self.samples_ms.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+        self.samples_ms.get(i).copied()
+    }
+}
+
+/// Runs the latency probe for `duration` against `opts`' server and hall.
+pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
+    let mut report = LatencyReport::default();
+    let join = |name: &str| {
+        Session::join(
+            &opts.server_url,
+            &JoinOptions {
+                name: name.into(),
+                hall: opts.hall.clone(),
+                server_cert: opts.server_cert.clone(),
+                ..Default::default()
+            },
+            &opts.maps_dir,
+        )
+    };
+    let (mut mover, mut observer) = match (join("측정-움직임"), join("측정-관찰")) {
+        (Ok(m), Ok(o)) => (m, o),
+        (Err(e), _) | (_, Err(e)) => {
+            report.failed = Some(e.to_string());
+            return report;
+        }
+    };
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let mut acc = 0.0f32;
+    let pump = |m: &mut Session, o: &mut Session, last: &mut Instant| {
+        let now = Instant::now();
+        let dt = now - *last;
+        *last = now;
+        m.poll(dt);
+        o.poll(dt);
+        dt
+    };
+    // Both in their hall, and the mover in the observer's view.
+    while !(mover.is_ready()
+        && observer.is_ready()
+        && mover
+            .me
+            .as_ref()
+            .is_some_and(|me| observer.others.contains_key(&me.id)))
+    {
+        if started.elapsed() > Duration::from_secs(30) {
+            report.failed = Some("the probes did not see each other within 30 s".into());
+            return report;
+        }
+        pump(&mut mover, &mut observer, &mut last);
+        mover.flush();
+        observer.flush();
+        sleep(Duration::from_millis(1));
+    }
+    let Some(mover_id) = mover.me.as_ref().map(|me| me.id) else {
+        return report;
+    };
+    let directions = [
+        MoveInput::new(1, 0),
+        MoveInput::new(-1, 0),
+        MoveInput::new(0, 1),
+        MoveInput::new(0, -1),
+    ];
+    let mut turn = 0usize;
+    while started.elapsed() < duration {
+        // Rest: idle until the observer has held one position for the mover for 300 ms.
+        let mut seen = observer.others.get(&mover_id).map(|r| r.latest());
+        let mut still_since = Instant::now();
+        while still_since.elapsed() < Duration::from_millis(300) {
+            let dt = pump(&mut mover, &mut observer, &mut last);
+            acc += dt.as_secs_f32();
+            let tick = mover.tick_dt();
+            while acc >= tick {
+                acc -= tick;
+                mover.step(MoveInput::IDLE);
+                mover.flush();
+            }
+            observer.flush();
+            let now_seen = observer.others.get(&mover_id).map(|r| r.latest());
+            if now_seen != seen {
+                seen = now_seen;
+                still_since = Instant::now();
+            }
+            if started.elapsed() >= duration {
+                return finish(report);
+            }
+            sleep(Duration::from_millis(1));
+        }
+        let Some(rest) = seen else {
+            report.failed = Some("the observer lost sight of the mover".into());
+            return finish(report);
+        };
+        // A direction the map lets the mover walk in.
+        let dir = (0..directions.len())
+            .map(|k| directions[(turn + k) % directions.len()])
+            .find(|d| match (&mover.me, &mover.hall_map) {
+                (Some(me), Some(map)) => {
+                    step(&map.collision, me.pos, *d, mover.speed, mover.tick_dt()) != me.pos
+                }
+                _ => true,
+            })
+            .unwrap_or(directions[0]);
+        turn += 1;
+        mover.step(dir);
+        mover.flush();
+        acc = 0.0;
+        let sent = Instant::now();
+        loop {
+            let dt = pump(&mut mover, &mut observer, &mut last);
+            if observer
+                .others
+                .get(&mover_id)
+                .is_some_and(|r| r.latest() != rest)
+            {
+                report
+                    .samples_ms
+                    .push(sent.elapsed().as_secs_f64() * 1000.0);
+                break;
+            }
+            if sent.elapsed() > Duration::from_secs(5) {
+                report.unseen += 1;
+                break;
+            }
+            acc += dt.as_secs_f32();
+            let tick = mover.tick_dt();
+            while acc >= tick {
+                acc -= tick;
+                mover.step(dir);
+                mover.flush();
+            }
+            observer.flush();
+            sleep(Duration::from_millis(1));
+        }
+    }
+    finish(report)
+}
+
+fn finish(mut report: LatencyReport) -> LatencyReport {
+    report.samples_ms.sort_by(f64::total_cmp);
     report
 }

@@ -70,7 +70,7 @@ mod schedule;
 mod screen;
 pub mod settings;
 mod snapshot;
-mod stats;
+pub mod stats;
 pub mod store;
 mod talk;
 pub mod tls;
@@ -327,6 +327,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         stats::plugin,
     ));
     app.add_plugins(mutes::plugin);
+    app.insert_resource(stats::GameSocket(udp_addr));
     let scheme = if cert.is_some() { "https" } else { "http" };
     info!(udp = %udp_addr, public = %public_addr, join = %format!("{scheme}://{http_addr}"), "madang server listening");
     Ok((

@@ -45,6 +45,10 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
+/// The game socket's receive buffer asked of the kernel (it grants at most
+/// `net.core.rmem_max`).
+pub const RECEIVE_BUFFER_BYTES: usize = 4 << 20;
+
 /// Makes the netcode transport on the bound socket.
 pub fn make_transport(
     settings: &Settings,
@@ -59,6 +63,17 @@ pub fn make_transport(
     } else {
         ServerAuthentication::Secure { private_key: key }
     };
+    // The reader thread (vendor/renet_netcode) takes datagrams as they arrive; a larger kernel
+    // buffer also rides out moments when that thread is not scheduled. The kernel caps it at
+    // net.core.rmem_max.
+    let sock = socket2::SockRef::from(&socket);
+    if let Err(e) = sock.set_recv_buffer_size(RECEIVE_BUFFER_BYTES) {
+        tracing::warn!(error = %e, "cannot enlarge the game socket's receive buffer");
+    }
+    tracing::debug!(
+        bytes = sock.recv_buffer_size().unwrap_or(0),
+        "game socket receive buffer"
+    );
     NetcodeServerTransport::new(
         ServerConfig {
             current_time: now,

@@ -34,6 +34,41 @@ pub struct StatsReport {
     pub messages_sent_per_sec: f64,
     pub bytes_received_per_sec: f64,
     pub bad_messages: u64,
+    /// Datagrams the kernel dropped at the game socket since it opened (its receive buffer was
+    /// full), from `/proc/net/udp`; absent where there is no such file.
+    pub udp_kernel_drops: Option<u64>,
+    /// Datagrams dropped because the socket reader's queue was full (see vendor/PATCHES.md).
+    pub udp_queue_drops: u64,
+    /// Every tick's work since the start: (bucket of 0.1 ms, ticks), the buckets that have any;
+    /// the difference of two readings gives the percentiles of the time between them.
+    pub tick_histogram: Vec<(u32, u64)>,
+}
+
+/// The game socket's bound address, for its counters.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct GameSocket(pub std::net::SocketAddr);
+
+/// The kernel's count of datagrams dropped at the UDP socket bound to `port` (summed over
+/// `/proc/net/udp` and `udp6`), or `None` where the files are missing.
+pub fn kernel_udp_drops(port: u16) -> Option<u64> {
+    let mut found = None;
+    for file in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let Some((_, p)) = cols.get(1).and_then(|l| l.rsplit_once(':')) else {
+                continue;
+            };
+            if u16::from_str_radix(p, 16).ok() == Some(port)
+                && let Some(drops) = cols.last().and_then(|d| d.parse::<u64>().ok())
+            {
+                *found.get_or_insert(0) += drops;
+            }
+        }
+    }
+    found
 }
 
 /// The latest report, shared with the join endpoint's thread.
@@ -61,7 +96,12 @@ struct TickTimer {
     worst: Duration,
     last_sent: (u64, u64, u64),
     last_log: Instant,
+    /// Every tick's work since the start, in buckets of 0.1 ms (the last: 100 ms or more).
+    histogram: Box<[u64; TICK_BUCKETS]>,
 }
+
+/// Buckets of the tick histogram, 0.1 ms each.
+pub const TICK_BUCKETS: usize = 1000;
 
 impl Default for TickTimer {
     fn default() -> Self {
@@ -73,6 +113,7 @@ impl Default for TickTimer {
             worst: Duration::ZERO,
             last_sent: (0, 0, 0),
             last_log: Instant::now(),
+            histogram: Box::new([0; TICK_BUCKETS]),
         }
     }
 }
@@ -91,11 +132,15 @@ fn report_stats(
     tick: Res<Tick>,
     settings: Res<SettingsRes>,
     shared: Res<SharedStats>,
+    socket: Option<Res<GameSocket>>,
+    transport: Option<Res<bevy_renet::netcode::NetcodeServerTransport>>,
 ) {
     let spent = timer.started.elapsed();
     timer.busy += spent;
     timer.worst = timer.worst.max(spent);
     timer.ticks += 1;
+    let bucket = ((spent.as_secs_f64() * 10_000.0) as usize).min(TICK_BUCKETS - 1);
+    timer.histogram[bucket] += 1;
     let elapsed = timer.interval_start.elapsed();
     // The shared report is refreshed every second; the log line at the configured interval.
     if elapsed < Duration::from_secs(1) {
@@ -124,6 +169,15 @@ fn report_stats(
         messages_sent_per_sec: (msgs - timer.last_sent.1) as f64 / secs,
         bytes_received_per_sec: (received - timer.last_sent.2) as f64 / secs,
         bad_messages: net.bad_messages,
+        udp_kernel_drops: socket.and_then(|s| kernel_udp_drops(s.0.port())),
+        udp_queue_drops: transport.map(|t| t.dropped_packets()).unwrap_or(0),
+        tick_histogram: timer
+            .histogram
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(b, n)| (b as u32, *n))
+            .collect(),
     };
     let interval = settings.0.stats_interval_secs;
     if interval > 0 && timer.last_log.elapsed() >= Duration::from_secs(interval) {
@@ -134,6 +188,8 @@ fn report_stats(
             tick_ms_max = format!("{:.3}", report.tick_ms_max),
             bytes_sent_per_sec = report.bytes_sent_per_sec as u64,
             bad_messages = report.bad_messages,
+            udp_kernel_drops = report.udp_kernel_drops.unwrap_or(0),
+            udp_queue_drops = report.udp_queue_drops,
             "stats: {}",
             report
                 .halls
@@ -149,4 +205,29 @@ fn report_stats(
     timer.busy = Duration::ZERO;
     timer.worst = Duration::ZERO;
     timer.last_sent = (sent, msgs, received);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kernel_counts_what_a_full_socket_drops() {
+        if !std::path::Path::new("/proc/net/udp").exists() {
+            return;
+        }
+        let quiet = std::net::UdpSocket::bind("127.0.0.1:0").expect("binds");
+        let port = quiet.local_addr().expect("address").port();
+        assert_eq!(kernel_udp_drops(port), Some(0));
+        // Nobody reads `quiet`: 4 MB overflow its receive buffer.
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").expect("binds");
+        for _ in 0..4000 {
+            let _ = sender.send_to(&[0u8; 1000], ("127.0.0.1", port));
+        }
+        assert!(
+            kernel_udp_drops(port).is_some_and(|d| d > 0),
+            "drops are counted"
+        );
+        assert_eq!(kernel_udp_drops(1), None, "no socket on port 1");
+    }
 }

@@ -76,3 +76,50 @@ fn an_honest_message_still_passes() {
     assert_eq!(outcome.passed, 1, "the reaction reaches the features");
     assert_eq!(outcome.cut_off, 0);
 }
+
+#[test]
+fn datagrams_arriving_between_ticks_are_read_as_they_come_and_not_lost() {
+    use std::net::UdpSocket;
+    use std::time::{Duration, SystemTime};
+
+    use renet::RenetServer;
+    use renet_netcode::{NetcodeServerTransport, ServerAuthentication, ServerConfig};
+
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("binds");
+    let addr = socket.local_addr().expect("an address");
+    let config = ServerConfig {
+        current_time: SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970"),
+        max_clients: 8,
+        protocol_id: madang_shared::protocol::PROTOCOL_ID,
+        public_addresses: vec![addr],
+        authentication: ServerAuthentication::Unsecure,
+    };
+    let mut transport = NetcodeServerTransport::new(config, socket).expect("a transport");
+    let mut server = RenetServer::new(madang_shared::protocol::connection_config());
+    // 4 MB in 4,000 datagrams over about 250 ms, with no update in between: twenty times the
+    // kernel's default receive buffer. Read once per tick, most of it was dropped.
+    let sender = UdpSocket::bind("127.0.0.1:0").expect("binds");
+    let junk = [0xA5u8; 1000];
+    for i in 0..4000 {
+        sender.send_to(&junk, addr).expect("sends");
+        if i % 20 == 19 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    if let Some(drops) = madang_server::stats::kernel_udp_drops(addr.port()) {
+        assert_eq!(drops, 0, "the kernel dropped datagrams at the socket");
+    }
+    assert_eq!(
+        transport.dropped_packets(),
+        0,
+        "the reader's queue held them all"
+    );
+    // The tick's update takes them from the queue (netcode discards these as garbage).
+    transport
+        .update(Duration::from_millis(50), &mut server)
+        .expect("the update runs");
+    assert_eq!(transport.connected_clients(), 0);
+}

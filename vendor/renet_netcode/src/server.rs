@@ -1,0 +1,262 @@
+use std::{
+    io,
+    net::{SocketAddr, UdpSocket},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        mpsc::{sync_channel, Receiver, TryRecvError, TrySendError},
+        Arc,
+    },
+    time::Duration,
+};
+
+use renetcode::{NetcodeServer, ServerConfig, ServerResult, NETCODE_MAX_PACKET_BYTES, NETCODE_USER_DATA_BYTES};
+
+use renet::ClientId;
+use renet::RenetServer;
+
+use super::NetcodeTransportError;
+
+// PATCH(madang): the socket is read by a thread of its own as datagrams arrive, into a bounded
+// queue that `update` drains, instead of by `update` alone. Read once per tick, the kernel's
+// receive buffer (212,992 bytes by default) had to hold a whole tick of every client's packets,
+// and with a few hundred clients it overflowed: inputs, acknowledgements and connection
+// requests were lost. See vendor/PATCHES.md.
+
+/// Datagrams the reader thread may hold for `update` (at most 1,200 bytes each: about 20 MB).
+pub const RECEIVE_QUEUE_PACKETS: usize = 16_384;
+/// How often the reader thread looks whether the transport is gone.
+const READER_WAKE: Duration = Duration::from_millis(100);
+
+#[derive(Debug)]
+struct Reader {
+    /// In a mutex only to make the transport `Sync` (a bevy resource); one thread uses it.
+    packets: std::sync::Mutex<Receiver<(SocketAddr, Vec<u8>)>>,
+    stop: Arc<AtomicBool>,
+    /// Datagrams dropped because the queue was full.
+    dropped: Arc<AtomicU64>,
+    /// An error that ended the reader thread, if one did.
+    failed: Arc<std::sync::Mutex<Option<io::Error>>>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug)]
+pub struct NetcodeServerTransport {
+    socket: UdpSocket,
+    netcode_server: NetcodeServer,
+    reader: Reader,
+}
+
+fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
+    let (tx, rx) = sync_channel(RECEIVE_QUEUE_PACKETS);
+    let stop = Arc::new(AtomicBool::new(false));
+    let dropped = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(std::sync::Mutex::new(None));
+    let reader = Reader {
+        packets: std::sync::Mutex::new(rx),
+        stop: stop.clone(),
+        dropped: dropped.clone(),
+        failed: failed.clone(),
+    };
+    std::thread::Builder::new().name("netcode-reader".into()).spawn(move || {
+        let mut buffer = [0u8; NETCODE_MAX_PACKET_BYTES];
+        while !stop.load(Ordering::Relaxed) {
+            match socket.recv_from(&mut buffer) {
+                Ok((len, addr)) => match tx.try_send((addr, buffer[..len].to_vec())) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(TrySendError::Disconnected(_)) => return,
+                },
+                Err(ref e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                            | io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(e) => {
+                    if let Ok(mut f) = failed.lock() {
+                        *f = Some(e);
+                    }
+                    return;
+                }
+            }
+        }
+    })?;
+    Ok(reader)
+}
+
+impl NetcodeServerTransport {
+    pub fn new(server_config: ServerConfig, socket: UdpSocket) -> Result<Self, std::io::Error> {
+        // PATCH(madang): blocking reads with a time limit on the reader's handle (the flag is
+        // shared by both handles, so sends block too, only while the kernel's send buffer is
+        // full, rather than dropping the packet).
+        socket.set_nonblocking(false)?;
+        socket.set_read_timeout(Some(READER_WAKE))?;
+        let reader = spawn_reader(socket.try_clone()?)?;
+
+        let netcode_server = NetcodeServer::new(server_config);
+
+        Ok(Self {
+            socket,
+            netcode_server,
+            reader,
+        })
+    }
+
+    /// PATCH(madang): datagrams dropped because the receive queue was full (the kernel's own
+    /// drops are in `/proc/net/udp`).
+    pub fn dropped_packets(&self) -> u64 {
+        self.reader.dropped.load(Ordering::Relaxed)
+    }
+
+
+    /// Returns the server public address
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        self.netcode_server.addresses()
+    }
+
+    /// Returns the maximum number of clients that can be connected.
+    pub fn max_clients(&self) -> usize {
+        self.netcode_server.max_clients()
+    }
+
+    /// Update the maximum numbers of clients that can be connected.
+    ///
+    /// Changing the `max_clients` to a lower value than the current number of connect clients
+    /// does not disconnect clients. So [`NetcodeServerTransport::connected_clients()`] can
+    /// return a higher value than [`NetcodeServerTransport::max_clients()`].
+    pub fn set_max_clients(&mut self, max_clients: usize) {
+        self.netcode_server.set_max_clients(max_clients);
+    }
+
+    /// Returns current number of clients connected.
+    pub fn connected_clients(&self) -> usize {
+        self.netcode_server.connected_clients()
+    }
+
+    /// Returns the user data for client if connected.
+    pub fn user_data(&self, client_id: ClientId) -> Option<[u8; NETCODE_USER_DATA_BYTES]> {
+        self.netcode_server.user_data(client_id)
+    }
+
+    /// Returns the client address if connected.
+    pub fn client_addr(&self, client_id: ClientId) -> Option<SocketAddr> {
+        self.netcode_server.client_addr(client_id)
+    }
+
+    /// Disconnects all connected clients.
+    /// This sends the disconnect packet instantly, use this when closing/exiting games,
+    /// should use [RenetServer::disconnect_all][crate::RenetServer::disconnect_all] otherwise.
+    pub fn disconnect_all(&mut self, server: &mut RenetServer) {
+        for client_id in self.netcode_server.clients_id() {
+            let server_result = self.netcode_server.disconnect(client_id);
+            handle_server_result(server_result, &self.socket, server);
+        }
+    }
+
+    /// Returns the duration since the connected client last received a packet.
+    /// Useful to detect users that are timing out.
+    pub fn time_since_last_received_packet(&self, client_id: ClientId) -> Option<Duration> {
+        self.netcode_server.time_since_last_received_packet(client_id)
+    }
+
+    /// Advances the transport by the duration, and receive packets from the network.
+    pub fn update(&mut self, duration: Duration, server: &mut RenetServer) -> Result<(), NetcodeTransportError> {
+        self.netcode_server.update(duration);
+
+        // PATCH(madang): what the reader thread received since the last update.
+        let packets = match self.reader.packets.get_mut() {
+            Ok(p) => p,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        loop {
+            match packets.try_recv() {
+                Ok((addr, mut packet)) => {
+                    let server_result = self.netcode_server.process_packet(addr, &mut packet);
+                    handle_server_result(server_result, &self.socket, server);
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    let e = self.reader.failed.lock().ok().and_then(|mut f| f.take());
+                    return Err(e.unwrap_or_else(|| io::Error::other("the socket reader stopped")).into());
+                }
+            };
+        }
+
+        for client_id in self.netcode_server.clients_id() {
+            let server_result = self.netcode_server.update_client(client_id);
+            handle_server_result(server_result, &self.socket, server);
+        }
+
+        for disconnection_id in server.disconnections_id() {
+            let server_result = self.netcode_server.disconnect(disconnection_id);
+            handle_server_result(server_result, &self.socket, server);
+        }
+
+        Ok(())
+    }
+
+    /// Send packets to connected clients.
+    pub fn send_packets(&mut self, server: &mut RenetServer) {
+        'clients: for client_id in server.clients_id() {
+            let packets = server.get_packets_to_send(client_id).unwrap();
+            for packet in packets {
+                match self.netcode_server.generate_payload_packet(client_id, &packet) {
+                    Ok((addr, payload)) => {
+                        if let Err(e) = self.socket.send_to(payload, addr) {
+                            log::error!("Failed to send packet to client {client_id} ({addr}): {e}");
+                            continue 'clients;
+                        }
+                    }
+                    Err(e) => {
+                        log::error!("Failed to encrypt payload packet for client {client_id}: {e}");
+                        continue 'clients;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn handle_server_result(server_result: ServerResult, socket: &UdpSocket, reliable_server: &mut RenetServer) {
+    let send_packet = |packet: &[u8], addr: SocketAddr| {
+        if let Err(err) = socket.send_to(packet, addr) {
+            log::error!("Failed to send packet to {addr}: {err}");
+        }
+    };
+
+    match server_result {
+        ServerResult::None => {}
+        ServerResult::PacketToSend { payload, addr } => {
+            send_packet(payload, addr);
+        }
+        ServerResult::Payload { client_id, payload } => {
+            if let Err(e) = reliable_server.process_packet_from(payload, client_id) {
+                log::error!("Error while processing payload for {}: {}", client_id, e);
+            }
+        }
+        ServerResult::ClientConnected {
+            client_id,
+            user_data: _,
+            addr,
+            payload,
+        } => {
+            reliable_server.add_connection(client_id);
+            send_packet(payload, addr);
+        }
+        ServerResult::ClientDisconnected { client_id, addr, payload } => {
+            reliable_server.remove_connection(client_id);
+            if let Some(payload) = payload {
+                send_packet(payload, addr);
+            }
+        }
+    }
+}
