@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use madang_shared::Vec2;
 use madang_shared::rules::{MoveInput, step};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -124,13 +125,17 @@ impl BotArgs {
         );
         if let Some(l) = &report.latency {
             match (&l.failed, l.quantile(0.5), l.quantile(0.99)) {
-                (Some(why), ..) => println!("move-to-seen: the probe failed: {why}"),
-                (None, Some(p50), Some(p99)) => println!(
-                    "move-to-seen: {} samples, p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms, {} unseen",
+                (_, Some(p50), Some(p99)) => println!(
+                    "move-to-seen: {} samples, p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms, {} unseen{}",
                     l.samples_ms.len(),
                     l.quantile(1.0).unwrap_or(0.0),
-                    l.unseen
+                    l.unseen,
+                    l.failed
+                        .as_ref()
+                        .map(|why| format!(" (then stopped: {why})"))
+                        .unwrap_or_default()
                 ),
+                (Some(why), ..) => println!("move-to-seen: the probe failed: {why}"),
                 _ => println!("move-to-seen: no samples ({} unseen)", l.unseen),
             }
         }
@@ -405,7 +410,18 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
             .map(|k| directions[(turn + k) % directions.len()])
             .find(|d| match (&mover.me, &mover.hall_map) {
                 (Some(me), Some(map)) => {
+                    // Open, and not towards a portal (which would take the mover away).
+                    let ahead = me.pos + Vec2::new(d.dx() as f32, d.dy() as f32) * 2.0;
                     step(&map.collision, me.pos, *d, mover.speed, mover.tick_dt()) != me.pos
+                        && !map.portals.iter().any(|p| {
+                            let grown = madang_shared::map::Rect {
+                                x: p.rect.x - 1.0,
+                                y: p.rect.y - 1.0,
+                                w: p.rect.w + 2.0,
+                                h: p.rect.h + 2.0,
+                            };
+                            grown.contains(ahead)
+                        })
                 }
                 _ => true,
             })

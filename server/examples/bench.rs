@@ -192,7 +192,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     std::fs::write(
         &config,
         "[door]\nnew_visitors_per_minute = 100000\nnew_visitors_burst = 100000\n\
-         requests_per_sec = 100000\nrequests_burst = 100000\nconnections_per_address = 2000\n",
+         requests_per_sec = 100000\nrequests_burst = 100000\nconnections_per_address = 1024\n",
     )
     .expect("a config");
     let (udp, http) = (free_port(), free_port());
@@ -207,14 +207,17 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         .arg(&data)
         .args(["--stats-interval", "0"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(data.join("server.log")).expect("a log file"))
         .spawn()
         .expect("the server starts");
     let url = format!("https://127.0.0.1:{http}");
     let agent = madang_client::session::http_agent(&url, None).expect("an agent");
     let up = Instant::now();
     while stats(&agent, &url).is_none() {
-        assert!(up.elapsed() < Duration::from_secs(30), "the server answers");
+        if up.elapsed() > Duration::from_secs(30) {
+            let log = std::fs::read_to_string(data.join("server.log")).unwrap_or_default();
+            panic!("the server does not answer: {log}");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     let mut cmd = Command::new(bin.join("madang-bots"));
@@ -280,8 +283,17 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
             .map_or("?".into(), |d| d.to_string()),
         b["udp_queue_drops"].as_u64().unwrap_or(0)
     );
-    // The bots print their own report, with the probe's latency, when they finish.
-    let _ = run.bots.wait();
+    // The bots print their own report, with the probe's latency, when they finish (soon after
+    // the window); a bots process that hangs is stopped.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while run.bots.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = run.bots.kill();
+            let _ = run.bots.wait();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let mut out = String::new();
     if let Some(mut o) = run.bots.stdout.take() {
         let _ = o.read_to_string(&mut out);
@@ -297,7 +309,11 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
                     .unwrap_or("?")
                     .to_owned()
             };
-            format!("{} / {}", grab("p50 "), grab("p99 "))
+            if l.contains("failed") {
+                l.trim_start_matches("move-to-seen: ").to_owned()
+            } else {
+                format!("{} / {}", grab("p50 "), grab("p99 "))
+            }
         })
         .unwrap_or_else(|| "?".into());
     // "bots: N joined, F failed to join, L lost, ..."

@@ -213,10 +213,11 @@ fn main() -> ExitCode {
                         key: key.clone(),
                     })
                 }
-                _ => madang_server::tls::Certificates::self_signed(
-                    &settings.tls_dir(),
-                    &settings.tls.names,
-                ),
+                _ => {
+                    let mut names = settings.tls.names.clone();
+                    names.extend(settings.public_addr.map(|a| a.ip().to_string()));
+                    madang_server::tls::Certificates::self_signed(&settings.tls_dir(), &names)
+                }
             };
             match certs {
                 Ok(c) => {
