@@ -109,6 +109,19 @@ pub struct NetStats {
     pub messages_sent: u64,
     pub bytes_received: u64,
     pub bad_messages: u64,
+    /// Messages a client may send this tick: [`MAX_MESSAGES_PER_TICK`] for each tick's worth
+    /// of real time since the last receive (0 reads as one tick), so that a tick the server
+    /// itself was slow in does not make its honest clients look like floods.
+    pub allowance: usize,
+    /// When messages were last received, for the allowance.
+    pub last_receive: Option<std::time::Instant>,
+}
+
+/// The allowance of messages per client after `elapsed` of real time at `hz` ticks a
+/// second: one tick's cap per tick's worth of time, up to 20 ticks' worth.
+pub fn message_allowance(elapsed: std::time::Duration, hz: u32) -> usize {
+    let ticks = (elapsed.as_secs_f64() * hz.max(1) as f64).ceil() as usize;
+    MAX_MESSAGES_PER_TICK * ticks.clamp(1, 20)
 }
 
 /// Sending to clients, with the bytes counted.
@@ -232,6 +245,12 @@ fn receive_messages(
     mut stats: ResMut<NetStats>,
     tick: Res<Tick>,
 ) {
+    let now = std::time::Instant::now();
+    stats.allowance = stats
+        .last_receive
+        .map(|t| message_allowance(now - t, tick.hz))
+        .unwrap_or(MAX_MESSAGES_PER_TICK);
+    stats.last_receive = Some(now);
     for (entity, avatar, mut inputs, mut conduct) in &mut avatars {
         let client = avatar.client;
         let expel = drain_client(
@@ -291,7 +310,7 @@ pub fn drain_client(
         while let Some(bytes) = server.receive_message(client, ch) {
             read += 1;
             stats.bytes_received += bytes.len() as u64;
-            if read > MAX_MESSAGES_PER_TICK {
+            if read > stats.allowance.max(MAX_MESSAGES_PER_TICK) {
                 stats.bad_messages += 1;
                 if conduct.offend(client, tick, &"more messages in one tick than allowed") {
                     return true;
@@ -327,4 +346,29 @@ pub fn drain_client(
         }
     }
     false
+}
+
+#[cfg(test)]
+mod allowance_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_slow_tick_allows_its_worth_of_messages_and_no_more() {
+        assert_eq!(message_allowance(Duration::ZERO, 20), MAX_MESSAGES_PER_TICK);
+        assert_eq!(
+            message_allowance(Duration::from_millis(50), 20),
+            MAX_MESSAGES_PER_TICK
+        );
+        // A 520 ms tick at 20 Hz: eleven ticks' worth, as honest clients sent.
+        assert_eq!(
+            message_allowance(Duration::from_millis(520), 20),
+            11 * MAX_MESSAGES_PER_TICK
+        );
+        // A stall is capped: a flood still overruns it.
+        assert_eq!(
+            message_allowance(Duration::from_secs(60), 20),
+            20 * MAX_MESSAGES_PER_TICK
+        );
+    }
 }
