@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use madang_client::bots::{BotOptions, run_bots};
 
@@ -67,19 +67,10 @@ fn main() {
         .spawn()
         .unwrap_or_else(|e| panic!("{} starts: {e}", server_bin.display()));
     let url = format!("https://{http}");
-    let start = Instant::now();
-    while madang_client::session::http_agent(&format!("{url}/health"), None)
-        .expect("an agent")
-        .get(&format!("{url}/health"))
-        .call()
-        .is_err()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the server answers"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert!(
+        madang_client::session::wait_until_up(&url, Duration::from_secs(30)),
+        "the server answers"
+    );
 
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));

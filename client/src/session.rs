@@ -149,6 +149,23 @@ pub fn http_agent(url: &str, server_cert: Option<&Path>) -> Result<ureq::Agent, 
         .into())
 }
 
+/// Waits until the join endpoint at `url` answers `GET /health`, for at most `within`
+/// (a server process just started); whether it did.
+pub fn wait_until_up(url: &str, within: Duration) -> bool {
+    let Ok(agent) = http_agent(url, None) else {
+        return false;
+    };
+    let health = format!("{}/health", url.trim_end_matches('/'));
+    let start = Instant::now();
+    while agent.get(&health).call().is_err() {
+        if start.elapsed() >= within {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
 /// Asks the join endpoint (`server_url`, e.g. `http://127.0.0.1:7780`) for a connect token.
 pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse, JoinError> {
     let base = self::server_url(server_url);

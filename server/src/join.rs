@@ -72,6 +72,8 @@ pub struct JoinContext {
     pub store: Option<crate::store::Store>,
     /// Which passes are still honoured.
     pub passes: crate::settings::PassSettings,
+    /// The game socket's bound port, for its drop counter in `/stats`.
+    pub udp_port: u16,
 }
 
 /// A display name as reserved names are compared: no case, spaces, punctuation or symbols, so
@@ -435,7 +437,9 @@ fn turned_away(turned: Turned) -> Response {
 }
 
 async fn stats(State(ctx): State<Arc<JoinContext>>) -> Response {
-    Json(ctx.stats.get()).into_response()
+    let mut report = ctx.stats.get();
+    report.udp_kernel_drops = crate::stats::kernel_udp_drops(ctx.udp_port);
+    Json(report).into_response()
 }
 
 async fn join(
@@ -688,6 +692,7 @@ mod tests {
             ],
             store: None,
             passes: Default::default(),
+            udp_port: 0,
         }
     }
 

@@ -35,7 +35,7 @@ pub struct StatsReport {
     pub bytes_received_per_sec: f64,
     pub bad_messages: u64,
     /// Datagrams the kernel dropped at the game socket since it opened (its receive buffer was
-    /// full), from `/proc/net/udp`; absent where there is no such file.
+    /// full), from `/proc/net/udp` when the report is read; absent where there is no such file.
     pub udp_kernel_drops: Option<u64>,
     /// Datagrams dropped because the socket reader's queue was full (see vendor/PATCHES.md).
     pub udp_queue_drops: u64,
@@ -169,7 +169,9 @@ fn report_stats(
         messages_sent_per_sec: (msgs - timer.last_sent.1) as f64 / secs,
         bytes_received_per_sec: (received - timer.last_sent.2) as f64 / secs,
         bad_messages: net.bad_messages,
-        udp_kernel_drops: socket.and_then(|s| kernel_udp_drops(s.0.port())),
+        // Read from /proc only for the log line (and by `GET /stats` on the join thread), not
+        // every second on the game thread.
+        udp_kernel_drops: None,
         udp_queue_drops: transport.map(|t| t.dropped_packets()).unwrap_or(0),
         tick_histogram: timer
             .histogram
@@ -180,8 +182,10 @@ fn report_stats(
             .collect(),
     };
     let interval = settings.0.stats_interval_secs;
+    let mut report = report;
     if interval > 0 && timer.last_log.elapsed() >= Duration::from_secs(interval) {
         timer.last_log = Instant::now();
+        report.udp_kernel_drops = socket.and_then(|s| kernel_udp_drops(s.0.port()));
         info!(
             clients = report.clients,
             tick_ms_mean = format!("{:.3}", report.tick_ms_mean),

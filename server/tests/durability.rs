@@ -77,19 +77,10 @@ hash = "{}"
         .spawn()
         .expect("the server binary starts");
     let url = format!("https://{http}");
-    let start = Instant::now();
-    while madang_client::session::http_agent(&format!("{url}/health"), None)
-        .expect("an agent")
-        .get(&format!("{url}/health"))
-        .call()
-        .is_err()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the server answers within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        madang_client::session::wait_until_up(&url, Duration::from_secs(20)),
+        "the server answers within 20 s"
+    );
     Server { child, url }
 }
 

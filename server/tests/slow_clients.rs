@@ -58,19 +58,10 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
             .expect("the server starts"),
     );
     let url = format!("https://{http}");
-    let start = Instant::now();
-    while madang_client::session::http_agent(&format!("{url}/health"), None)
-        .expect("an agent")
-        .get(&format!("{url}/health"))
-        .call()
-        .is_err()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the server answers"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        madang_client::session::wait_until_up(&url, Duration::from_secs(20)),
+        "the server answers"
+    );
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.0.id())).unwrap();
     assert!(
         limits
