@@ -470,6 +470,8 @@ pub struct Session {
     pub talk: TalkState,
     /// Snapshot and message counts, for tests and the bots' report.
     pub snapshots_received: u64,
+    /// The server's tick when it last welcomed this session into a hall.
+    pub welcomed_at: u32,
     pub bytes_received: u64,
 }
 
@@ -570,6 +572,7 @@ impl Session {
             lists: HashMap::new(),
             created: Instant::now(),
             snapshots_received: 0,
+            welcomed_at: 0,
             bytes_received: 0,
         })
     }
@@ -994,6 +997,7 @@ impl Session {
                 self.speed = speed;
                 self.server_time = tick as f64;
                 self.latest_tick = tick;
+                self.welcomed_at = tick;
                 self.me = Some(Me {
                     id: you,
                     name,
@@ -1025,16 +1029,23 @@ impl Session {
                     .extend(gone.into_iter().map(SessionEvent::Disappeared));
                 self.enter_hall(hall);
             }
-            ServerMsg::Entered(info) => {
-                let mut remote = Remote {
-                    name: info.name,
-                    role: info.role,
-                    samples: VecDeque::new(),
-                };
-                // Stamped with the newest tick heard of: the server sent it during that tick.
-                remote.push(self.latest_tick as f64, info.pos.to_tiles());
-                self.others.insert(info.id, remote);
-                self.events.push(SessionEvent::Appeared(info.id));
+            ServerMsg::Seen { left, entered } => {
+                for id in left {
+                    if self.others.remove(&id).is_some() {
+                        self.events.push(SessionEvent::Disappeared(id));
+                    }
+                }
+                for info in entered {
+                    let mut remote = Remote {
+                        name: info.name,
+                        role: info.role,
+                        samples: VecDeque::new(),
+                    };
+                    // Stamped with the newest tick heard of: the server sent it during that tick.
+                    remote.push(self.latest_tick as f64, info.pos.to_tiles());
+                    self.others.insert(info.id, remote);
+                    self.events.push(SessionEvent::Appeared(info.id));
+                }
             }
             ServerMsg::BoothFacts { hall, booths } => {
                 if self.me.as_ref().is_some_and(|m| m.hall == hall) {
@@ -1158,11 +1169,6 @@ impl Session {
             }
             ServerMsg::Refused { req, why } => {
                 self.answers.insert(req, Err(why));
-            }
-            ServerMsg::Left { id } => {
-                if self.others.remove(&id).is_some() {
-                    self.events.push(SessionEvent::Disappeared(id));
-                }
             }
             ServerMsg::Snapshot {
                 tick,

@@ -5,9 +5,10 @@
 //! person for growing crowds, and the ratio between consecutive sizes: linear work doubles when
 //! the crowd doubles, quadratic work quadruples.
 //!
-//! Two cases: the same density in a hall that grows with the crowd (the cost should double),
-//! and a fixed 256 × 256 hall that gets denser (each person sees more movers, up to the cap
-//! of 100 moves per snapshot, after which the cost is linear again).
+//! Three cases: the same density in a hall that grows with the crowd (the cost should double),
+//! a fixed 256 × 256 hall that gets denser, and everyone in one 40 × 40 room (a ceremony: all
+//! see all). Each snapshot holds the 24 nearest movers and 180 bytes of the others, so what a
+//! person costs does not grow with what they see.
 //!
 //!     cargo bench -p madang-server --bench interest
 
@@ -16,13 +17,20 @@ mod common;
 
 use std::time::Instant;
 
-use madang_server::interest::Interest;
+use madang_server::interest::{Interest, SnapshotBudget};
 use madang_shared::Vec2;
 use madang_shared::protocol::{AvatarId, Moved, Role};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const TICKS: u32 = 200;
+
+/// The server's default snapshot budget.
+const BUDGET: SnapshotBudget = SnapshotBudget {
+    near: 24,
+    far_bytes: 180,
+    rounds: 2,
+};
 
 fn run(people: u32, hall: f32) -> f64 {
     let mut rng = StdRng::seed_from_u64(7);
@@ -59,9 +67,9 @@ fn run(people: u32, hall: f32) -> f64 {
         }
         sent += notices.len();
         notices.clear();
-        interest.collect_moves();
+        interest.collect_moves(tick);
         for i in 0..people {
-            interest.moves_for(AvatarId(i), tick, 100, &mut moves);
+            interest.moves_for(AvatarId(i), BUDGET, &mut moves);
             sent += moves.len();
         }
     }
@@ -78,4 +86,5 @@ fn main() {
         run,
     );
     common::table("fixed 256 × 256 hall, growing density:", |_| 256.0, run);
+    common::table("everyone in one 40 × 40 room:", |_| 40.0, run);
 }

@@ -222,7 +222,11 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     }
     let mut cmd = Command::new(bin.join("madang-bots"));
     cmd.args(["--count", &bots.to_string()])
-        .args(["--seconds", &(args.secs + 15).to_string()])
+        // The window starts once all are in, and a rush is let in at most 80 a second.
+        .args([
+            "--seconds",
+            &(args.secs + 15 + bots as u64 / 15).to_string(),
+        ])
         .args(["--hall", room])
         .args(["--server", &url])
         .arg("--maps")

@@ -124,6 +124,8 @@ pub struct TickOutcome {
     pub passed: usize,
     /// Clients cut off this tick, by renet or by the receive path.
     pub cut_off: usize,
+    /// Payloads (datagrams, once netcode has sealed them) renet gave to send, all clients.
+    pub payloads_sent: usize,
 }
 
 /// A renet server with Madang's channels and [`Transport::CLIENTS`] connected clients, fed
@@ -192,7 +194,9 @@ impl Transport {
             if expel {
                 self.server.disconnect(c);
             }
-            let _ = self.server.get_packets_to_send(c);
+            if let Ok(payloads) = self.server.get_packets_to_send(c) {
+                outcome.payloads_sent += payloads.len();
+            }
         }
         for c in 0..Self::CLIENTS {
             if !self.server.is_connected(c) {
@@ -204,6 +208,12 @@ impl Transport {
         }
         while self.server.get_event().is_some() {}
         outcome
+    }
+
+    /// Queues a message from the server to `client` on `channel`, sent at the next tick.
+    pub fn send(&mut self, client: u64, channel: u8, message: Vec<u8>) {
+        self.server
+            .send_message(client % Self::CLIENTS, channel, message);
     }
 
     /// Messages the receive path dropped as bad so far.

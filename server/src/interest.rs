@@ -6,16 +6,29 @@
 //! So the relation is kept up to date incrementally: a crossing costs the people near it, and a
 //! tick in which nobody crosses a border costs nothing here.
 //!
-//! Moves are gathered once per tick by cell ([`Interest::collect_moves`]); each client's snapshot
-//! is then the moves of its nine cells. The work per tick is the number of moves plus the size
-//! of what is sent, never the square of the people in the hall.
+//! Moves are gathered once per tick by cell ([`Interest::collect_moves`]). Each client's snapshot
+//! ([`Interest::moves_for`]) holds the nearest movers in its view every tick (found by a ring
+//! search over finer cells, so a crowd costs the few cells around the viewer), and the rest of
+//! the people in view in turns, as many as a fixed number of bytes per tick holds: neighbours
+//! move smoothly and a stranger across the room a few times a second, and what a client is
+//! sent per tick is the same whatever the crowd. The work per tick is the number of moves plus
+//! the size of what is sent, never the square of the people in the hall.
 
-use std::collections::{HashMap, HashSet};
+use bevy::platform::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use madang_shared::Vec2;
 use madang_shared::protocol::{AvatarId, AvatarInfo, Moved, Role};
-use madang_shared::rules::{Cell, QPos, cell_of, cells_adjacent, cells_around};
+use madang_shared::rules::{Cell, QPos, QUANT_PER_TILE, cell_of, cells_adjacent, cells_around};
+
+/// The fine cells at Chebyshev distance `r` from the centre.
+fn ring(r: i32) -> impl Iterator<Item = (i32, i32)> {
+    (-r..=r).flat_map(move |dy| {
+        (-r..=r)
+            .filter(move |dx| r == 0 || dy.abs() == r || dx.abs() == r)
+            .map(move |dx| (dx, dy))
+    })
+}
 
 /// How many ticks an avatar's position keeps being sent after it last changed, so that a lost
 /// unreliable snapshot does not leave a stopped avatar in the wrong place for others.
@@ -46,6 +59,21 @@ pub enum Notice {
     Leave { to: AvatarId, who: AvatarId },
 }
 
+/// What one snapshot may hold: the nearest movers, and a budget for everyone else in view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotBudget {
+    /// The nearest moving people, sent every tick.
+    pub near: usize,
+    /// Bytes per snapshot for the others in view, sent in turns.
+    pub far_bytes: usize,
+    /// Rounds over the view in which a change is sent again (1 to [`ROUNDS_KEPT`]): two
+    /// mostly, more to a client that loses packets.
+    pub rounds: usize,
+}
+
+/// The most rounds a viewer's turns remember.
+pub const ROUNDS_KEPT: usize = 4;
+
 #[derive(Debug)]
 struct Tracked {
     hall: u16,
@@ -56,6 +84,47 @@ struct Tracked {
     knows: HashSet<AvatarId>,
     /// Ticks left during which this avatar's position is sent to those who see it.
     fresh: u8,
+    /// The tick its position last changed.
+    changed_at: u32,
+    /// Where this viewer's turns over the people in its view stand.
+    turns: Turns,
+}
+
+/// A viewer's round over the others in its view, for those beyond the nearest.
+#[derive(Debug, Default, Clone, Copy)]
+struct Turns {
+    /// Position in the view's members (the nine cells in order), wrapping.
+    cursor: usize,
+    /// When the last rounds began, oldest first: a person is sent in its turn if it moved
+    /// since the round `rounds` back began, so every move is sent at least once after it
+    /// happened (`rounds` times, mostly, against loss).
+    began: [u32; ROUNDS_KEPT],
+}
+
+/// One mover in a fine cell: its move and the (interest) cell it counts in.
+#[derive(Debug, Clone, Copy)]
+struct FineMove {
+    moved: Moved,
+    cell: Cell,
+}
+
+/// Fine cells per interest cell side, for the nearest-movers search.
+const FINE_PER_CELL: i32 = 4;
+
+/// The bytes postcard gives an unsigned number.
+fn varint_len(v: u32) -> usize {
+    match v {
+        0..0x80 => 1,
+        0x80..0x4000 => 2,
+        0x4000..0x20_0000 => 3,
+        0x20_0000..0x1000_0000 => 4,
+        _ => 5,
+    }
+}
+
+/// The bytes one [`Moved`] takes in a snapshot.
+pub fn moved_len(m: &Moved) -> usize {
+    varint_len(m.id.0) + varint_len(m.pos.x as u32) + varint_len(m.pos.y as u32)
 }
 
 /// The interest state of every hall.
@@ -68,6 +137,15 @@ pub struct Interest {
     fresh: Vec<AvatarId>,
     /// This tick's moves by cell, built by [`Interest::collect_moves`].
     moves: HashMap<(u16, Cell), Vec<Moved>>,
+    /// The same moves by fine cell (a quarter of a cell's side), for the nearest-first search.
+    fine: HashMap<(u16, Cell), Vec<FineMove>>,
+    /// The tick someone in each cell last moved.
+    cell_changed: HashMap<(u16, Cell), u32>,
+    /// The tick [`Interest::collect_moves`] last gathered.
+    tick: u32,
+    /// Scratch for [`Interest::moves_for`].
+    near: Vec<(u32, Moved)>,
+    near_ids: Vec<AvatarId>,
 }
 
 impl Interest {
@@ -78,7 +156,19 @@ impl Interest {
             tracked: HashMap::new(),
             fresh: Vec::new(),
             moves: HashMap::new(),
+            fine: HashMap::new(),
+            cell_changed: HashMap::new(),
+            tick: 0,
+            near: Vec::new(),
+            near_ids: Vec::new(),
         }
+    }
+
+    /// The fine cell of a position.
+    fn fine_of(&self, pos: QPos) -> Cell {
+        let size = self.cell_tiles as f32 / FINE_PER_CELL as f32;
+        let p = pos.to_tiles();
+        ((p.x / size).floor() as i32, (p.y / size).floor() as i32)
     }
 
     /// The cell `id` is in.
@@ -138,6 +228,8 @@ impl Interest {
                 role,
                 knows: HashSet::new(),
                 fresh: 0,
+                changed_at: self.tick,
+                turns: Turns::default(),
             },
         );
         self.cells.entry((hall, cell)).or_default().push(id);
@@ -236,62 +328,215 @@ impl Interest {
 
     /// Gathers this tick's moves by cell, and ages the resend counters. Call once per tick,
     /// after every position is set and before [`Interest::moves_for`].
-    pub fn collect_moves(&mut self) {
+    pub fn collect_moves(&mut self, tick: u32) {
+        self.tick = tick;
         self.moves.clear();
+        self.fine.clear();
+        let size = self.cell_tiles as f32 / FINE_PER_CELL as f32;
         let tracked = &mut self.tracked;
         let moves = &mut self.moves;
+        let fine = &mut self.fine;
+        let cell_changed = &mut self.cell_changed;
         self.fresh.retain(|id| {
             let Some(t) = tracked.get_mut(id) else {
                 return false;
             };
-            moves.entry((t.hall, t.cell)).or_default().push(Moved {
+            if t.fresh == RESEND_TICKS {
+                t.changed_at = tick;
+                cell_changed.insert((t.hall, t.cell), tick);
+            }
+            let moved = Moved {
                 id: *id,
                 pos: t.qpos,
+            };
+            moves.entry((t.hall, t.cell)).or_default().push(moved);
+            let p = t.qpos.to_tiles();
+            let f = ((p.x / size).floor() as i32, (p.y / size).floor() as i32);
+            fine.entry((t.hall, f)).or_default().push(FineMove {
+                moved,
+                cell: t.cell,
             });
             t.fresh = t.fresh.saturating_sub(1);
             t.fresh > 0
         });
     }
 
-    /// The moves `id` should be sent this tick (not its own), at most `limit` of them. When
-    /// there are more, which ones are sent rotates with `tick`, so nobody is starved.
-    pub fn moves_for(&self, id: AvatarId, tick: u32, limit: usize, out: &mut Vec<Moved>) {
+    /// The moves `id` should be sent this tick (not its own): the `budget.near` nearest movers
+    /// in its view, then others in its view in turns, as many as `budget.far_bytes` hold.
+    pub fn moves_for(&mut self, id: AvatarId, budget: SnapshotBudget, out: &mut Vec<Moved>) {
         out.clear();
         let Some(t) = self.tracked.get(&id) else {
             return;
         };
-        let mut total = 0;
-        for c in cells_around(t.cell) {
-            if let Some(m) = self.moves.get(&(t.hall, c)) {
-                total += m.len();
+        let (hall, cell, at) = (t.hall, t.cell, t.qpos);
+        self.nearest_movers(id, hall, cell, at, budget.near, out);
+        if budget.far_bytes > 0 {
+            self.far_turns(id, hall, cell, budget, out);
+        }
+    }
+
+    /// The `near` nearest movers in the view of `id` (at `at` in `cell`), into `out`.
+    fn nearest_movers(
+        &mut self,
+        id: AvatarId,
+        hall: u16,
+        cell: Cell,
+        at: QPos,
+        near: usize,
+        out: &mut Vec<Moved>,
+    ) {
+        if near == 0 {
+            return;
+        }
+        let total: usize = cells_around(cell)
+            .filter_map(|c| self.moves.get(&(hall, c)))
+            .map(Vec::len)
+            .sum();
+        if total <= near {
+            // Everyone moving in view fits: no search.
+            for c in cells_around(cell) {
+                if let Some(moves) = self.moves.get(&(hall, c)) {
+                    out.extend(moves.iter().filter(|m| m.id != id));
+                }
+            }
+            return;
+        }
+        // Rings of fine cells around the viewer's, nearest first. Anyone in ring r + 1 or
+        // beyond is at least r fine cells' widths away, so once `near` movers are known within
+        // that distance, the search is done.
+        let fine_size = self.cell_tiles as f32 * QUANT_PER_TILE / FINE_PER_CELL as f32;
+        let centre = self.fine_of(at);
+        let dist2 = |m: &Moved| {
+            let dx = m.pos.x as i32 - at.x as i32;
+            let dy = m.pos.y as i32 - at.y as i32;
+            (dx * dx + dy * dy) as u32
+        };
+        let found = &mut self.near;
+        found.clear();
+        // The view reaches at most two cells and the margin from the viewer's own cell.
+        let max_ring = 2 * FINE_PER_CELL + 2;
+        for r in 0..=max_ring {
+            for (dx, dy) in ring(r) {
+                let Some(list) = self.fine.get(&(hall, (centre.0 + dx, centre.1 + dy))) else {
+                    continue;
+                };
+                for f in list {
+                    if f.moved.id != id && cells_adjacent(cell, f.cell) {
+                        found.push((dist2(&f.moved), f.moved));
+                    }
+                }
+            }
+            if found.len() >= near {
+                found.select_nth_unstable_by_key(near - 1, |(d, m)| (*d, m.id.0));
+                found.truncate(near);
+                let reach = r as f32 * fine_size;
+                let kth = found.iter().map(|(d, _)| *d).max().unwrap_or(0);
+                if (kth as f32) <= reach * reach {
+                    break;
+                }
             }
         }
-        let skip = if total > limit {
-            (tick as usize * limit) % total
-        } else {
-            0
+        out.extend(found.iter().map(|(_, m)| *m));
+    }
+
+    /// The others in view of `id`, in its turns, while `far_bytes` last. Someone is sent in
+    /// their turn if they moved since the round `rounds` back began; cells where nobody did are
+    /// passed over whole, and a turn looks at no more than `far_bytes / 3` people, so an idle crowd
+    /// costs nine lookups per viewer.
+    fn far_turns(
+        &mut self,
+        id: AvatarId,
+        hall: u16,
+        cell: Cell,
+        budget: SnapshotBudget,
+        out: &mut Vec<Moved>,
+    ) {
+        let far_bytes = budget.far_bytes;
+        let Some(mut turns) = self.tracked.get(&id).map(|t| t.turns) else {
+            return;
         };
-        let mut seen = 0;
-        for c in cells_around(t.cell) {
-            let Some(moves) = self.moves.get(&(t.hall, c)) else {
-                continue;
-            };
-            for m in moves {
-                let k = seen;
-                seen += 1;
-                if m.id == id {
-                    continue;
+        let empty: &[AvatarId] = &[];
+        let mut lists = [empty; 9];
+        let mut changed = [0u32; 9];
+        for (i, c) in cells_around(cell).enumerate() {
+            if let Some(list) = self.cells.get(&(hall, c)) {
+                lists[i] = list;
+                changed[i] = self.cell_changed.get(&(hall, c)).copied().unwrap_or(0);
+            }
+        }
+        let members: usize = lists.iter().map(|l| l.len()).sum();
+        if members <= 1 {
+            return;
+        }
+        let tick = self.tick;
+        let new_round = |t: &mut Turns| {
+            t.cursor = 0;
+            t.began.rotate_left(1);
+            t.began[ROUNDS_KEPT - 1] = tick;
+        };
+        if turns.cursor >= members {
+            new_round(&mut turns);
+        }
+        let back = ROUNDS_KEPT - budget.rounds.clamp(1, ROUNDS_KEPT);
+        let since = |t: &Turns| t.began[back].saturating_sub(RESEND_TICKS as u32);
+        // The nearest, already in `out`, by id for a quick "already sent".
+        let near = &mut self.near_ids;
+        near.clear();
+        near.extend(out.iter().map(|m| m.id));
+        near.sort_unstable();
+        let mut left = far_bytes;
+        // At most two looks per move that would fit: people who did not move cost a look.
+        let most_looks = far_bytes / 3;
+        let mut looks = 0;
+        // Which list and where in it the cursor points.
+        let (mut li, mut off) = (0, turns.cursor);
+        while off >= lists[li].len() {
+            off -= lists[li].len();
+            li += 1;
+        }
+        let mut walked = 0;
+        while walked < members && looks < most_looks {
+            if changed[li] < since(&turns) {
+                // Nobody here moved lately: the whole rest of the cell at once.
+                let rest = lists[li].len() - off;
+                walked += rest;
+                turns.cursor += rest;
+                off = lists[li].len();
+            } else {
+                let other = lists[li][off];
+                looks += 1;
+                let o = self.tracked.get(&other);
+                let wanted = other != id
+                    && o.is_some_and(|o| o.changed_at >= since(&turns))
+                    && near.binary_search(&other).is_err();
+                if wanted && let Some(o) = o {
+                    let m = Moved {
+                        id: other,
+                        pos: o.qpos,
+                    };
+                    let len = moved_len(&m);
+                    if len > left {
+                        break;
+                    }
+                    left -= len;
+                    out.push(m);
                 }
-                // Walk the ring from `skip`, wrapping once.
-                let in_window = if total > limit {
-                    (k + total - skip) % total < limit
-                } else {
-                    true
-                };
-                if in_window && out.len() < limit {
-                    out.push(*m);
+                walked += 1;
+                turns.cursor += 1;
+                off += 1;
+            }
+            // On to the next non-empty list, wrapping into a new round at the end.
+            while off >= lists[li].len() {
+                off = 0;
+                li += 1;
+                if li == lists.len() {
+                    li = 0;
+                    new_round(&mut turns);
                 }
             }
+        }
+        if let Some(t) = self.tracked.get_mut(&id) {
+            t.turns = turns;
         }
     }
 
@@ -405,6 +650,12 @@ mod tests {
         assert!(!i.sees(AvatarId(1), AvatarId(2)));
     }
 
+    const ALL: SnapshotBudget = SnapshotBudget {
+        near: 100,
+        far_bytes: 0,
+        rounds: 2,
+    };
+
     #[test]
     fn moves_reach_only_those_near_and_are_resent_a_few_ticks() {
         let mut i = Interest::new(16);
@@ -414,51 +665,131 @@ mod tests {
         put(&mut i, 3, 0, at(60.0, 2.0), &mut out);
         i.set_position(AvatarId(2), at(5.0, 2.0), &mut out);
         let mut moves = Vec::new();
-        for tick in 0..RESEND_TICKS as u32 {
-            i.collect_moves();
-            i.moves_for(AvatarId(1), tick, 100, &mut moves);
+        for tick in 1..=RESEND_TICKS as u32 {
+            i.collect_moves(tick);
+            i.moves_for(AvatarId(1), ALL, &mut moves);
             assert_eq!(moves.len(), 1, "tick {tick}: the move is (re)sent");
             assert_eq!(moves[0].id, AvatarId(2));
-            i.moves_for(AvatarId(3), tick, 100, &mut moves);
+            i.moves_for(AvatarId(3), ALL, &mut moves);
             assert!(moves.is_empty(), "far away sees nothing");
-            i.moves_for(AvatarId(2), tick, 100, &mut moves);
+            i.moves_for(AvatarId(2), ALL, &mut moves);
             assert!(moves.is_empty(), "nobody is sent their own move");
         }
-        i.collect_moves();
-        i.moves_for(AvatarId(1), 9, 100, &mut moves);
+        i.collect_moves(9);
+        i.moves_for(AvatarId(1), ALL, &mut moves);
         assert!(moves.is_empty(), "a stopped avatar stops being sent");
     }
 
-    #[test]
-    fn a_crowd_is_sent_in_turns_within_the_limit() {
+    /// A crowd of `n` on a grid a tile apart from (1, 1), everyone moved a little.
+    fn moving_crowd(n: u32, per_row: u32) -> Interest {
         let mut i = Interest::new(16);
         let mut out = Vec::new();
-        for k in 0..50 {
+        let spot =
+            |k: u32, dx: f32| at(1.0 + dx + (k % per_row) as f32, 1.0 + (k / per_row) as f32);
+        for k in 0..n {
             i.insert(
                 AvatarId(k),
                 0,
-                at(1.0 + (k % 10) as f32, 1.0 + (k / 10) as f32),
+                spot(k, 0.0),
                 name("x"),
                 Role::Visitor,
                 &mut out,
             );
         }
-        for k in 0..50 {
-            i.set_position(
-                AvatarId(k),
-                at(1.5 + (k % 10) as f32, 1.0 + (k / 10) as f32),
-                &mut out,
-            );
+        for k in 0..n {
+            i.set_position(AvatarId(k), spot(k, 0.5), &mut out);
         }
+        i
+    }
+
+    /// The `k` nearest to `id` of those who moved this tick, by the definition.
+    fn nearest_by_definition(i: &Interest, id: AvatarId, k: usize) -> Vec<AvatarId> {
+        let me = i.tracked[&id].qpos;
+        let mut all: Vec<(u32, AvatarId)> = i
+            .moves
+            .values()
+            .flatten()
+            .filter(|m| m.id != id && i.should_see(id, m.id))
+            .map(|m| {
+                let (dx, dy) = (m.pos.x as i32 - me.x as i32, m.pos.y as i32 - me.y as i32);
+                ((dx * dx + dy * dy) as u32, m.id)
+            })
+            .collect();
+        all.sort_by_key(|(d, id)| (*d, id.0));
+        all.into_iter().take(k).map(|(_, id)| id).collect()
+    }
+
+    #[test]
+    fn a_crowd_is_sent_nearest_first_and_the_rest_in_turns_within_the_budget() {
+        let mut i = moving_crowd(50, 10);
+        let budget = SnapshotBudget {
+            near: 8,
+            far_bytes: 60,
+            rounds: 2,
+        };
         let mut seen = HashSet::new();
         let mut moves = Vec::new();
-        i.collect_moves();
-        for tick in 0..5 {
-            i.moves_for(AvatarId(0), tick, 20, &mut moves);
-            assert!(moves.len() <= 20);
+        for tick in 1..=RESEND_TICKS as u32 {
+            i.collect_moves(tick);
+            i.moves_for(AvatarId(0), budget, &mut moves);
+            let near: Vec<AvatarId> = moves.iter().take(8).map(|m| m.id).collect();
+            let mut want = nearest_by_definition(&i, AvatarId(0), 8);
+            let mut got = near.clone();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "tick {tick}: the eight nearest, every tick");
+            let far: usize = moves[8..].iter().map(moved_len).sum();
+            assert!(far <= 60, "tick {tick}: {far} bytes for the far ones");
+            assert!(moves.len() > 8, "some far ones fit");
+            let unique: HashSet<AvatarId> = moves.iter().map(|m| m.id).collect();
+            assert_eq!(unique.len(), moves.len(), "nobody twice in a snapshot");
             seen.extend(moves.iter().map(|m| m.id));
         }
         assert_eq!(seen.len(), 49, "everyone else is sent within a few ticks");
+    }
+
+    #[test]
+    fn far_ones_that_stopped_are_sent_where_they_stopped() {
+        // 300 in view, 10 nearest per tick and 40 bytes for the rest: a viewer believes a
+        // stranger's position only from what it is sent, and must end up with the true one.
+        let mut i = moving_crowd(300, 30);
+        let budget = SnapshotBudget {
+            near: 10,
+            far_bytes: 40,
+            rounds: 2,
+        };
+        let mut believed: HashMap<AvatarId, QPos> = HashMap::new();
+        let mut moves = Vec::new();
+        for tick in 1..400 {
+            if tick < 30 {
+                for k in 0..300u32 {
+                    let p = at(
+                        1.0 + (k % 30) as f32 + tick as f32 * 0.05,
+                        1.0 + (k / 30) as f32,
+                    );
+                    i.set_position(AvatarId(k), p, &mut Vec::new());
+                }
+            }
+            i.collect_moves(tick);
+            i.moves_for(AvatarId(0), budget, &mut moves);
+            for m in &moves {
+                believed.insert(m.id, m.pos);
+            }
+        }
+        for k in 1..300u32 {
+            let id = AvatarId(k);
+            if i.sees(AvatarId(0), id) {
+                assert_eq!(believed.get(&id), Some(&i.tracked[&id].qpos), "{id:?}");
+            }
+        }
+        // And once everyone is where they were last sent, nothing more is sent.
+        i.collect_moves(400);
+        i.moves_for(AvatarId(0), budget, &mut moves);
+        assert!(
+            moves.is_empty(),
+            "{} moves sent to an idle crowd",
+            moves.len()
+        );
     }
 
     #[test]
@@ -488,6 +819,44 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever the crowd, the nearest movers in view are exactly the nearest by the
+        /// definition, and the far ones stay within their bytes.
+        #[test]
+        fn the_nearest_are_the_nearest(
+            people in prop::collection::vec((0f32..60.0, 0f32..60.0, any::<bool>()), 2..150),
+            near in 1usize..20,
+            far_bytes in 0usize..100,
+        ) {
+            let mut i = Interest::new(16);
+            let mut out = Vec::new();
+            for (k, (x, y, _)) in people.iter().enumerate() {
+                i.insert(AvatarId(k as u32), 0, at(*x, *y), name("p"), Role::Visitor, &mut out);
+            }
+            for (k, (x, y, moves)) in people.iter().enumerate() {
+                if *moves {
+                    i.set_position(AvatarId(k as u32), at(x + 0.3, *y), &mut out);
+                }
+            }
+            i.collect_moves(1);
+            let budget = SnapshotBudget { near, far_bytes, rounds: 2 };
+            let mut moves = Vec::new();
+            for k in 0..people.len() as u32 {
+                let id = AvatarId(k);
+                i.moves_for(id, budget, &mut moves);
+                let want = nearest_by_definition(&i, id, near);
+                let mut got: Vec<AvatarId> = moves.iter().take(want.len()).map(|m| m.id).collect();
+                let (mut w, mut g) = (want.clone(), std::mem::take(&mut got));
+                w.sort();
+                g.sort();
+                prop_assert_eq!(g, w);
+                let far: usize = moves[want.len()..].iter().map(moved_len).sum();
+                prop_assert!(far <= far_bytes);
+                for m in &moves {
+                    prop_assert!(i.sees(id, m.id), "only those in view are sent");
+                }
+            }
+        }
+
         /// After any sequence of arrivals, moves and departures, the incremental view equals the
         /// one computed from scratch, and it is symmetric.
         #[test]

@@ -64,6 +64,7 @@ mod mutes;
 mod net;
 mod portal;
 mod presence;
+pub use presence::ARRIVALS_PER_TICK;
 mod reload;
 pub mod report;
 mod schedule;

@@ -14,7 +14,7 @@ use bevy_renet::netcode::{
 };
 use bevy_renet::{RenetServer, RenetServerPlugin};
 use madang_shared::protocol::{
-    ClientMsg, PROTOCOL_ID, ServerMsg, channel, connection_config, encode,
+    ClientMsg, PROTOCOL_ID, SERVER_RELIABLE_BUDGET, ServerMsg, channel, connection_config, encode,
 };
 use renet::ClientId;
 use renet_netcode::NETCODE_KEY_BYTES;
@@ -148,6 +148,28 @@ impl Outbox<'_> {
     pub fn disconnect(&mut self, client: ClientId) {
         self.server.disconnect(client);
     }
+
+    /// How `client`'s link looks from its acknowledgements: round trip (s), share of packets
+    /// lost, and reliable bytes sent but not yet acknowledged.
+    pub fn link(&self, client: ClientId) -> Option<Link> {
+        let info = self.server.network_info(client).ok()?;
+        let free = self
+            .server
+            .channel_available_memory(client, channel::RELIABLE);
+        Some(Link {
+            rtt: info.rtt,
+            loss: info.packet_loss,
+            unacked_reliable: SERVER_RELIABLE_BUDGET.saturating_sub(free),
+        })
+    }
+}
+
+/// What [`Outbox::link`] tells.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Link {
+    pub rtt: f64,
+    pub loss: f64,
+    pub unacked_reliable: usize,
 }
 
 /// Requests (not movement) a client may make per second, and in one burst.

@@ -11,7 +11,7 @@ use bevy::prelude::*;
 use bevy_renet::RenetServerEvent;
 use bevy_renet::netcode::NetcodeServerTransport;
 use madang_shared::Vec2;
-use madang_shared::protocol::{AvatarId, JoinClaims, Role, ServerMsg, channel};
+use madang_shared::protocol::{AvatarId, AvatarInfo, JoinClaims, Role, ServerMsg, channel};
 use renet::{ClientId, ServerEvent};
 use tracing::{info, warn};
 
@@ -84,6 +84,16 @@ impl Connections {
 #[derive(Resource, Debug, Default)]
 pub(crate) struct PendingEvents(Vec<ServerEvent>);
 
+impl PendingEvents {
+    /// Connections waiting to be placed in a hall.
+    pub(crate) fn arrivals(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|e| matches!(e, ServerEvent::ClientConnected { .. }))
+            .count()
+    }
+}
+
 fn queue_server_event(event: On<RenetServerEvent>, mut pending: ResMut<PendingEvents>) {
     let e = match &**event {
         ServerEvent::ClientConnected { client_id } => ServerEvent::ClientConnected {
@@ -96,6 +106,10 @@ fn queue_server_event(event: On<RenetServerEvent>, mut pending: ResMut<PendingEv
     };
     pending.0.push(e);
 }
+
+/// The most newcomers placed in the halls per tick; the others wait their turn (80 a second at
+/// 20 Hz).
+pub const ARRIVALS_PER_TICK: usize = 4;
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn admit_and_remove(
@@ -118,7 +132,20 @@ pub(crate) fn admit_and_remove(
     ),
 ) {
     let (bans, open) = door;
-    for event in pending.0.drain(..) {
+    // A rush of arrivals is let in a few per tick, in order: each tells everyone in view, so
+    // a thousand at once would burst a thousand times the room into one tick.
+    let mut arrived = 0;
+    let waiting = pending
+        .0
+        .iter()
+        .position(|e| {
+            if matches!(e, ServerEvent::ClientConnected { .. }) {
+                arrived += 1;
+            }
+            arrived > ARRIVALS_PER_TICK
+        })
+        .unwrap_or(pending.0.len());
+    for event in pending.0.drain(..waiting) {
         match event {
             ServerEvent::ClientConnected { client_id } => {
                 let Some(data) = transport.user_data(client_id) else {
@@ -193,6 +220,7 @@ pub(crate) fn admit_and_remove(
                         Inputs::default(),
                         Conduct::default(),
                         crate::talk::Talk::default(),
+                        crate::snapshot::Pace::default(),
                     ))
                     .id();
                 connections.by_client.insert(client_id, entity);
@@ -265,23 +293,109 @@ pub(crate) fn admit_and_remove(
     }
 }
 
-/// Tells each notice's recipient who entered or left their view.
+/// Tells each notice's recipient who entered or left their view: one message per recipient
+/// per tick, with only the net change (someone who entered and left again within the tick is
+/// not mentioned).
 pub(crate) fn deliver_notices(
     notices: &mut Vec<Notice>,
     interest: &crate::interest::Interest,
     connections: &Connections,
     out: &mut Outbox,
 ) {
-    for notice in notices.drain(..) {
-        let (to, msg) = match notice {
-            Notice::Enter { to, who } => match interest.info(who) {
-                Some(info) => (to, ServerMsg::Entered(info)),
-                None => continue,
-            },
-            Notice::Leave { to, who } => (to, ServerMsg::Left { id: who }),
+    for (to, left, entered) in net_changes(notices) {
+        let entered: Vec<AvatarInfo> = entered
+            .into_iter()
+            .filter_map(|w| interest.info(w))
+            .collect();
+        let Some(client) = connections.avatars.get(&to).map(|w| w.client) else {
+            continue;
         };
-        if let Some(who) = connections.avatars.get(&to) {
-            out.send(who.client, channel::RELIABLE, &msg);
+        if !left.is_empty() || !entered.is_empty() {
+            // A room of a thousand fits in a few messages of well under the size limit.
+            let mut entered = entered.into_iter().peekable();
+            let mut left = Some(left);
+            while left.is_some() || entered.peek().is_some() {
+                let chunk: Vec<AvatarInfo> = entered.by_ref().take(SEEN_PER_MESSAGE).collect();
+                out.send(
+                    client,
+                    channel::RELIABLE,
+                    &ServerMsg::Seen {
+                        left: left.take().unwrap_or_default(),
+                        entered: chunk,
+                    },
+                );
+            }
         }
+    }
+}
+
+/// The most arrivals in one [`ServerMsg::Seen`] (each at most about 110 bytes).
+const SEEN_PER_MESSAGE: usize = 500;
+
+/// What each recipient's view gained and lost, net, from notices in the order they happened:
+/// (to, who left, who entered). Someone seen before and after is in both (their information
+/// may have changed); someone who came and went again in between is in neither.
+pub(crate) fn net_changes(
+    notices: &mut Vec<Notice>,
+) -> Vec<(AvatarId, Vec<AvatarId>, Vec<AvatarId>)> {
+    let key = |n: &Notice| match *n {
+        Notice::Enter { to, who } | Notice::Leave { to, who } => (to, who),
+    };
+    // By recipient, then by whom; a stable sort keeps the order they happened in.
+    notices.sort_by_key(key);
+    let mut changes = Vec::new();
+    let mut i = 0;
+    while i < notices.len() {
+        let to = key(&notices[i]).0;
+        let (mut left, mut entered) = (Vec::new(), Vec::new());
+        while i < notices.len() && key(&notices[i]).0 == to {
+            let who = key(&notices[i]).1;
+            // A view's first change of someone is a leave exactly when it held them before.
+            let knew = matches!(notices[i], Notice::Leave { .. });
+            let mut knows = knew;
+            while i < notices.len() && key(&notices[i]) == (to, who) {
+                knows = matches!(notices[i], Notice::Enter { .. });
+                i += 1;
+            }
+            if knew {
+                left.push(who);
+            }
+            if knows {
+                entered.push(who);
+            }
+        }
+        changes.push((to, left, entered));
+    }
+    notices.clear();
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tick_of_notices_is_told_as_its_net_change() {
+        let (a, b, c, d) = (AvatarId(1), AvatarId(2), AvatarId(3), AvatarId(4));
+        let mut notices = vec![
+            Notice::Enter { to: a, who: b },
+            Notice::Leave { to: a, who: c },
+            Notice::Enter { to: a, who: d },
+            Notice::Leave { to: a, who: d },
+            Notice::Leave { to: b, who: a },
+            Notice::Enter { to: b, who: a },
+            Notice::Enter { to: a, who: c },
+        ];
+        let changes = net_changes(&mut notices);
+        assert!(notices.is_empty());
+        assert_eq!(
+            changes,
+            vec![
+                // b came; c went and came back (told again with what is true now); d came and
+                // went within the tick: not mentioned.
+                (a, vec![c], vec![b, c]),
+                (b, vec![a], vec![a]),
+            ]
+        );
     }
 }

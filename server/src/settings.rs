@@ -29,8 +29,11 @@ pub struct Settings {
     pub speed: f32,
     /// Side of an interest cell, in tiles; a person sees the 3×3 cells around them.
     pub interest_cell_tiles: u32,
-    /// The most moved avatars in one snapshot; more are sent in turns.
-    pub max_moves_per_snapshot: usize,
+    /// The nearest moving people in view, sent in every snapshot.
+    pub near_moves_per_snapshot: usize,
+    /// Bytes of each snapshot for the others in view, who are sent in turns: what a client is
+    /// sent per tick stays the same however many are in view.
+    pub far_bytes_per_snapshot: usize,
     /// How long a connect token may be used after it is issued, in seconds.
     pub token_expire_secs: u64,
     /// A client silent this long is dropped, in seconds.
@@ -271,7 +274,8 @@ impl Default for Settings {
             max_clients: 1024,
             speed: 4.0,
             interest_cell_tiles: 16,
-            max_moves_per_snapshot: 100,
+            near_moves_per_snapshot: 24,
+            far_bytes_per_snapshot: 180,
             token_expire_secs: 60,
             client_timeout_secs: 8,
             key_file: None,
@@ -442,10 +446,16 @@ impl Settings {
                 format!("{} is not between 4 and 256", self.interest_cell_tiles),
             );
         }
-        if !(1..=1000).contains(&self.max_moves_per_snapshot) {
+        if !(1..=100).contains(&self.near_moves_per_snapshot) {
             return bad(
-                "max_moves_per_snapshot",
-                format!("{} is not between 1 and 1000", self.max_moves_per_snapshot),
+                "near_moves_per_snapshot",
+                format!("{} is not between 1 and 100", self.near_moves_per_snapshot),
+            );
+        }
+        if self.far_bytes_per_snapshot > 1000 {
+            return bad(
+                "far_bytes_per_snapshot",
+                format!("{} is over 1000", self.far_bytes_per_snapshot),
             );
         }
         if !(1..=3600).contains(&self.token_expire_secs) {

@@ -4,9 +4,9 @@
 use bevy::prelude::*;
 use madang_shared::protocol::{Moved, ServerMsg, channel};
 
-use crate::interest::{Interest, Notice};
+use crate::interest::{Interest, Notice, ROUNDS_KEPT, SnapshotBudget};
 use crate::movement::Inputs;
-use crate::net::Outbox;
+use crate::net::{Link, Outbox};
 use crate::presence::{Avatar, Connections, InHall, Position, deliver_notices};
 use crate::{ServerSet, SettingsRes, Tick};
 
@@ -51,6 +51,7 @@ pub(crate) fn track_positions(
     mut notices: ResMut<Notices>,
     mut views: MessageWriter<ViewMoved>,
     connections: Res<Connections>,
+    tick: Res<Tick>,
     mut out: Outbox,
 ) {
     for (avatar, pos, hall) in &moved {
@@ -69,22 +70,102 @@ pub(crate) fn track_positions(
         }
     }
     deliver_notices(&mut notices.0, &interest.0, &connections, &mut out);
-    interest.0.collect_moves();
+    interest.0.collect_moves(tick.count);
+}
+
+/// How far behind a client has fallen, and so how much it is sent: a client whose link loses
+/// packets or lags is sent snapshots less often and with fewer far moves, never cut off for it
+/// (one that stops answering altogether is still timed out by netcode).
+#[derive(Component, Debug, Default, Clone, Copy)]
+pub struct Pace {
+    /// 0: every tick, the full budget; 1: every second tick, half the far bytes; 2: every
+    /// fourth tick, half the nearest and a quarter of the far bytes.
+    pub level: u8,
+    /// Ticks the link has looked better than `level` calls for.
+    better_for: u32,
+}
+
+impl Pace {
+    pub const MAX_LEVEL: u8 = 2;
+    /// How often the link is looked at, in ticks.
+    pub const LOOK_EVERY: u32 = 5;
+
+    /// The level a link calls for.
+    pub fn level_for(link: &Link) -> u8 {
+        if link.loss > 0.25 || link.rtt > 1.0 || link.unacked_reliable > 1024 * 1024 {
+            2
+        } else if link.loss > 0.08 || link.rtt > 0.35 || link.unacked_reliable > 256 * 1024 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Follows the link: worse at once, better one level at a time after two seconds of it.
+    pub fn observe(&mut self, link: &Link, hz: u32) {
+        let want = Self::level_for(link);
+        if want >= self.level {
+            self.level = want;
+            self.better_for = 0;
+        } else {
+            self.better_for += Self::LOOK_EVERY;
+            if self.better_for >= 2 * hz {
+                self.level -= 1;
+                self.better_for = 0;
+            }
+        }
+    }
+
+    /// Whether `client` is sent a snapshot at `tick` (clients at one level take turns).
+    pub fn sends_at(&self, tick: u32, client: u64) -> bool {
+        let every = 1u64 << self.level.min(Self::MAX_LEVEL);
+        (tick as u64 + client) % every == 0
+    }
+
+    /// What a snapshot may hold at this level. A client that loses packets is sent changes
+    /// over more rounds, so that what it sees comes true in the end.
+    pub fn budget(&self, full: SnapshotBudget) -> SnapshotBudget {
+        match self.level {
+            0 => full,
+            1 => SnapshotBudget {
+                near: full.near,
+                far_bytes: full.far_bytes / 2,
+                rounds: ROUNDS_KEPT,
+            },
+            _ => SnapshotBudget {
+                near: full.near.div_ceil(2),
+                far_bytes: full.far_bytes / 4,
+                rounds: ROUNDS_KEPT,
+            },
+        }
+    }
 }
 
 fn send_snapshots(
-    mut avatars: Query<(&Avatar, &Position, &InHall, &mut Inputs)>,
-    interest: Res<InterestRes>,
+    mut avatars: Query<(&Avatar, &Position, &InHall, &mut Inputs, &mut Pace)>,
+    mut interest: ResMut<InterestRes>,
     settings: Res<SettingsRes>,
     tick: Res<Tick>,
     mut out: Outbox,
     mut moves: Local<Vec<Moved>>,
 ) {
-    let limit = settings.0.max_moves_per_snapshot;
-    for (avatar, pos, hall, mut inputs) in &mut avatars {
+    let budget = SnapshotBudget {
+        near: settings.0.near_moves_per_snapshot,
+        far_bytes: settings.0.far_bytes_per_snapshot,
+        rounds: 2,
+    };
+    for (avatar, pos, hall, mut inputs, mut pace) in &mut avatars {
+        if (tick.count as u64 + avatar.client) % Pace::LOOK_EVERY as u64 == 0
+            && let Some(link) = out.link(avatar.client)
+        {
+            pace.observe(&link, tick.hz);
+        }
+        if !pace.sends_at(tick.count, avatar.client) {
+            continue;
+        }
         interest
             .0
-            .moves_for(avatar.id, tick.count, limit, &mut moves);
+            .moves_for(avatar.id, pace.budget(budget), &mut moves);
         let own_changed =
             inputs.sent_ack != Some(inputs.last_applied) || inputs.sent_pos != Some(pos.0);
         if moves.is_empty() && !own_changed {
@@ -103,5 +184,66 @@ fn send_snapshots(
                 moved: std::mem::take(&mut *moves),
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(loss: f64, rtt: f64) -> Link {
+        Link {
+            rtt,
+            loss,
+            unacked_reliable: 0,
+        }
+    }
+
+    #[test]
+    fn a_link_that_loses_packets_is_sent_less_at_once_and_more_again_slowly() {
+        let mut pace = Pace::default();
+        let full = SnapshotBudget {
+            near: 24,
+            far_bytes: 180,
+            rounds: 2,
+        };
+        let sent = |p: &Pace| (0..40).filter(|t| p.sends_at(*t, 7)).count();
+        assert_eq!(sent(&pace), 40);
+        pace.observe(&link(0.4, 0.05), 20);
+        assert_eq!(pace.level, 2, "four in ten lost: the lowest pace at once");
+        assert_eq!(sent(&pace), 10);
+        let low = pace.budget(full);
+        assert!(low.near < full.near && low.far_bytes < full.far_bytes && low.far_bytes > 0);
+        assert_eq!(
+            low.rounds, ROUNDS_KEPT,
+            "changes are resent over more rounds"
+        );
+        // A healthy link for a while: one level back every two seconds (looked at every
+        // fifth tick).
+        let looks_in_two_secs = 2 * 20 / Pace::LOOK_EVERY;
+        for _ in 0..looks_in_two_secs - 1 {
+            pace.observe(&link(0.0, 0.05), 20);
+        }
+        assert_eq!(pace.level, 2, "not yet");
+        pace.observe(&link(0.0, 0.05), 20);
+        assert_eq!(pace.level, 1);
+        assert_eq!(sent(&pace), 20);
+        for _ in 0..looks_in_two_secs {
+            pace.observe(&link(0.0, 0.05), 20);
+        }
+        assert_eq!(pace.level, 0);
+        assert_eq!(pace.budget(full), full);
+        // Lag alone, or reliable data piling up unacknowledged, counts too.
+        pace.observe(&link(0.0, 0.5), 20);
+        assert_eq!(pace.level, 1);
+        pace.observe(
+            &Link {
+                rtt: 0.05,
+                loss: 0.0,
+                unacked_reliable: 2 << 20,
+            },
+            20,
+        );
+        assert_eq!(pace.level, 2);
     }
 }

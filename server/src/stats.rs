@@ -42,6 +42,10 @@ pub struct StatsReport {
     /// Every tick's work since the start: (bucket of 0.1 ms, ticks), the buckets that have any;
     /// the difference of two readings gives the percentiles of the time between them.
     pub tick_histogram: Vec<(u32, u64)>,
+    /// Clients sent less because their link loses packets or lags (by level 1, 2).
+    pub clients_behind: [usize; 2],
+    /// Newcomers connected and waiting their turn to be placed in a hall.
+    pub waiting_to_enter: usize,
 }
 
 /// The game socket's bound address, for its counters.
@@ -127,7 +131,8 @@ fn report_stats(
     mut timer: ResMut<TickTimer>,
     net: Res<NetStats>,
     connections: Res<Connections>,
-    avatars: Query<&InHall>,
+    avatars: Query<(&InHall, &crate::snapshot::Pace)>,
+    waiting: Res<crate::presence::PendingEvents>,
     halls: Res<Halls>,
     tick: Res<Tick>,
     settings: Res<SettingsRes>,
@@ -148,9 +153,13 @@ fn report_stats(
     }
     let secs = elapsed.as_secs_f64();
     let mut people = vec![0usize; halls.maps.len()];
-    for hall in &avatars {
+    let mut behind = [0usize; 2];
+    for (hall, pace) in &avatars {
         if let Some(n) = people.get_mut(hall.0 as usize) {
             *n += 1;
+        }
+        if pace.level > 0 {
+            behind[(pace.level as usize - 1).min(1)] += 1;
         }
     }
     let (sent, msgs, received) = (net.bytes_sent, net.messages_sent, net.bytes_received);
@@ -180,6 +189,8 @@ fn report_stats(
             .filter(|(_, n)| **n > 0)
             .map(|(b, n)| (b as u32, *n))
             .collect(),
+        clients_behind: behind,
+        waiting_to_enter: waiting.arrivals(),
     };
     let interval = settings.0.stats_interval_secs;
     let mut report = report;

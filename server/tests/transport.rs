@@ -78,6 +78,55 @@ fn an_honest_message_still_passes() {
 }
 
 #[test]
+fn packets_put_together_in_one_payload_are_each_read() {
+    let mut t = Transport::new();
+    let react = encode(&ClientMsg::React {
+        reaction: Reaction::Heart,
+    });
+    // Two reliable packets and an acknowledgement in one datagram, as the vendored renet
+    // sends them (vendor/PATCHES.md).
+    let mut payload = wire::small_reliable(0, channel::RELIABLE, 1, &[(0, &react)]);
+    payload.extend(wire::ack(1, 0, 0, &[]));
+    payload.extend(wire::small_reliable(
+        2,
+        channel::RELIABLE,
+        1,
+        &[(1, &react)],
+    ));
+    t.packet(1, &payload);
+    let outcome = t.tick();
+    assert_eq!(outcome.passed, 2, "both messages reach the features");
+    assert_eq!(outcome.cut_off, 0);
+
+    // A broken packet after a good one still cuts the sender off.
+    let mut payload = wire::small_reliable(3, channel::RELIABLE, 1, &[(0, &react)]);
+    payload.extend([9, 9, 9]);
+    t.packet(2, &payload);
+    assert_eq!(t.tick().cut_off, 1);
+}
+
+#[test]
+fn a_snapshot_and_its_acknowledgement_leave_in_one_datagram() {
+    let mut t = Transport::new();
+    let react = encode(&ClientMsg::React {
+        reaction: Reaction::Heart,
+    });
+    t.packet(
+        0,
+        &wire::small_reliable(0, channel::RELIABLE, 1, &[(0, &react)]),
+    );
+    t.send(0, channel::SNAPSHOT, vec![7; 400]);
+    t.send(0, channel::RELIABLE, vec![8; 100]);
+    let outcome = t.tick();
+    // Unbundled this was three: the snapshot, the reliable message, the acknowledgement.
+    assert_eq!(outcome.payloads_sent, 1);
+    // What does not fit in one goes in a second.
+    t.send(0, channel::SNAPSHOT, vec![7; 1000]);
+    t.send(0, channel::RELIABLE, vec![8; 600]);
+    assert_eq!(t.tick().payloads_sent, 2);
+}
+
+#[test]
 fn datagrams_arriving_between_ticks_are_read_as_they_come_and_not_lost() {
     use std::net::UdpSocket;
     use std::time::{Duration, SystemTime};

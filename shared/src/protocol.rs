@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -240,6 +240,9 @@ pub const RECEIVED_MESSAGE_OVERHEAD: usize = 64;
 /// The renet channels of both sides; server and client must use the same. Each direction has
 /// its own budgets: the server sends big messages (a hall's map, a chart), a client only
 /// small ones.
+/// Reliable bytes the server may have sent a client and not had acknowledged.
+pub const SERVER_RELIABLE_BUDGET: usize = 8 * 1024 * 1024;
+
 pub fn connection_config() -> ConnectionConfig {
     let reliable = SendType::ReliableOrdered {
         resend_time: Duration::from_millis(200),
@@ -265,7 +268,7 @@ pub fn connection_config() -> ConnectionConfig {
     };
     ConnectionConfig {
         available_bytes_per_tick: 120_000,
-        server_channels_config: channels(2 * 1024 * 1024, 8 * 1024 * 1024, 2 * 1024 * 1024),
+        server_channels_config: channels(2 * 1024 * 1024, SERVER_RELIABLE_BUDGET, 2 * 1024 * 1024),
         client_channels_config: channels(
             CLIENT_INPUT_BUDGET,
             CLIENT_RELIABLE_BUDGET,
@@ -775,10 +778,13 @@ pub enum ServerMsg {
     /// You went through a portal: you are now in `hall` at `pos`. Everyone you knew has left
     /// your view; those in the new hall will enter it.
     HallChanged { hall: u16, pos: Vec2 },
-    /// Someone entered your area of interest (or joined near you).
-    Entered(AvatarInfo),
-    /// Someone left your area of interest, or the hall, or the expo.
-    Left { id: AvatarId },
+    /// Who left your area of interest (or the hall, or the expo), then who entered it (or
+    /// joined near you), since the last such message: one per tick at most. Apply `left`
+    /// first; someone in both left and came back, with what is true of them now.
+    Seen {
+        left: Vec<AvatarId>,
+        entered: Vec<AvatarInfo>,
+    },
     /// One tick's changes (channel [`channel::SNAPSHOT`]).
     Snapshot {
         tick: u32,

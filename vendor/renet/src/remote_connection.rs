@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::time::Duration;
 
+/// PATCH(madang): the most bytes of packets put together in one payload. Below netcode's
+/// payload limit (1,300 bytes) and the path MTU of any network a visitor is on.
+pub const BUNDLE_BYTES: usize = 1200;
+
 /// Configuration for a renet connection and its channels.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
@@ -387,15 +391,25 @@ impl RenetClient {
         }
 
         self.stats.received_packet(packet.len() as u64);
+        // PATCH(madang): a payload holds one or more packets back to back (see
+        // `get_packets_to_send`); each is processed as if it had come alone.
         let mut octets = octets::Octets::with_slice(packet);
-        let packet = match Packet::from_bytes(&mut octets) {
-            Err(err) => {
-                self.disconnect_with_reason(DisconnectReason::PacketDeserialization(err));
+        loop {
+            let packet = match Packet::from_bytes(&mut octets) {
+                Err(err) => {
+                    self.disconnect_with_reason(DisconnectReason::PacketDeserialization(err));
+                    return;
+                }
+                Ok(packet) => packet,
+            };
+            self.process_one_packet(packet);
+            if self.is_disconnected() || octets.cap() == 0 {
                 return;
             }
-            Ok(packet) => packet,
-        };
+        }
+    }
 
+    fn process_one_packet(&mut self, packet: Packet) {
         self.add_pending_ack(packet.sequence());
 
         match packet {
@@ -590,9 +604,15 @@ impl RenetClient {
             }
         }
 
+        // PATCH(madang): packets that fit together in `BUNDLE_BYTES` travel in one payload (one
+        // datagram) instead of one each: a tick's snapshot and its acknowledgement, an input and
+        // its acknowledgement. `process_packet` reads them back one after another. A packet that
+        // does not fit with the others goes in a payload of its own, as before.
         let mut buffer = [0u8; 1400];
-        let mut serialized_packets = Vec::with_capacity(packets.len());
+        let mut serialized_packets: Vec<Payload> = Vec::with_capacity(packets.len());
         let mut bytes_sent: u64 = 0;
+        // The stats count packets, as acknowledgements do, not payloads.
+        let packets_sent = packets.len() as u64;
         for packet in packets {
             let mut oct = OctetsMut::with_slice(&mut buffer);
             let len = match packet.to_bytes(&mut oct) {
@@ -604,10 +624,13 @@ impl RenetClient {
             };
 
             bytes_sent += len as u64;
-            serialized_packets.push(buffer[..len].to_vec());
+            match serialized_packets.last_mut() {
+                Some(last) if last.len() + len <= BUNDLE_BYTES => last.extend_from_slice(&buffer[..len]),
+                _ => serialized_packets.push(buffer[..len].to_vec()),
+            }
         }
 
-        self.stats.sent_packets(serialized_packets.len() as u64, bytes_sent);
+        self.stats.sent_packets(packets_sent, bytes_sent);
 
         serialized_packets
     }
