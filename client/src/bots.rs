@@ -126,10 +126,11 @@ impl BotArgs {
         if let Some(l) = &report.latency {
             match (&l.failed, l.quantile(0.5), l.quantile(0.99)) {
                 (_, Some(p50), Some(p99)) => println!(
-                    "move-to-seen: {} samples, p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms, {} unseen{}",
+                    "move-to-seen: {} samples, p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms, {} unseen, newcomer welcomed in {:.0} ms{}",
                     l.samples_ms.len(),
                     l.quantile(1.0).unwrap_or(0.0),
                     l.unseen,
+                    l.join_ms.unwrap_or(f64::NAN),
                     l.failed
                         .as_ref()
                         .map(|why| format!(" (then stopped: {why})"))
@@ -304,6 +305,9 @@ pub struct LatencyReport {
     pub unseen: usize,
     /// Why the probe could not run, if it could not.
     pub failed: Option<String>,
+    /// From asking to join to being welcomed in the hall, the slower of the two probes, in ms:
+    /// how long a newcomer waits while the bots walk.
+    pub join_ms: Option<f64>,
 }
 
 impl LatencyReport {
@@ -332,7 +336,14 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
             &opts.maps_dir,
         )
     };
-    let (mut mover, mut observer) = match (join("측정-움직임"), join("측정-관찰")) {
+    let asked = Instant::now();
+    let (mover, asked_o, observer) = {
+        let m = join("측정-움직임");
+        let asked_o = Instant::now();
+        (m, asked_o, join("측정-관찰"))
+    };
+    let (mut ready_m, mut ready_o) = (None, None);
+    let (mut mover, mut observer) = match (mover, observer) {
         (Ok(m), Ok(o)) => (m, o),
         (Err(e), _) | (_, Err(e)) => {
             report.failed = Some(e.to_string());
@@ -365,8 +376,18 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
         pump(&mut mover, &mut observer, &mut last);
         mover.flush();
         observer.flush();
+        if ready_m.is_none() && mover.is_ready() {
+            ready_m = Some(asked.elapsed());
+        }
+        if ready_o.is_none() && observer.is_ready() {
+            ready_o = Some(asked_o.elapsed());
+        }
         sleep(Duration::from_millis(1));
     }
+    report.join_ms = ready_m
+        .or(Some(asked.elapsed()))
+        .zip(ready_o.or(Some(asked_o.elapsed())))
+        .map(|(m, o)| m.max(o).as_secs_f64() * 1000.0);
     let Some(mover_id) = mover.me.as_ref().map(|me| me.id) else {
         return report;
     };

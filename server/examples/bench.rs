@@ -10,7 +10,8 @@
 //! `/proc/PID/stat` over the window), the server's peak resident memory (`VmHWM`), payload
 //! bytes sent per bot per second, tick work p50 / p99 / max over the window (the server's tick
 //! histogram), move-to-seen latency p50 / p99 (a mover and an observer of the bots' own,
-//! `madang-bots --probe`), and the datagrams dropped at the server's socket (by the kernel and
+//! `madang-bots --probe`), how long the probes waited from asking to join to being welcomed
+//! while the bots walked, and the datagrams dropped at the server's socket (by the kernel and
 //! by the reader's queue). The window starts once every bot is connected.
 
 use std::io::Read;
@@ -220,13 +221,11 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let bots_secs = args.secs + 15 + bots as u64 / 15;
     let mut cmd = Command::new(bin.join("madang-bots"));
     cmd.args(["--count", &bots.to_string()])
         // The window starts once all are in, and a rush is let in at most 80 a second.
-        .args([
-            "--seconds",
-            &(args.secs + 15 + bots as u64 / 15).to_string(),
-        ])
+        .args(["--seconds", &bots_secs.to_string()])
         .args(["--hall", room])
         .args(["--server", &url])
         .arg("--maps")
@@ -239,6 +238,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         cmd.arg("--always-move");
     }
     let bots_child = cmd.spawn().expect("the bots start");
+    let bots_end = Instant::now() + Duration::from_secs(bots_secs);
     let mut run = Run {
         server,
         bots: bots_child,
@@ -289,7 +289,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     );
     // The bots print their own report, with the probe's latency, when they finish (soon after
     // the window); a bots process that hangs is stopped.
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = bots_end.max(Instant::now()) + Duration::from_secs(60);
     while run.bots.try_wait().ok().flatten().is_none() {
         if Instant::now() > deadline {
             let _ = run.bots.kill();
@@ -314,12 +314,19 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
                     .to_owned()
             };
             if l.contains("failed") {
-                l.trim_start_matches("move-to-seen: ").to_owned()
+                (
+                    l.trim_start_matches("move-to-seen: ").to_owned(),
+                    "?".into(),
+                )
             } else {
-                format!("{} / {}", grab("p50 "), grab("p99 "))
+                (
+                    format!("{} / {}", grab("p50 "), grab("p99 ")),
+                    grab("welcomed in "),
+                )
             }
         })
-        .unwrap_or_else(|| "?".into());
+        .unwrap_or_else(|| ("?".into(), "?".into()));
+    let (latency, newcomer) = latency;
     // "bots: N joined, F failed to join, L lost, ..."
     let count = |key: &str| {
         out.lines().find(|l| l.starts_with("bots:")).and_then(|l| {
@@ -337,7 +344,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         held.min(want) - 2.min(held)
     };
     println!(
-        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {latency} | {drops} |",
+        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {latency} | {newcomer} | {drops} |",
         join_secs,
         (s1 - s0) / secs,
         (b1 - b0) / secs,
@@ -369,9 +376,9 @@ fn main() {
         }
     );
     println!(
-        "| bots | room | joined / held / cut | join s | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | move-to-seen p50 / p99 | socket drops (kernel + queue) |"
+        "| bots | room | joined / held / cut | join s | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for room in &args.rooms {
         for &n in &args.bots {
             run_one(&bin, &root, n, room, &args, clk);

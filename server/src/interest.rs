@@ -88,6 +88,8 @@ struct Tracked {
     changed_at: u32,
     /// Where this viewer's turns over the people in its view stand.
     turns: Turns,
+    /// Its place in its cell's list.
+    slot: usize,
 }
 
 /// A viewer's round over the others in its view, for those beyond the nearest.
@@ -99,6 +101,15 @@ struct Turns {
     /// since the round `rounds` back began, so every move is sent at least once after it
     /// happened (`rounds` times, mostly, against loss).
     began: [u32; ROUNDS_KEPT],
+}
+
+/// Someone in a cell, with what a viewer's turns need of them (so that the turns read the
+/// cell's list and nothing else).
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    id: AvatarId,
+    qpos: QPos,
+    changed_at: u32,
 }
 
 /// One mover in a fine cell: its move and the (interest) cell it counts in.
@@ -131,7 +142,7 @@ pub fn moved_len(m: &Moved) -> usize {
 #[derive(Debug)]
 pub struct Interest {
     cell_tiles: u32,
-    cells: HashMap<(u16, Cell), Vec<AvatarId>>,
+    cells: HashMap<(u16, Cell), Vec<Member>>,
     tracked: HashMap<AvatarId, Tracked>,
     /// Avatars with `fresh > 0`.
     fresh: Vec<AvatarId>,
@@ -181,7 +192,7 @@ impl Interest {
         cells_around(cell)
             .filter_map(move |c| self.cells.get(&(hall, c)))
             .flatten()
-            .copied()
+            .map(|m| m.id)
     }
 
     /// The side of a cell, in tiles.
@@ -218,30 +229,37 @@ impl Interest {
         out: &mut Vec<Notice>,
     ) {
         let cell = cell_of(pos, self.cell_tiles);
+        let qpos = QPos::from_tiles(pos);
+        let slot = self.add_to_cell(hall, cell, id, qpos, self.tick);
         self.tracked.insert(
             id,
             Tracked {
                 hall,
                 cell,
-                qpos: QPos::from_tiles(pos),
+                qpos,
                 name,
                 role,
                 knows: HashSet::new(),
                 fresh: 0,
                 changed_at: self.tick,
                 turns: Turns::default(),
+                slot,
             },
         );
-        self.cells.entry((hall, cell)).or_default().push(id);
         self.refresh_view(id, out);
     }
 
     /// Someone leaves the hall (or the expo): everyone who saw them is told.
+    /// Notices still waiting in `out` for `id` itself are dropped: whoever leaves a hall is
+    /// told of the next one afresh.
     pub fn remove(&mut self, id: AvatarId, out: &mut Vec<Notice>) {
         let Some(t) = self.tracked.remove(&id) else {
             return;
         };
-        self.remove_from_cell(id, t.hall, t.cell);
+        out.retain(
+            |n| !matches!(*n, Notice::Enter { to, .. } | Notice::Leave { to, .. } if to == id),
+        );
+        self.remove_from_cell(t.hall, t.cell, t.slot);
         for other in t.knows {
             if let Some(o) = self.tracked.get_mut(&other) {
                 o.knows.remove(&id);
@@ -258,19 +276,30 @@ impl Interest {
             return;
         };
         let qpos = QPos::from_tiles(pos);
+        let cell = cell_with_hysteresis(pos, t.cell, cell_tiles);
         if qpos != t.qpos {
             t.qpos = qpos;
             if t.fresh == 0 {
                 self.fresh.push(id);
             }
             t.fresh = RESEND_TICKS;
+            if cell == t.cell
+                && let Some(m) = self
+                    .cells
+                    .get_mut(&(t.hall, t.cell))
+                    .and_then(|l| l.get_mut(t.slot))
+            {
+                m.qpos = qpos;
+            }
         }
-        let cell = cell_with_hysteresis(pos, t.cell, cell_tiles);
         if cell != t.cell {
-            let (hall, old) = (t.hall, t.cell);
+            let (hall, old, slot, changed_at) = (t.hall, t.cell, t.slot, t.changed_at);
             t.cell = cell;
-            self.remove_from_cell(id, hall, old);
-            self.cells.entry((hall, cell)).or_default().push(id);
+            self.remove_from_cell(hall, old, slot);
+            let slot = self.add_to_cell(hall, cell, id, qpos, changed_at);
+            if let Some(t) = self.tracked.get_mut(&id) {
+                t.slot = slot;
+            }
             self.refresh_view(id, out);
         }
     }
@@ -285,7 +314,7 @@ impl Interest {
         let mut now: HashSet<AvatarId> = HashSet::new();
         for c in cells_around(cell) {
             if let Some(members) = self.cells.get(&(hall, c)) {
-                now.extend(members.iter().copied().filter(|&m| m != id));
+                now.extend(members.iter().map(|m| m.id).filter(|&m| m != id));
             }
         }
         let before = std::mem::take(
@@ -315,14 +344,39 @@ impl Interest {
             .knows = now;
     }
 
-    fn remove_from_cell(&mut self, id: AvatarId, hall: u16, cell: Cell) {
-        if let Some(members) = self.cells.get_mut(&(hall, cell)) {
-            if let Some(i) = members.iter().position(|m| *m == id) {
-                members.swap_remove(i);
+    /// Puts `id` in a cell's list; returns its slot there.
+    fn add_to_cell(
+        &mut self,
+        hall: u16,
+        cell: Cell,
+        id: AvatarId,
+        qpos: QPos,
+        changed_at: u32,
+    ) -> usize {
+        let list = self.cells.entry((hall, cell)).or_default();
+        list.push(Member {
+            id,
+            qpos,
+            changed_at,
+        });
+        list.len() - 1
+    }
+
+    /// Takes the one at `slot` out of a cell's list; whoever filled the gap learns its slot.
+    fn remove_from_cell(&mut self, hall: u16, cell: Cell, slot: usize) {
+        let Some(members) = self.cells.get_mut(&(hall, cell)) else {
+            return;
+        };
+        if slot < members.len() {
+            members.swap_remove(slot);
+            if let Some(moved) = members.get(slot)
+                && let Some(t) = self.tracked.get_mut(&moved.id)
+            {
+                t.slot = slot;
             }
-            if members.is_empty() {
-                self.cells.remove(&(hall, cell));
-            }
+        }
+        if members.is_empty() {
+            self.cells.remove(&(hall, cell));
         }
     }
 
@@ -337,6 +391,7 @@ impl Interest {
         let moves = &mut self.moves;
         let fine = &mut self.fine;
         let cell_changed = &mut self.cell_changed;
+        let cells = &mut self.cells;
         self.fresh.retain(|id| {
             let Some(t) = tracked.get_mut(id) else {
                 return false;
@@ -344,6 +399,12 @@ impl Interest {
             if t.fresh == RESEND_TICKS {
                 t.changed_at = tick;
                 cell_changed.insert((t.hall, t.cell), tick);
+                if let Some(m) = cells
+                    .get_mut(&(t.hall, t.cell))
+                    .and_then(|l| l.get_mut(t.slot))
+                {
+                    m.changed_at = tick;
+                }
             }
             let moved = Moved {
                 id: *id,
@@ -455,7 +516,7 @@ impl Interest {
         let Some(mut turns) = self.tracked.get(&id).map(|t| t.turns) else {
             return;
         };
-        let empty: &[AvatarId] = &[];
+        let empty: &[Member] = &[];
         let mut lists = [empty; 9];
         let mut changed = [0u32; 9];
         for (i, c) in cells_around(cell).enumerate() {
@@ -503,15 +564,14 @@ impl Interest {
                 turns.cursor += rest;
                 off = lists[li].len();
             } else {
-                let other = lists[li][off];
+                let o = lists[li][off];
                 looks += 1;
-                let o = self.tracked.get(&other);
-                let wanted = other != id
-                    && o.is_some_and(|o| o.changed_at >= since(&turns))
-                    && near.binary_search(&other).is_err();
-                if wanted && let Some(o) = o {
+                let wanted = o.id != id
+                    && o.changed_at >= since(&turns)
+                    && near.binary_search(&o.id).is_err();
+                if wanted {
                     let m = Moved {
-                        id: other,
+                        id: o.id,
                         pos: o.qpos,
                     };
                     let len = moved_len(&m);
@@ -891,6 +951,12 @@ mod tests {
                 }
             }
             let ids: Vec<AvatarId> = i.tracked.keys().copied().collect();
+            // Everyone is in their cell's list, at their slot, with their position.
+            for (id, t) in &i.tracked {
+                let m = i.cells.get(&(t.hall, t.cell)).and_then(|l| l.get(t.slot));
+                prop_assert!(m.is_some_and(|m| m.id == *id && m.qpos == t.qpos), "{:?}", id);
+            }
+            prop_assert_eq!(i.cells.values().map(Vec::len).sum::<usize>(), ids.len());
             // Nobody is counted more than the margin away from the cell they stand in.
             for t in i.tracked.values() {
                 let p = t.qpos.to_tiles();

@@ -294,22 +294,31 @@ pub(crate) fn admit_and_remove(
 }
 
 /// Tells each notice's recipient who entered or left their view: one message per recipient
-/// per tick, with only the net change (someone who entered and left again within the tick is
-/// not mentioned).
+/// with only the net change (someone who entered and left again in between is not
+/// mentioned), each recipient in its turn, one tick in [`NOTICE_TURNS`]; the others' changes
+/// wait, folded, for theirs. In a wandering crowd views change on most ticks, and a quarter of
+/// the messages tell the same.
 pub(crate) fn deliver_notices(
     notices: &mut Vec<Notice>,
     interest: &crate::interest::Interest,
     connections: &Connections,
+    tick: u32,
     out: &mut Outbox,
 ) {
+    let mut waiting = Vec::new();
     for (to, left, entered) in net_changes(notices) {
+        let Some(client) = connections.avatars.get(&to).map(|w| w.client) else {
+            continue;
+        };
+        if !tick.wrapping_add(to.0).is_multiple_of(NOTICE_TURNS) {
+            waiting.extend(left.into_iter().map(|who| Notice::Leave { to, who }));
+            waiting.extend(entered.into_iter().map(|who| Notice::Enter { to, who }));
+            continue;
+        }
         let entered: Vec<AvatarInfo> = entered
             .into_iter()
             .filter_map(|w| interest.info(w))
             .collect();
-        let Some(client) = connections.avatars.get(&to).map(|w| w.client) else {
-            continue;
-        };
         if !left.is_empty() || !entered.is_empty() {
             // A room of a thousand fits in a few messages of well under the size limit.
             let mut entered = entered.into_iter().peekable();
@@ -327,7 +336,11 @@ pub(crate) fn deliver_notices(
             }
         }
     }
+    *notices = waiting;
 }
+
+/// Ticks between two messages of who entered and left one person's view (200 ms at 20 Hz).
+pub const NOTICE_TURNS: u32 = 4;
 
 /// The most arrivals in one [`ServerMsg::Seen`] (each at most about 110 bytes).
 const SEEN_PER_MESSAGE: usize = 500;

@@ -69,7 +69,13 @@ pub(crate) fn track_positions(
             });
         }
     }
-    deliver_notices(&mut notices.0, &interest.0, &connections, &mut out);
+    deliver_notices(
+        &mut notices.0,
+        &interest.0,
+        &connections,
+        tick.count,
+        &mut out,
+    );
     interest.0.collect_moves(tick.count);
 }
 

@@ -192,6 +192,7 @@ fn form_conversations(
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     mut talks: ResMut<HallTalks>,
+    tick: Res<crate::Tick>,
     mut out: Outbox,
 ) {
     let rules = rules(&settings);
@@ -320,7 +321,14 @@ fn form_conversations(
         if talk.lock.is_some() && !locked {
             talk.lock = None;
         }
-        if talk.told == Some(sig) {
+        // Each person is told in their turn, one tick in four (the notices' turns): in a
+        // wandering crowd bubbles change on most ticks.
+        if talk.told == Some(sig)
+            || !tick
+                .count
+                .wrapping_add(avatar.id.0)
+                .is_multiple_of(crate::presence::NOTICE_TURNS)
+        {
             continue;
         }
         talk.told = Some(sig);
