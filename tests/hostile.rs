@@ -292,12 +292,12 @@ fn the_join_endpoint_speaks_only_https_and_a_pinned_client_trusts_only_its_certi
     let mut tcp = std::net::TcpStream::connect(server.addrs.http).expect("connects");
     tcp.set_read_timeout(Some(WAIT)).expect("timeout");
     let body = r#"{"name":"평문","protocol_version":3,"invite":"organizers-only"}"#;
-    write!(
+    // The server may hang up before all of it is written (a broken pipe): that is no answer too.
+    let _ = write!(
         tcp,
         "POST /join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    )
-    .expect("sends");
+    );
     let mut answer = Vec::new();
     let _ = tcp.read_to_end(&mut answer);
     assert!(

@@ -112,6 +112,13 @@ struct Member {
     changed_at: u32,
 }
 
+/// The people counted in one cell, and when one of them last moved.
+#[derive(Debug, Default)]
+struct CellList {
+    members: Vec<Member>,
+    changed: u32,
+}
+
 /// One mover in a fine cell: its move and the (interest) cell it counts in.
 #[derive(Debug, Clone, Copy)]
 struct FineMove {
@@ -119,8 +126,13 @@ struct FineMove {
     cell: Cell,
 }
 
-/// Fine cells per interest cell side, for the nearest-movers search.
-const FINE_PER_CELL: i32 = 4;
+/// Fine cells per interest cell side, for the nearest-movers search (2 tiles at 16).
+const FINE_PER_CELL: i32 = 8;
+
+/// Up to this many movers in view, the nearest are found by reading them all; beyond, by
+/// searching the fine cells outwards from the viewer, which reads a few cells of a crowd
+/// whatever its size.
+const SCAN_MOVERS: usize = 256;
 
 /// The bytes postcard gives an unsigned number.
 fn varint_len(v: u32) -> usize {
@@ -142,18 +154,19 @@ pub fn moved_len(m: &Moved) -> usize {
 #[derive(Debug)]
 pub struct Interest {
     cell_tiles: u32,
-    cells: HashMap<(u16, Cell), Vec<Member>>,
+    cells: HashMap<(u16, Cell), CellList>,
     tracked: HashMap<AvatarId, Tracked>,
     /// Avatars with `fresh > 0`.
     fresh: Vec<AvatarId>,
     /// This tick's moves by cell, built by [`Interest::collect_moves`].
     moves: HashMap<(u16, Cell), Vec<Moved>>,
-    /// The same moves by fine cell (a quarter of a cell's side), for the nearest-first search.
+    /// The same moves by fine cell (an eighth of a cell's side), for the nearest-first search.
     fine: HashMap<(u16, Cell), Vec<FineMove>>,
-    /// The tick someone in each cell last moved.
-    cell_changed: HashMap<(u16, Cell), u32>,
     /// The tick [`Interest::collect_moves`] last gathered.
     tick: u32,
+    /// Up to how many movers in view the nearest are found by reading them all
+    /// ([`SCAN_MOVERS`]; tests set 0 to search always).
+    scan_movers: usize,
     /// Scratch for [`Interest::moves_for`].
     near: Vec<(u32, Moved)>,
     near_ids: Vec<AvatarId>,
@@ -168,8 +181,8 @@ impl Interest {
             fresh: Vec::new(),
             moves: HashMap::new(),
             fine: HashMap::new(),
-            cell_changed: HashMap::new(),
             tick: 0,
+            scan_movers: SCAN_MOVERS,
             near: Vec::new(),
             near_ids: Vec::new(),
         }
@@ -191,7 +204,7 @@ impl Interest {
     pub fn viewers_of(&self, hall: u16, cell: Cell) -> impl Iterator<Item = AvatarId> + '_ {
         cells_around(cell)
             .filter_map(move |c| self.cells.get(&(hall, c)))
-            .flatten()
+            .flat_map(|l| l.members.iter())
             .map(|m| m.id)
     }
 
@@ -287,7 +300,7 @@ impl Interest {
                 && let Some(m) = self
                     .cells
                     .get_mut(&(t.hall, t.cell))
-                    .and_then(|l| l.get_mut(t.slot))
+                    .and_then(|l| l.members.get_mut(t.slot))
             {
                 m.qpos = qpos;
             }
@@ -313,8 +326,8 @@ impl Interest {
         let (hall, cell) = (t.hall, t.cell);
         let mut now: HashSet<AvatarId> = HashSet::new();
         for c in cells_around(cell) {
-            if let Some(members) = self.cells.get(&(hall, c)) {
-                now.extend(members.iter().map(|m| m.id).filter(|&m| m != id));
+            if let Some(list) = self.cells.get(&(hall, c)) {
+                now.extend(list.members.iter().map(|m| m.id).filter(|&m| m != id));
             }
         }
         let before = std::mem::take(
@@ -353,7 +366,7 @@ impl Interest {
         qpos: QPos,
         changed_at: u32,
     ) -> usize {
-        let list = self.cells.entry((hall, cell)).or_default();
+        let list = &mut self.cells.entry((hall, cell)).or_default().members;
         list.push(Member {
             id,
             qpos,
@@ -364,7 +377,7 @@ impl Interest {
 
     /// Takes the one at `slot` out of a cell's list; whoever filled the gap learns its slot.
     fn remove_from_cell(&mut self, hall: u16, cell: Cell, slot: usize) {
-        let Some(members) = self.cells.get_mut(&(hall, cell)) else {
+        let Some(members) = self.cells.get_mut(&(hall, cell)).map(|l| &mut l.members) else {
             return;
         };
         if slot < members.len() {
@@ -390,7 +403,6 @@ impl Interest {
         let tracked = &mut self.tracked;
         let moves = &mut self.moves;
         let fine = &mut self.fine;
-        let cell_changed = &mut self.cell_changed;
         let cells = &mut self.cells;
         self.fresh.retain(|id| {
             let Some(t) = tracked.get_mut(id) else {
@@ -398,12 +410,11 @@ impl Interest {
             };
             if t.fresh == RESEND_TICKS {
                 t.changed_at = tick;
-                cell_changed.insert((t.hall, t.cell), tick);
-                if let Some(m) = cells
-                    .get_mut(&(t.hall, t.cell))
-                    .and_then(|l| l.get_mut(t.slot))
-                {
-                    m.changed_at = tick;
+                if let Some(l) = cells.get_mut(&(t.hall, t.cell)) {
+                    l.changed = tick;
+                    if let Some(m) = l.members.get_mut(t.slot) {
+                        m.changed_at = tick;
+                    }
                 }
             }
             let moved = Moved {
@@ -449,31 +460,44 @@ impl Interest {
         if near == 0 {
             return;
         }
-        let total: usize = cells_around(cell)
-            .filter_map(|c| self.moves.get(&(hall, c)))
-            .map(Vec::len)
-            .sum();
+        let mut lists: [&[Moved]; 9] = [&[]; 9];
+        for (i, c) in cells_around(cell).enumerate() {
+            if let Some(moves) = self.moves.get(&(hall, c)) {
+                lists[i] = moves;
+            }
+        }
+        let total: usize = lists.iter().map(|l| l.len()).sum();
         if total <= near {
             // Everyone moving in view fits: no search.
-            for c in cells_around(cell) {
-                if let Some(moves) = self.moves.get(&(hall, c)) {
-                    out.extend(moves.iter().filter(|m| m.id != id));
-                }
+            for moves in lists {
+                out.extend(moves.iter().filter(|m| m.id != id));
             }
+            return;
+        }
+        let dist2 = |m: &Moved| {
+            let dx = m.pos.x as i32 - at.x as i32;
+            let dy = m.pos.y as i32 - at.y as i32;
+            (dx * dx + dy * dy) as u32
+        };
+        let centre = self.fine_of(at);
+        let found = &mut self.near;
+        found.clear();
+        if total <= self.scan_movers {
+            // A few hundred in view: reading their nine lists is cheaper than searching.
+            for moves in lists {
+                found.extend(moves.iter().filter(|m| m.id != id).map(|m| (dist2(m), *m)));
+            }
+            if found.len() > near {
+                found.select_nth_unstable_by_key(near - 1, |(d, m)| (*d, m.id.0));
+                found.truncate(near);
+            }
+            out.extend(found.iter().map(|(_, m)| *m));
             return;
         }
         // Rings of fine cells around the viewer's, nearest first. Anyone in ring r + 1 or
         // beyond is at least r fine cells' widths away, so once `near` movers are known within
         // that distance, the search is done.
         let fine_size = self.cell_tiles as f32 * QUANT_PER_TILE / FINE_PER_CELL as f32;
-        let centre = self.fine_of(at);
-        let dist2 = |m: &Moved| {
-            let dx = m.pos.x as i32 - at.x as i32;
-            let dy = m.pos.y as i32 - at.y as i32;
-            (dx * dx + dy * dy) as u32
-        };
-        let found = &mut self.near;
-        found.clear();
         // The view reaches at most two cells and the margin from the viewer's own cell.
         let max_ring = 2 * FINE_PER_CELL + 2;
         for r in 0..=max_ring {
@@ -521,8 +545,8 @@ impl Interest {
         let mut changed = [0u32; 9];
         for (i, c) in cells_around(cell).enumerate() {
             if let Some(list) = self.cells.get(&(hall, c)) {
-                lists[i] = list;
-                changed[i] = self.cell_changed.get(&(hall, c)).copied().unwrap_or(0);
+                lists[i] = &list.members;
+                changed[i] = list.changed;
             }
         }
         let members: usize = lists.iter().map(|l| l.len()).sum();
@@ -886,8 +910,12 @@ mod tests {
             people in prop::collection::vec((0f32..60.0, 0f32..60.0, any::<bool>()), 2..150),
             near in 1usize..20,
             far_bytes in 0usize..100,
+            search in any::<bool>(),
         ) {
             let mut i = Interest::new(16);
+            if search {
+                i.scan_movers = 0;
+            }
             let mut out = Vec::new();
             for (k, (x, y, _)) in people.iter().enumerate() {
                 i.insert(AvatarId(k as u32), 0, at(*x, *y), name("p"), Role::Visitor, &mut out);
@@ -953,10 +981,10 @@ mod tests {
             let ids: Vec<AvatarId> = i.tracked.keys().copied().collect();
             // Everyone is in their cell's list, at their slot, with their position.
             for (id, t) in &i.tracked {
-                let m = i.cells.get(&(t.hall, t.cell)).and_then(|l| l.get(t.slot));
+                let m = i.cells.get(&(t.hall, t.cell)).and_then(|l| l.members.get(t.slot));
                 prop_assert!(m.is_some_and(|m| m.id == *id && m.qpos == t.qpos), "{:?}", id);
             }
-            prop_assert_eq!(i.cells.values().map(Vec::len).sum::<usize>(), ids.len());
+            prop_assert_eq!(i.cells.values().map(|l| l.members.len()).sum::<usize>(), ids.len());
             // Nobody is counted more than the margin away from the cell they stand in.
             for t in i.tracked.values() {
                 let p = t.qpos.to_tiles();
