@@ -223,11 +223,10 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         }
         None => None,
     };
-    let probe = opts.probe.then(|| {
-        let opts = opts.clone();
-        let left = opts.duration.unwrap_or(Duration::from_secs(3600));
-        std::thread::spawn(move || probe_latency(&opts, left))
-    });
+    // The probe joins once every bot is in its hall: a newcomer among a crowd that walks, not
+    // one more in the rush.
+    let mut probe = None;
+    let mut probe_waits = opts.probe;
     let started = Instant::now();
     let mut last = Instant::now();
     let mut acc = 0.0f32;
@@ -249,6 +248,15 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
             for (seq, data) in speaker.due(dt.as_secs_f32()) {
                 s.send_voice(seq, data);
             }
+        }
+        if probe_waits && bots.iter().all(|(s, _)| s.is_ready()) {
+            probe_waits = false;
+            let opts = opts.clone();
+            let left = opts
+                .duration
+                .unwrap_or(Duration::from_secs(3600))
+                .saturating_sub(started.elapsed());
+            probe = Some(std::thread::spawn(move || probe_latency(&opts, left)));
         }
         let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(0.05);
         acc += dt.as_secs_f32();
