@@ -59,6 +59,15 @@ pub enum Notice {
     Leave { to: AvatarId, who: AvatarId },
 }
 
+impl Notice {
+    /// Whom it is to be told to.
+    pub fn to(&self) -> AvatarId {
+        match *self {
+            Notice::Enter { to, .. } | Notice::Leave { to, .. } => to,
+        }
+    }
+}
+
 /// What one snapshot may hold: the nearest movers, and a budget for everyone else in view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotBudget {
@@ -263,15 +272,10 @@ impl Interest {
     }
 
     /// Someone leaves the hall (or the expo): everyone who saw them is told.
-    /// Notices still waiting in `out` for `id` itself are dropped: whoever leaves a hall is
-    /// told of the next one afresh.
     pub fn remove(&mut self, id: AvatarId, out: &mut Vec<Notice>) {
         let Some(t) = self.tracked.remove(&id) else {
             return;
         };
-        out.retain(
-            |n| !matches!(*n, Notice::Enter { to, .. } | Notice::Leave { to, .. } if to == id),
-        );
         self.remove_from_cell(t.hall, t.cell, t.slot);
         for other in t.knows {
             if let Some(o) = self.tracked.get_mut(&other) {
@@ -308,6 +312,8 @@ impl Interest {
         if cell != t.cell {
             let (hall, old, slot, changed_at) = (t.hall, t.cell, t.slot, t.changed_at);
             t.cell = cell;
+            // A new view: its turns begin again from its first cell.
+            t.turns.cursor = 0;
             self.remove_from_cell(hall, old, slot);
             let slot = self.add_to_cell(hall, cell, id, qpos, changed_at);
             if let Some(t) = self.tracked.get_mut(&id) {
@@ -377,15 +383,22 @@ impl Interest {
 
     /// Takes the one at `slot` out of a cell's list; whoever filled the gap learns its slot.
     fn remove_from_cell(&mut self, hall: u16, cell: Cell, slot: usize) {
-        let Some(members) = self.cells.get_mut(&(hall, cell)).map(|l| &mut l.members) else {
+        let Some(list) = self.cells.get_mut(&(hall, cell)) else {
             return;
         };
+        list.changed = self.tick;
+        let members = &mut list.members;
         if slot < members.len() {
             members.swap_remove(slot);
-            if let Some(moved) = members.get(slot)
+            let tick = self.tick;
+            if let Some(moved) = members.get_mut(slot)
                 && let Some(t) = self.tracked.get_mut(&moved.id)
             {
                 t.slot = slot;
+                // It moved in the viewers' turns, which may pass it by this round: its last
+                // position counts as news again, so the next round sends it.
+                moved.changed_at = tick;
+                t.changed_at = tick;
             }
         }
         if members.is_empty() {

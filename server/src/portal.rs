@@ -84,6 +84,9 @@ pub(crate) fn hand_over(
     pos.0 = at;
     inputs.clear();
     interest.0.remove(avatar.id, &mut notices.0);
+    // What was still waiting to be told of the old hall is moot: the client forgets it on
+    // `HallChanged`, and is told of the new hall afresh.
+    notices.0.retain(|n| n.to() != avatar.id);
     interest.0.insert(
         avatar.id,
         to,

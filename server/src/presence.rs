@@ -133,19 +133,36 @@ pub(crate) fn admit_and_remove(
 ) {
     let (bans, open) = door;
     // A rush of arrivals is let in a few per tick, in order: each tells everyone in view, so
-    // a thousand at once would burst a thousand times the room into one tick.
-    let mut arrived = 0;
-    let waiting = pending
-        .0
-        .iter()
-        .position(|e| {
-            if matches!(e, ServerEvent::ClientConnected { .. }) {
-                arrived += 1;
+    // a thousand at once would burst a thousand times the room into one tick. Departures are
+    // never held back; one whose arrival still waits just takes it out of the queue.
+    let mut now = Vec::new();
+    let mut waiting = Vec::new();
+    for event in pending.0.drain(..) {
+        match event {
+            ServerEvent::ClientConnected { .. } => {
+                let admitted = now
+                    .iter()
+                    .filter(|e| matches!(e, ServerEvent::ClientConnected { .. }))
+                    .count();
+                if admitted < ARRIVALS_PER_TICK && waiting.is_empty() {
+                    now.push(event);
+                } else {
+                    waiting.push(event);
+                }
             }
-            arrived > ARRIVALS_PER_TICK
-        })
-        .unwrap_or(pending.0.len());
-    for event in pending.0.drain(..waiting) {
+            ServerEvent::ClientDisconnected { client_id, .. } => {
+                let queued = waiting.len();
+                waiting.retain(|e| {
+                    !matches!(e, ServerEvent::ClientConnected { client_id: c } if *c == client_id)
+                });
+                if waiting.len() == queued {
+                    now.push(event);
+                }
+            }
+        }
+    }
+    pending.0 = waiting;
+    for event in now {
         match event {
             ServerEvent::ClientConnected { client_id } => {
                 let Some(data) = transport.user_data(client_id) else {

@@ -106,6 +106,30 @@ fn packets_put_together_in_one_payload_are_each_read() {
 }
 
 #[test]
+fn sequences_that_go_down_cannot_grow_the_acknowledgements() {
+    let mut t = Transport::new();
+    // Each a packet of its own, sequence numbers going down by two: every one once added a
+    // range to acknowledge in front of the others (renet's limit of 64 held only at the end),
+    // until the acknowledgement no longer fit in a packet and the client was cut off.
+    for k in 0..3000u64 {
+        t.packet(1, &wire::ack(1_000_000 - 2 * k, 0, 0, &[]));
+    }
+    let outcome = t.tick();
+    assert_eq!(outcome.cut_off, 0, "the ranges stay within renet's limit");
+    // Many packets in one payload are refused: our own peers put a handful together.
+    let mut payload = Vec::new();
+    for k in 0..100u64 {
+        payload.extend(wire::ack(5_000_000 - 2 * k, 0, 0, &[]));
+    }
+    t.packet(2, &payload);
+    assert_eq!(
+        t.tick().cut_off,
+        1,
+        "a payload of 100 packets cuts its sender off"
+    );
+}
+
+#[test]
 fn a_snapshot_and_its_acknowledgement_leave_in_one_datagram() {
     let mut t = Transport::new();
     let react = encode(&ClientMsg::React {

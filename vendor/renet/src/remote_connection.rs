@@ -3,7 +3,7 @@ use crate::channel::unreliable::{ReceiveChannelUnreliable, SendChannelUnreliable
 use crate::channel::{ChannelConfig, DefaultChannel, SendType};
 use crate::connection_stats::ConnectionStats;
 use crate::error::DisconnectReason;
-use crate::packet::{Packet, Payload};
+use crate::packet::{Packet, Payload, SerializationError};
 use bytes::Bytes;
 use octets::OctetsMut;
 
@@ -14,6 +14,14 @@ use std::time::Duration;
 /// PATCH(madang): the most bytes of packets put together in one payload. Below netcode's
 /// payload limit (1,300 bytes) and the path MTU of any network a visitor is on.
 pub const BUNDLE_BYTES: usize = 1200;
+
+/// PATCH(madang): the most packets one payload may hold; a peer sending more is disconnected.
+/// A tick's payload holds two to four (messages of each channel, an acknowledgement).
+pub const MAX_PACKETS_PER_PAYLOAD: usize = 16;
+
+/// The most ranges of received packets kept to acknowledge (renet's own limit, now applied
+/// wherever a range is added).
+const MAX_PENDING_ACK_RANGES: usize = 64;
 
 /// Configuration for a renet connection and its channels.
 #[derive(Debug, Clone)]
@@ -394,7 +402,14 @@ impl RenetClient {
         // PATCH(madang): a payload holds one or more packets back to back (see
         // `get_packets_to_send`); each is processed as if it had come alone.
         let mut octets = octets::Octets::with_slice(packet);
+        let mut count = 0;
         loop {
+            count += 1;
+            if count > MAX_PACKETS_PER_PAYLOAD {
+                // Our own sender puts a handful together; more is a peer making work.
+                self.disconnect_with_reason(DisconnectReason::PacketDeserialization(SerializationError::BufferTooShort));
+                return;
+            }
             let packet = match Packet::from_bytes(&mut octets) {
                 Err(err) => {
                     self.disconnect_with_reason(DisconnectReason::PacketDeserialization(err));
@@ -669,6 +684,12 @@ impl RenetClient {
                 // New sequence is before this range and not extensible to it
                 // Add new range to the left
                 self.pending_acks.insert(index, sequence..sequence + 1);
+                // PATCH(madang): the limit holds here too. Without it a peer sending sequences
+                // that go down grew the list by one range a packet, each insert moving all the
+                // others (quadratic), and the next `Ack` no longer fit in a packet.
+                if self.pending_acks.len() > MAX_PENDING_ACK_RANGES {
+                    self.pending_acks.remove(0);
+                }
                 return;
             }
         }
@@ -678,7 +699,7 @@ impl RenetClient {
         self.pending_acks.push(sequence..sequence + 1);
 
         // Limit to 64 pending ranges
-        if self.pending_acks.len() > 64 {
+        if self.pending_acks.len() > MAX_PENDING_ACK_RANGES {
             self.pending_acks.remove(0);
         }
     }
