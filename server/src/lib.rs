@@ -277,6 +277,21 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let tick = Duration::from_secs_f64(1.0 / settings.tick_hz as f64);
     let mut app = App::new();
     app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(tick)));
+    // One thread runs the tick's systems in order. Most of them are short and depend on each
+    // other's results, so handing them to worker threads costs more in wake-ups and context
+    // switches than it wins (measured: see the crowds section of the README).
+    use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
+    for label in [
+        First.intern(),
+        PreUpdate.intern(),
+        Update.intern(),
+        PostUpdate.intern(),
+        Last.intern(),
+    ] {
+        app.edit_schedule(label, |s| {
+            s.set_executor(SingleThreadedExecutor::new());
+        });
+    }
     app.configure_sets(
         Update,
         (ServerSet::Receive, ServerSet::Simulate, ServerSet::Send).chain(),

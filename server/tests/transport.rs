@@ -196,3 +196,139 @@ fn datagrams_arriving_between_ticks_are_read_as_they_come_and_not_lost() {
         .expect("the update runs");
     assert_eq!(transport.connected_clients(), 0);
 }
+
+/// netcode looks a packet's client up by address, and a payload's by id, through indexes kept
+/// with its slots (vendor/PATCHES.md, renetcode 3): many clients, one leaving, another taking
+/// its address and slot, and time-outs, with every packet reaching the right one.
+#[test]
+fn netcode_finds_each_of_many_clients_as_they_come_and_go() {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use renetcode::{
+        ClientAuthentication, ConnectToken, NetcodeClient, NetcodeServer, ServerAuthentication,
+        ServerConfig, ServerResult,
+    };
+
+    let key = [9u8; 32];
+    let server_addr: SocketAddr = "127.0.0.1:7777".parse().expect("literal");
+    let mut now = Duration::from_secs(1_800_000_000);
+    let mut server = NetcodeServer::new(ServerConfig {
+        current_time: now,
+        max_clients: 64,
+        protocol_id: madang_shared::protocol::PROTOCOL_ID,
+        public_addresses: vec![server_addr],
+        authentication: ServerAuthentication::Secure { private_key: key },
+    });
+    let addr = |i: u16| -> SocketAddr { format!("127.0.0.2:{}", 4000 + i).parse().expect("ok") };
+    let connect = |server: &mut NetcodeServer, now: &mut Duration, id: u64, from: SocketAddr| {
+        let token = ConnectToken::generate(
+            *now,
+            madang_shared::protocol::PROTOCOL_ID,
+            300,
+            id,
+            15,
+            vec![server_addr],
+            None,
+            &key,
+        )
+        .expect("a token");
+        let mut client = NetcodeClient::new(
+            *now,
+            ClientAuthentication::Secure {
+                connect_token: token,
+            },
+        )
+        .expect("a client");
+        for _ in 0..20 {
+            if client.is_connected() {
+                break;
+            }
+            *now += Duration::from_millis(10);
+            server.update(Duration::from_millis(10));
+            let Some((packet, _)) = client.update(Duration::from_millis(10)) else {
+                continue;
+            };
+            let mut packet = packet.to_vec();
+            let reply = match server.process_packet(from, &mut packet) {
+                ServerResult::PacketToSend { payload, .. }
+                | ServerResult::ClientConnected { payload, .. } => Some(payload.to_vec()),
+                _ => None,
+            };
+            if let Some(mut reply) = reply {
+                client.process_packet(&mut reply);
+            }
+        }
+        assert!(client.is_connected(), "client {id} connects");
+        client
+    };
+    // Each client's payload reaches the server as its own, and the server's reaches it.
+    let exchange = |server: &mut NetcodeServer, client: &mut NetcodeClient, from: SocketAddr| {
+        let id = client.client_id();
+        let mine = id.to_le_bytes();
+        let (_, packet) = client.generate_payload_packet(&mine).expect("sealed");
+        let mut packet = packet.to_vec();
+        match server.process_packet(from, &mut packet) {
+            ServerResult::Payload { client_id, payload } => {
+                assert_eq!((client_id, payload), (id, &mine[..]), "from {from}");
+            }
+            other => panic!("client {id}'s payload was not read: {other:?}"),
+        }
+        let (to, packet) = server
+            .generate_payload_packet(id, &mine)
+            .expect("the server finds the client");
+        assert_eq!(to, from);
+        let mut packet = packet.to_vec();
+        assert_eq!(client.process_packet(&mut packet), Some(&mine[..]));
+    };
+
+    let mut clients: Vec<(NetcodeClient, SocketAddr)> = (0..40u16)
+        .map(|i| {
+            let a = addr(i);
+            (connect(&mut server, &mut now, 100 + i as u64, a), a)
+        })
+        .collect();
+    assert_eq!(server.connected_clients(), 40);
+    for (client, a) in clients.iter_mut().rev() {
+        exchange(&mut server, client, *a);
+    }
+
+    // Client 105 leaves; what comes from its address is nobody's now.
+    assert!(matches!(
+        server.disconnect(105),
+        ServerResult::ClientDisconnected { .. }
+    ));
+    assert!(!server.is_client_connected(105));
+    assert!(server.generate_payload_packet(105, b"x").is_err());
+    let (old, old_addr) = &mut clients[5];
+    let (_, packet) = old.generate_payload_packet(b"late").expect("sealed");
+    let mut packet = packet.to_vec();
+    assert!(
+        !matches!(
+            server.process_packet(*old_addr, &mut packet),
+            ServerResult::Payload { .. }
+        ),
+        "a departed client's packet is not taken as anyone's"
+    );
+    // A newcomer takes its address (and its slot) and is found as itself.
+    let a5 = addr(5);
+    clients[5] = (connect(&mut server, &mut now, 999, a5), a5);
+    for (client, a) in clients.iter_mut() {
+        exchange(&mut server, client, *a);
+    }
+    assert_eq!(server.connected_clients(), 40);
+
+    // Silence: every one times out, and each is found to be disconnected.
+    now += Duration::from_secs(16);
+    server.update(Duration::from_secs(16));
+    let mut gone = 0;
+    for id in server.clients_id() {
+        if let ServerResult::ClientDisconnected { client_id, .. } = server.update_client(id) {
+            assert_eq!(client_id, id);
+            gone += 1;
+        }
+    }
+    assert_eq!(gone, 40);
+    assert_eq!(server.connected_clients(), 0);
+    assert!(!server.is_client_connected(999));
+}

@@ -28,7 +28,7 @@ mod token;
 pub use client::{ClientAuthentication, DisconnectReason, NetcodeClient};
 pub use crypto::generate_random_bytes;
 pub use error::NetcodeError;
-pub use server::{NetcodeServer, ServerAuthentication, ServerConfig, ServerResult};
+pub use server::{NetcodeServer, PayloadSeal, ServerAuthentication, ServerConfig, ServerResult};
 pub use token::{ConnectToken, TokenGenerationError};
 
 use std::time::Duration;

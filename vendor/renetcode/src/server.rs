@@ -41,12 +41,45 @@ struct ConnectTokenEntry {
     mac: [u8; NETCODE_MAC_BYTES],
 }
 
+/// PATCH(madang): what sealing one payload packet takes: where it goes, its sequence, and the
+/// client's key (see [`NetcodeServer::reserve_payload_packet`]).
+#[derive(Clone)]
+pub struct PayloadSeal {
+    pub addr: SocketAddr,
+    sequence: u64,
+    key: [u8; NETCODE_KEY_BYTES],
+    protocol_id: u64,
+}
+
+impl std::fmt::Debug for PayloadSeal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the key.
+        f.debug_struct("PayloadSeal").field("addr", &self.addr).field("sequence", &self.sequence).finish()
+    }
+}
+
+impl PayloadSeal {
+    /// Encrypts `payload` into `out` (at least [`crate::NETCODE_MAX_PACKET_BYTES`]) and
+    /// returns the packet's length.
+    pub fn seal(&self, payload: &[u8], out: &mut [u8]) -> Result<usize, NetcodeError> {
+        if payload.len() > NETCODE_MAX_PAYLOAD_BYTES {
+            return Err(NetcodeError::PayloadAboveLimit);
+        }
+        Packet::Payload(payload).encode(out, self.protocol_id, Some((self.sequence, &self.key)))
+    }
+}
+
 /// A server that can generate packets from connect clients, that are encrypted, or process
 /// incoming encrypted packets from clients. The server is agnostic from the transport layer, only
 /// consuming and generating bytes that can be transported in any way desired.
 #[derive(Debug)]
 pub struct NetcodeServer {
     clients: Box<[Option<Connection>]>,
+    // PATCH(madang): where each connected client is in `clients`, by id and by address. Every
+    // packet in and out used to look its client up by walking `clients` (over 2 KB a slot,
+    // mostly replay protection): three walks per client per tick, the square of the crowd.
+    slot_by_id: HashMap<u64, usize>,
+    slot_by_addr: HashMap<SocketAddr, usize>,
     pending_clients: HashMap<SocketAddr, Connection>,
     connect_token_entries: Box<[Option<ConnectTokenEntry>; NETCODE_MAX_CLIENTS * 2]>,
     protocol_id: u64,
@@ -135,6 +168,8 @@ impl NetcodeServer {
         Self {
             clients,
             connect_token_entries: Box::new([None; NETCODE_MAX_CLIENTS * 2]),
+            slot_by_id: HashMap::new(),
+            slot_by_addr: HashMap::new(),
             pending_clients: HashMap::new(),
             protocol_id: config.protocol_id,
             connect_key,
@@ -205,7 +240,7 @@ impl NetcodeServer {
 
     /// Returns the user data from the connected client.
     pub fn user_data(&self, client_id: u64) -> Option<[u8; NETCODE_USER_DATA_BYTES]> {
-        if let Some(client) = find_client_by_id(&self.clients, client_id) {
+        if let Some(client) = find_client_by_id(&self.clients, &self.slot_by_id, client_id) {
             return Some(client.user_data);
         }
 
@@ -215,7 +250,7 @@ impl NetcodeServer {
     /// Returns the duration since the connected client last received a packet.
     /// Useful to detect users that are timing out.
     pub fn time_since_last_received_packet(&self, client_id: u64) -> Option<Duration> {
-        if let Some(client) = find_client_by_id(&self.clients, client_id) {
+        if let Some(client) = find_client_by_id(&self.clients, &self.slot_by_id, client_id) {
             let time = self.current_time - client.last_packet_received_time;
             return Some(time);
         }
@@ -225,7 +260,7 @@ impl NetcodeServer {
 
     /// Returns the client address if connected.
     pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {
-        if let Some(client) = find_client_by_id(&self.clients, client_id) {
+        if let Some(client) = find_client_by_id(&self.clients, &self.slot_by_id, client_id) {
             return Some(client.addr);
         }
 
@@ -268,8 +303,8 @@ impl NetcodeServer {
             }
         }
 
-        let addr_already_connected = find_client_mut_by_addr(&mut self.clients, addr).is_some();
-        let id_already_connected = find_client_mut_by_id(&mut self.clients, connect_token.client_id).is_some();
+        let addr_already_connected = find_client_mut_by_addr(&mut self.clients, &self.slot_by_addr, addr).is_some();
+        let id_already_connected = find_client_mut_by_id(&mut self.clients, &self.slot_by_id, connect_token.client_id).is_some();
         if id_already_connected || addr_already_connected {
             log::debug!(
                 "Connection request denied: client {} already connected (address: {}).",
@@ -362,7 +397,7 @@ impl NetcodeServer {
             return Err(NetcodeError::PayloadAboveLimit);
         }
 
-        if let Some(client) = find_client_mut_by_id(&mut self.clients, client_id) {
+        if let Some(client) = find_client_mut_by_id(&mut self.clients, &self.slot_by_id, client_id) {
             let packet = Packet::Payload(payload);
             let len = packet.encode(&mut self.out, self.protocol_id, Some((client.sequence, &client.send_key)))?;
             client.sequence += 1;
@@ -372,6 +407,26 @@ impl NetcodeServer {
         }
 
         Err(NetcodeError::ClientNotFound)
+    }
+
+    /// PATCH(madang): takes the next payload packet's sequence for `client_id`, as
+    /// [`Self::generate_payload_packet`] does, and returns what sealing it takes, so that the
+    /// encryption can be done on another thread ([`PayloadSeal::seal`]). Packets of one client
+    /// may then be sealed in any order; netcode's replay protection accepts them so.
+    pub fn reserve_payload_packet(&mut self, client_id: u64, payload_len: usize) -> Result<PayloadSeal, NetcodeError> {
+        if payload_len > NETCODE_MAX_PAYLOAD_BYTES {
+            return Err(NetcodeError::PayloadAboveLimit);
+        }
+        let client = find_client_mut_by_id(&mut self.clients, &self.slot_by_id, client_id).ok_or(NetcodeError::ClientNotFound)?;
+        let seal = PayloadSeal {
+            addr: client.addr,
+            sequence: client.sequence,
+            key: client.send_key,
+            protocol_id: self.protocol_id,
+        };
+        client.sequence += 1;
+        client.last_packet_send_time = self.current_time;
+        Ok(seal)
     }
 
     /// Process an packet from the especifed address. Returns a server result, check out
@@ -392,7 +447,7 @@ impl NetcodeServer {
         }
 
         // Handle connected client
-        if let Some((slot, client)) = find_client_mut_by_addr(&mut self.clients, addr) {
+        if let Some((slot, client)) = find_client_mut_by_addr(&mut self.clients, &self.slot_by_addr, addr) {
             let (_, packet) = Packet::decode(
                 buffer,
                 self.protocol_id,
@@ -411,7 +466,7 @@ impl NetcodeServer {
                     Packet::Disconnect => {
                         client.state = ConnectionState::Disconnected;
                         let client_id = client.client_id;
-                        self.clients[slot] = None;
+                        vacate(&mut self.clients, &mut self.slot_by_id, &mut self.slot_by_addr, slot);
                         log::trace!("Client {} requested to disconnect", client_id);
                         return Ok(ServerResult::ClientDisconnected {
                             client_id,
@@ -468,7 +523,7 @@ impl NetcodeServer {
                 } => {
                     let challenge_token = ChallengeToken::decode(token_data, token_sequence, &self.challenge_key)?;
                     let mut pending = self.pending_clients.remove(&addr).unwrap();
-                    if find_client_slot_by_id(&self.clients, challenge_token.client_id).is_some() {
+                    if find_client_slot_by_id(&self.slot_by_id, challenge_token.client_id).is_some() {
                         log::debug!(
                             "Ignored connection response for Client {}, already connected.",
                             challenge_token.client_id
@@ -499,7 +554,7 @@ impl NetcodeServer {
 
                             let client_id: u64 = pending.client_id;
                             let user_data: [u8; NETCODE_USER_DATA_BYTES] = pending.user_data;
-                            self.clients[client_index] = Some(pending);
+                            occupy(&mut self.clients, &mut self.slot_by_id, &mut self.slot_by_addr, client_index, pending);
 
                             return Ok(ServerResult::ClientConnected {
                                 client_id,
@@ -597,7 +652,7 @@ impl NetcodeServer {
     /// # fn send_to(p: &[u8], addr: std::net::SocketAddr) {}
     /// ```
     pub fn update_client(&mut self, client_id: u64) -> ServerResult<'_, '_> {
-        let slot = match find_client_slot_by_id(&self.clients, client_id) {
+        let slot = match find_client_slot_by_id(&self.slot_by_id, client_id) {
             None => return ServerResult::None,
             Some(slot) => slot,
         };
@@ -615,7 +670,7 @@ impl NetcodeServer {
                 let sequence = client.sequence;
                 let send_key = client.send_key;
                 let addr = client.addr;
-                self.clients[slot] = None;
+                vacate(&mut self.clients, &mut self.slot_by_id, &mut self.slot_by_addr, slot);
 
                 let len = match packet.encode(&mut self.out, self.protocol_id, Some((sequence, &send_key))) {
                     Err(e) => {
@@ -662,7 +717,7 @@ impl NetcodeServer {
     }
 
     pub fn is_client_connected(&self, client_id: u64) -> bool {
-        find_client_slot_by_id(&self.clients, client_id).is_some()
+        find_client_slot_by_id(&self.slot_by_id, client_id).is_some()
     }
 
     /// Disconnect an client and returns its address and a disconnect packet to be sent to them.
@@ -670,8 +725,8 @@ impl NetcodeServer {
     //       but the library user would need to be aware that he has to run
     //       the same code as Result::ClientDisconnected
     pub fn disconnect(&mut self, client_id: u64) -> ServerResult<'_, '_> {
-        if let Some(slot) = find_client_slot_by_id(&self.clients, client_id) {
-            let client = self.clients[slot].take().unwrap();
+        if let Some(slot) = find_client_slot_by_id(&self.slot_by_id, client_id) {
+            let client = vacate(&mut self.clients, &mut self.slot_by_id, &mut self.slot_by_addr, slot).unwrap();
             let packet = Packet::Disconnect;
 
             let len = match packet.encode(&mut self.out, self.protocol_id, Some((client.sequence, &client.send_key))) {
@@ -696,26 +751,51 @@ impl NetcodeServer {
     }
 }
 
-fn find_client_mut_by_id(clients: &mut [Option<Connection>], client_id: u64) -> Option<&mut Connection> {
-    clients.iter_mut().flatten().find(|c| c.client_id == client_id)
+// PATCH(madang): the lookups read the indexes instead of walking every slot.
+fn find_client_mut_by_id<'c>(clients: &'c mut [Option<Connection>], by_id: &HashMap<u64, usize>, client_id: u64) -> Option<&'c mut Connection> {
+    clients.get_mut(*by_id.get(&client_id)?)?.as_mut()
 }
 
-fn find_client_by_id(clients: &[Option<Connection>], client_id: u64) -> Option<&Connection> {
-    clients.iter().flatten().find(|c| c.client_id == client_id)
+fn find_client_by_id<'c>(clients: &'c [Option<Connection>], by_id: &HashMap<u64, usize>, client_id: u64) -> Option<&'c Connection> {
+    clients.get(*by_id.get(&client_id)?)?.as_ref()
 }
 
-fn find_client_slot_by_id(clients: &[Option<Connection>], client_id: u64) -> Option<usize> {
-    clients.iter().enumerate().find_map(|(i, c)| match c {
-        Some(c) if c.client_id == client_id => Some(i),
-        _ => None,
-    })
+fn find_client_slot_by_id(by_id: &HashMap<u64, usize>, client_id: u64) -> Option<usize> {
+    by_id.get(&client_id).copied()
 }
 
-fn find_client_mut_by_addr(clients: &mut [Option<Connection>], addr: SocketAddr) -> Option<(usize, &mut Connection)> {
-    clients.iter_mut().enumerate().find_map(|(i, c)| match c {
-        Some(c) if c.addr == addr => Some((i, c)),
-        _ => None,
-    })
+fn find_client_mut_by_addr<'c>(
+    clients: &'c mut [Option<Connection>],
+    by_addr: &HashMap<SocketAddr, usize>,
+    addr: SocketAddr,
+) -> Option<(usize, &'c mut Connection)> {
+    let slot = *by_addr.get(&addr)?;
+    clients.get_mut(slot)?.as_mut().map(|c| (slot, c))
+}
+
+// PATCH(madang): a slot is filled and emptied only here, so the indexes always agree with it.
+fn occupy(
+    clients: &mut [Option<Connection>],
+    by_id: &mut HashMap<u64, usize>,
+    by_addr: &mut HashMap<SocketAddr, usize>,
+    slot: usize,
+    connection: Connection,
+) {
+    by_id.insert(connection.client_id, slot);
+    by_addr.insert(connection.addr, slot);
+    clients[slot] = Some(connection);
+}
+
+fn vacate(
+    clients: &mut [Option<Connection>],
+    by_id: &mut HashMap<u64, usize>,
+    by_addr: &mut HashMap<SocketAddr, usize>,
+    slot: usize,
+) -> Option<Connection> {
+    let connection = clients.get_mut(slot)?.take()?;
+    by_id.remove(&connection.client_id);
+    by_addr.remove(&connection.addr);
+    Some(connection)
 }
 
 #[cfg(test)]
