@@ -88,7 +88,6 @@ fn update_status(
     let mut line = line;
     if let Some(session) = net.session.as_ref() {
         let now = session.wall_now_ms();
-        let mins = |ms: i64| (ms.max(0) + 59_999) / 60_000;
         let title = |e: &madang_shared::protocol::ScheduleEntry| {
             if lang == madang_shared::map::Lang::En && !e.title_en.is_empty() {
                 e.title_en.clone()
@@ -99,23 +98,17 @@ fn update_status(
         let (on, next) = session.now_and_next();
         let mut parts = Vec::new();
         if let Some(e) = on {
+            let left = super::i18n::time_left(lang, e.ends - now);
             parts.push(match lang {
-                madang_shared::map::Lang::Ko => {
-                    format!("지금: {} ({}분 남음)", title(e), mins(e.ends - now))
-                }
-                madang_shared::map::Lang::En => {
-                    format!("Now: {} ({} min left)", title(e), mins(e.ends - now))
-                }
+                madang_shared::map::Lang::Ko => format!("지금: {} ({left})", title(e)),
+                madang_shared::map::Lang::En => format!("Now: {} ({left})", title(e)),
             });
         }
         if let Some(e) = next {
+            let when = super::i18n::starts_in(lang, e.starts - now);
             parts.push(match lang {
-                madang_shared::map::Lang::Ko => {
-                    format!("다음: {} ({}분 후)", title(e), mins(e.starts - now))
-                }
-                madang_shared::map::Lang::En => {
-                    format!("Next: {} (in {} min)", title(e), mins(e.starts - now))
-                }
+                madang_shared::map::Lang::Ko => format!("다음: {} ({when})", title(e)),
+                madang_shared::map::Lang::En => format!("Next: {} ({when})", title(e)),
             });
         }
         if !parts.is_empty() {

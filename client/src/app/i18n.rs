@@ -67,6 +67,8 @@ pub enum Key {
     NoSuchPerson,
     VoiceOff,
     VoiceOn,
+    MicOn,
+    MicOnHint,
     Muted,
     Deafened,
     PushToTalk,
@@ -254,6 +256,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, VoiceOn) => "Voice",
         (Lang::Ko, Muted) => "마이크 꺼짐",
         (Lang::En, Muted) => "Mic off",
+        (Lang::Ko, MicOn) => "마이크 켜짐",
+        (Lang::En, MicOn) => "Mic on",
+        (Lang::Ko, MicOnHint) => "M 키로 켜기",
+        (Lang::En, MicOnHint) => "M to turn on",
         (Lang::Ko, Deafened) => "소리 꺼짐",
         (Lang::En, Deafened) => "Sound off",
         (Lang::Ko, PushToTalk) => "Space 누르고 말하기",
@@ -374,5 +380,72 @@ pub fn lang_from(flag: Option<&str>) -> Lang {
         Lang::En
     } else {
         Lang::Ko
+    }
+}
+
+/// A length of time as people say it, rounded up to the minute: "11시간 1분" / "11 h 1 min",
+/// from two days on days and whole hours, "2일 3시간" / "2 d 3 h"; never "0분" (anything left
+/// is at least a minute).
+pub fn duration_words(lang: Lang, ms: i64) -> String {
+    let total = ((ms.max(0) + 59_999) / 60_000).max(1);
+    let (days, hours, mins) = (total / 1440, total / 60 % 24, total % 60);
+    let parts: Vec<(i64, &str, &str)> = if total >= 2 * 1440 {
+        vec![(days, "일", "d"), (hours, "시간", "h")]
+    } else {
+        vec![(total / 60, "시간", "h"), (mins, "분", "min")]
+    };
+    let words: Vec<String> = parts
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, ko, en)| match lang {
+            Lang::Ko => format!("{n}{ko}"),
+            Lang::En => format!("{n} {en}"),
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// When something starts, `ms` from now: "11시간 1분 후" / "in 11 h 1 min".
+pub fn starts_in(lang: Lang, ms: i64) -> String {
+    match lang {
+        Lang::Ko => format!("{} 후", duration_words(lang, ms)),
+        Lang::En => format!("in {}", duration_words(lang, ms)),
+    }
+}
+
+/// How long something still runs: "1시간 5분 남음" / "1 h 5 min left".
+pub fn time_left(lang: Lang, ms: i64) -> String {
+    match lang {
+        Lang::Ko => format!("{} 남음", duration_words(lang, ms)),
+        Lang::En => format!("{} left", duration_words(lang, ms)),
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn durations_read_as_people_say_them_in_both_languages() {
+        let cases: [(i64, &str, &str); 9] = [
+            (661 * MIN, "11시간 1분 후", "in 11 h 1 min"),
+            (232 * MIN, "3시간 52분 후", "in 3 h 52 min"),
+            (60 * MIN, "1시간 후", "in 1 h"),
+            (59 * MIN + 1, "1시간 후", "in 1 h"),
+            (5 * MIN, "5분 후", "in 5 min"),
+            (1, "1분 후", "in 1 min"),
+            (0, "1분 후", "in 1 min"),
+            (47 * 60 * MIN, "47시간 후", "in 47 h"),
+            ((2 * 1440 + 3 * 60 + 20) * MIN, "2일 3시간 후", "in 2 d 3 h"),
+        ];
+        for (ms, ko, en) in cases {
+            assert_eq!(starts_in(Lang::Ko, ms), ko, "{ms} ms");
+            assert_eq!(starts_in(Lang::En, ms), en, "{ms} ms");
+        }
+        assert_eq!(time_left(Lang::Ko, 65 * MIN), "1시간 5분 남음");
+        assert_eq!(time_left(Lang::En, 65 * MIN), "1 h 5 min left");
+        assert_eq!(time_left(Lang::En, 3 * 1440 * MIN), "3 d left");
     }
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
 use bevy::text::EditableText;
+use madang_shared::map::Lang;
 use madang_shared::protocol::ConversationKind;
 
 use super::i18n::{Key, t};
@@ -64,7 +65,8 @@ fn open_devices(mut commands: Commands, args: Res<ClientArgs>) {
         io,
         encoder,
         decoders: VoiceDecoders::default(),
-        mic_on: true,
+        // Nobody is heard before they choose to be: the microphone is off on arrival.
+        mic_on: false,
         sound_on: true,
         hangover: 0,
     });
@@ -120,6 +122,40 @@ fn speak(
     }
 }
 
+/// Which audio devices opened.
+#[derive(Debug, Clone, Copy)]
+struct Devices {
+    input: bool,
+    output: bool,
+}
+
+/// The voice line of the HUD: whether the microphone is on (and how to turn it on when it is
+/// off) and whether sound plays. The reasons a device failed are in the log; the screen says
+/// it short.
+fn voice_line(lang: Lang, dev: Devices, mic_on: bool, sound_on: bool, ptt: bool) -> String {
+    if !dev.input && !dev.output {
+        return t(lang, Key::VoiceOff).to_owned();
+    }
+    let mut parts = vec![t(lang, Key::VoiceOn).to_owned()];
+    if !dev.input {
+        parts.push(t(lang, Key::Muted).to_owned());
+    } else if !mic_on {
+        parts.push(format!(
+            "{} ({})",
+            t(lang, Key::Muted),
+            t(lang, Key::MicOnHint)
+        ));
+    } else if ptt {
+        parts.push(t(lang, Key::PushToTalk).to_owned());
+    } else {
+        parts.push(t(lang, Key::MicOn).to_owned());
+    }
+    if !dev.output || !sound_on {
+        parts.push(t(lang, Key::Deafened).to_owned());
+    }
+    parts.join(" · ")
+}
+
 fn listen(
     mut voice: ResMut<VoiceState>,
     mut net: ResMut<Net>,
@@ -130,20 +166,16 @@ fn listen(
     let lang = args.lang;
     talk.voice_line = match &voice.io {
         None => String::new(),
-        // The reasons are in the log; the screen says it short.
-        Some(io) if io.input.is_none() && io.output.is_none() => t(lang, Key::VoiceOff).to_owned(),
-        Some(io) => {
-            let mut parts = vec![t(lang, Key::VoiceOn).to_owned()];
-            if io.input.is_none() || !voice.mic_on {
-                parts.push(t(lang, Key::Muted).to_owned());
-            } else if args.push_to_talk {
-                parts.push(t(lang, Key::PushToTalk).to_owned());
-            }
-            if io.output.is_none() || !voice.sound_on {
-                parts.push(t(lang, Key::Deafened).to_owned());
-            }
-            parts.join(" · ")
-        }
+        Some(io) => voice_line(
+            lang,
+            Devices {
+                input: io.input.is_some(),
+                output: io.output.is_some(),
+            },
+            voice.mic_on,
+            voice.sound_on,
+            args.push_to_talk,
+        ),
     };
     let Some(session) = net.session.as_mut() else {
         return;
@@ -190,5 +222,43 @@ fn listen(
         if voice.sound_on {
             io.play(&out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOTH: Devices = Devices {
+        input: true,
+        output: true,
+    };
+
+    #[test]
+    fn the_microphone_is_off_on_arrival_and_the_line_says_how_to_turn_it_on() {
+        let state = |mic_on| voice_line(Lang::Ko, BOTH, mic_on, true, false);
+        assert_eq!(state(false), "음성 · 마이크 꺼짐 (M 키로 켜기)");
+        assert_eq!(state(true), "음성 · 마이크 켜짐");
+        assert_eq!(
+            voice_line(Lang::En, BOTH, false, true, false),
+            "Voice · Mic off (M to turn on)"
+        );
+        assert_eq!(
+            voice_line(Lang::En, BOTH, true, true, true),
+            "Voice · Hold Space to talk"
+        );
+        assert_eq!(
+            voice_line(
+                Lang::En,
+                Devices {
+                    input: false,
+                    output: false
+                },
+                false,
+                true,
+                false
+            ),
+            "Voice unavailable (no microphone or speaker)"
+        );
     }
 }
