@@ -58,7 +58,7 @@ struct Cli {
     /// The speaker to use, by name (see --audio-devices).
     #[arg(long)]
     speaker: Option<String>,
-    /// Send your voice only while Space is held.
+    /// Send your voice only while Space is held (once the microphone is on: M).
     #[arg(long)]
     push_to_talk: bool,
     /// An invite code from the organizers (for organizers, facilitators, presenters).

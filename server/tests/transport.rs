@@ -280,6 +280,16 @@ fn netcode_finds_each_of_many_clients_as_they_come_and_go() {
         assert_eq!(to, from);
         let mut packet = packet.to_vec();
         assert_eq!(client.process_packet(&mut packet), Some(&mine[..]));
+        // Sealed elsewhere, as the sender thread does: two reserved in order, sealed in
+        // the other order, both read.
+        let first = server.reserve_payload_packet(id, 8).expect("found");
+        let second = server.reserve_payload_packet(id, 8).expect("found");
+        assert_eq!(first.addr, from);
+        for (seal, body) in [(second, b"second!!"), (first, b"first!!!")] {
+            let mut out = [0u8; 1400];
+            let len = seal.seal(body, &mut out).expect("sealed");
+            assert_eq!(client.process_packet(&mut out[..len]), Some(&body[..]));
+        }
     };
 
     let mut clients: Vec<(NetcodeClient, SocketAddr)> = (0..40u16)

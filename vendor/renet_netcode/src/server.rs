@@ -38,6 +38,7 @@ fn recv_now(socket: &UdpSocket, buffer: &mut [u8]) -> io::Result<(usize, SocketA
     // initialised bytes into the buffer.
     let uninit = unsafe { &mut *(buffer as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
     let (len, addr) = sock.recv_from_with_flags(uninit, libc::MSG_DONTWAIT)?;
+    // Cannot happen on an IP socket; the caller skips such a datagram.
     let addr = addr.as_socket().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not an IP address"))?;
     Ok((len, addr))
 }
@@ -176,6 +177,7 @@ fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
                             | io::ErrorKind::TimedOut
                             | io::ErrorKind::Interrupted
                             | io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::InvalidData
                     ) => {}
                 Err(e) => {
                     if let Ok(mut f) = failed.lock() {
@@ -316,7 +318,7 @@ impl NetcodeServerTransport {
                         batch.packets.push((seal, start, batch.bytes.len()));
                     }
                     Err(e) => {
-                        log::error!("Failed to encrypt payload packet for client {client_id}: {e}");
+                        log::error!("Failed to prepare payload packet for client {client_id}: {e}");
                         continue 'clients;
                     }
                 }

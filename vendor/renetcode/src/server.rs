@@ -523,7 +523,14 @@ impl NetcodeServer {
                 } => {
                     let challenge_token = ChallengeToken::decode(token_data, token_sequence, &self.challenge_key)?;
                     let mut pending = self.pending_clients.remove(&addr).unwrap();
-                    if find_client_slot_by_id(&self.slot_by_id, challenge_token.client_id).is_some() {
+                    // PATCH(madang): the slot is given the pending entry's id, so that id must
+                    // be free too (a second request from a pending address with another
+                    // token kept the first entry but got the second token's challenge); with
+                    // two ids connected as one, a slot could fall out of the indexes.
+                    if challenge_token.client_id != pending.client_id
+                        || find_client_slot_by_id(&self.slot_by_id, challenge_token.client_id).is_some()
+                        || find_client_slot_by_id(&self.slot_by_id, pending.client_id).is_some()
+                    {
                         log::debug!(
                             "Ignored connection response for Client {}, already connected.",
                             challenge_token.client_id
@@ -781,6 +788,9 @@ fn occupy(
     slot: usize,
     connection: Connection,
 ) {
+    debug_assert!(clients[slot].is_none(), "a slot is filled only when free");
+    debug_assert!(!by_id.contains_key(&connection.client_id), "one slot per id");
+    debug_assert!(!by_addr.contains_key(&connection.addr), "one slot per address");
     by_id.insert(connection.client_id, slot);
     by_addr.insert(connection.addr, slot);
     clients[slot] = Some(connection);
