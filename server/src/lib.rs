@@ -278,8 +278,9 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let mut app = App::new();
     app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(tick)));
     // One thread runs the tick's systems in order. Most of them are short and depend on each
-    // other's results, so handing them to worker threads costs more in wake-ups and context
-    // switches than it wins (measured: see the crowds section of the README).
+    // other's results; on the two cores the server is sized for, a worker pool buys no
+    // parallelism and its threads park and wake between systems (seen in the profile with
+    // 1,000 bots).
     use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
     for label in [
         First.intern(),
