@@ -6,6 +6,7 @@
 
 mod common;
 
+use madang_shared::refusal::JoinRefused;
 use std::time::Duration;
 
 use common::*;
@@ -77,7 +78,12 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
         &maps_dir(),
     );
     assert!(
-        matches!(&impostor, Err(madang_client::session::JoinError::Refused(w)) if w.contains("reserved")),
+        matches!(
+            &impostor,
+            Err(madang_client::session::JoinError::Refused(
+                JoinRefused::NameReserved { .. }
+            ))
+        ),
         "a name imitating the winner is refused"
     );
     // A look-alike name that is not reserved joins, and is not called to the stage.

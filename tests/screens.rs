@@ -4,6 +4,7 @@
 
 mod common;
 
+use madang_shared::refusal::Refusal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -141,7 +142,7 @@ fn an_organizer_pause_holds_the_screen_for_everyone() {
         answer.is_some()
     }));
     assert!(
-        matches!(&answer, Some(Err(w)) if w.contains("only organizers")),
+        matches!(&answer, Some(Err(Refusal::OrganizersOnly))),
         "{answer:?}"
     );
     let req = org.control_screen(LOOPING, ScreenAction::Pause);

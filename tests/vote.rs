@@ -4,6 +4,7 @@
 
 mod common;
 
+use madang_shared::refusal::{JoinRefused, Refusal};
 use std::time::Duration;
 
 use common::*;
@@ -13,7 +14,7 @@ use madang_shared::protocol::{BallotState, Role};
 const WAIT: Duration = Duration::from_secs(10);
 const BALLOT: &str = "moving-cases";
 
-fn answered(s: &mut Session, req: u32) -> Result<(), String> {
+fn answered(s: &mut Session, req: u32) -> Result<(), Refusal> {
     let mut answer = None;
     assert!(pump_until(&mut [&mut *s], WAIT, |s| {
         answer = s[0].take_answer(req);
@@ -22,7 +23,7 @@ fn answered(s: &mut Session, req: u32) -> Result<(), String> {
     answer.expect("checked above")
 }
 
-fn tally(s: &mut Session) -> Result<Vec<(u16, u32, u32)>, String> {
+fn tally(s: &mut Session) -> Result<Vec<(u16, u32, u32)>, Refusal> {
     let req = s.ask_tally(BALLOT);
     let mut got = None;
     let mut refused = None;
@@ -74,11 +75,14 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
 
     let req = v.vote(BALLOT, first.0, first.1);
     assert!(
-        matches!(answered(&mut v, req), Err(w) if w.contains("not open")),
+        matches!(answered(&mut v, req), Err(Refusal::BallotNotOpen)),
         "a draft ballot refuses votes"
     );
     let req = v.set_ballot(BALLOT, BallotState::Open);
-    assert!(matches!(answered(&mut v, req), Err(w) if w.contains("only organizers")));
+    assert!(matches!(
+        answered(&mut v, req),
+        Err(Refusal::OrganizersOnly)
+    ));
     let req = org.set_ballot(BALLOT, BallotState::Open);
     assert_eq!(answered(&mut org, req), Ok(()));
     assert!(
@@ -103,7 +107,7 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
         "the visitor sees their vote"
     );
     assert!(
-        matches!(tally(&mut v), Err(w) if w.contains("public once")),
+        matches!(tally(&mut v), Err(Refusal::ResultsAfterClose)),
         "no results for visitors while open"
     );
     assert_eq!(
@@ -119,7 +123,7 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
     let req = v.vote(BALLOT, first.0, first.1);
     let answer = answered(&mut v, req);
     assert!(
-        matches!(&answer, Err(w) if w.contains("not open")),
+        matches!(&answer, Err(Refusal::BallotNotOpen)),
         "closed means closed: {answer:?}"
     );
     assert_eq!(
@@ -206,13 +210,20 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
     assert_eq!(counted, 0, "no identity minutes old votes");
     for why in &door_refusals {
         assert!(
-            why.contains("try again in"),
+            matches!(why, JoinRefused::TooManyNewVisitors { retry_after_secs } if *retry_after_secs >= 1),
             "a door refusal says why and when: {why}"
         );
     }
     for why in &vote_refusals {
         assert!(
-            why.contains("known for 5 minutes") && why.contains("come back in"),
+            matches!(
+                why,
+                Refusal::IdentityTooNew {
+                    minutes: 5,
+                    wait_minutes: 1..=5,
+                    ..
+                }
+            ),
             "a vote refusal says why: {why}"
         );
     }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use madang_shared::refusal::{JoinRefused, NameProblem};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -130,9 +131,9 @@ fn wait_for_stats(
 fn bad_names_are_refused_with_a_reason() {
     let server = start_server();
     for (name, why) in [
-        ("   ", "empty"),
-        ("a\u{7}b", "control"),
-        (&"가".repeat(40)[..], "longer than"),
+        ("   ", NameProblem::Blank),
+        ("a\u{7}b", NameProblem::Hidden { code: 7 }),
+        (&"가".repeat(40)[..], NameProblem::TooLong { max: 24 }),
     ] {
         let opts = JoinOptions {
             name: name.into(),
@@ -140,7 +141,7 @@ fn bad_names_are_refused_with_a_reason() {
         };
         match Session::join(&server.url(), &opts, &maps_dir()) {
             Err(JoinError::Refused(reason)) => {
-                assert!(reason.contains(why), "{reason:?} should say {why:?}")
+                assert_eq!(reason, JoinRefused::Name { problem: why }, "{name:?}")
             }
             Err(e) => panic!("expected a refusal for {name:?}, got {e}"),
             Ok(_) => panic!("{name:?} must be refused"),

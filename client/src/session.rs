@@ -22,6 +22,7 @@ use madang_shared::protocol::{
     ScheduleEntry, ScreenAction, ServerMsg, TallyRow, USER_DATA_BYTES, channel, connection_config,
     encode,
 };
+use madang_shared::refusal::{JoinRefused, Refusal, ServerNotice};
 use madang_shared::rules::{Blocking, MoveInput, step};
 use madang_shared::talk::ChatScope;
 use madang_shared::video::Playback;
@@ -39,13 +40,18 @@ pub const IDLE_FRAMES_SENT: u32 = 6;
 /// Unacknowledged frames kept for replay.
 pub const MAX_PENDING: usize = 64;
 
-/// What went wrong joining.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong joining. The English is for logs; a window words it with
+/// [`crate::app::i18n::join_error`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JoinError {
     #[error("cannot reach the join endpoint at {url}: {why}")]
     Unreachable { url: String, why: String },
     #[error("the server refused to let you in: {0}")]
-    Refused(String),
+    Refused(JoinRefused),
+    /// Refused without a code this client knows (a server of another version): `status` is
+    /// the HTTP status, `error` its English.
+    #[error("the server refused to let you in (HTTP {status}): {error}")]
+    RefusedUncoded { status: u16, error: String },
     #[error("the join endpoint answered something unexpected: {0}")]
     BadResponse(String),
     #[error(
@@ -56,7 +62,7 @@ pub enum JoinError {
     #[error("cannot read the server's certificate {path}: {why}")]
     Certificate { path: PathBuf, why: String },
     #[error("cannot open a UDP socket: {0}")]
-    Socket(#[from] std::io::Error),
+    Socket(String),
     #[error("cannot start the connection: {0}")]
     Netcode(String),
 }
@@ -194,10 +200,20 @@ pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse
         .read_to_string()
         .map_err(|e| JoinError::BadResponse(e.to_string()))?;
     if !status.is_success() {
-        let why = serde_json::from_str::<JoinRefusal>(&text)
-            .map(|r| r.error)
-            .unwrap_or_else(|_| format!("HTTP {status}"));
-        return Err(JoinError::Refused(why));
+        return Err(match serde_json::from_str::<JoinRefusal>(&text) {
+            Ok(JoinRefusal {
+                reason: Some(reason),
+                ..
+            }) => JoinError::Refused(reason),
+            Ok(r) => JoinError::RefusedUncoded {
+                status: status.as_u16(),
+                error: r.error,
+            },
+            Err(_) => JoinError::RefusedUncoded {
+                status: status.as_u16(),
+                error: String::new(),
+            },
+        });
     }
     serde_json::from_str(&text).map_err(|e| JoinError::BadResponse(e.to_string()))
 }
@@ -207,7 +223,54 @@ pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse
 pub enum ConnState {
     Connecting,
     Connected,
-    Lost(String),
+    Lost(LostWhy),
+}
+
+/// Why there is no connection, as a person is told it
+/// ([`crate::app::i18n::lost_why`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LostWhy {
+    /// Joining failed.
+    Join(JoinError),
+    /// The server stopped answering.
+    TimedOut,
+    /// The server has no room (netcode denied the connection).
+    Full,
+    /// The server closed the connection (a kick, a ban, a restart).
+    ClosedByServer,
+    /// This client left.
+    Left,
+    /// Something else broke the connection; the English is for logs.
+    Broken(String),
+}
+
+impl std::fmt::Display for LostWhy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LostWhy::Join(e) => write!(f, "{e}"),
+            LostWhy::TimedOut => f.write_str("the server stopped answering"),
+            LostWhy::Full => f.write_str("the server is full"),
+            LostWhy::ClosedByServer => f.write_str("the server closed the connection"),
+            LostWhy::Left => f.write_str("you left"),
+            LostWhy::Broken(why) => f.write_str(why),
+        }
+    }
+}
+
+impl LostWhy {
+    /// Netcode's and renet's reasons, sorted into what a person can be told.
+    fn from_netcode(r: renet_netcode::NetcodeDisconnectReason) -> Self {
+        use renet_netcode::NetcodeDisconnectReason as R;
+        match r {
+            R::ConnectionTimedOut
+            | R::ConnectionResponseTimedOut
+            | R::ConnectionRequestTimedOut
+            | R::ConnectTokenExpired => LostWhy::TimedOut,
+            R::ConnectionDenied => LostWhy::Full,
+            R::DisconnectedByServer => LostWhy::ClosedByServer,
+            R::DisconnectedByClient => LostWhy::Left,
+        }
+    }
 }
 
 /// Something the app may want to react to.
@@ -219,7 +282,7 @@ pub enum SessionEvent {
     },
     Appeared(AvatarId),
     Disappeared(AvatarId),
-    Lost(String),
+    Lost(LostWhy),
 }
 
 /// A list an organizer asked for.
@@ -260,7 +323,7 @@ pub struct TalkState {
     /// Voice frames received: (speaker, sequence number, Opus data).
     pub voice: VecDeque<(AvatarId, u32, Vec<u8>)>,
     /// Notices from the server (a full table, say), oldest first.
-    pub notices: Vec<String>,
+    pub notices: Vec<ServerNotice>,
     /// Emotes shown by people in view, not yet taken: (who, emote).
     pub emotes: VecDeque<(AvatarId, Emote)>,
     /// The floor at your table, as last told.
@@ -438,7 +501,7 @@ pub struct Session {
     pub booths: HashMap<u32, BoothFact>,
     next_req: u32,
     /// Answers to your requests, by request number, until taken.
-    answers: HashMap<u32, Result<(), String>>,
+    answers: HashMap<u32, Result<(), Refusal>>,
     /// Pages of comments, by request number, until taken: the comments and whether more remain.
     pages: HashMap<u32, (Vec<CommentView>, bool)>,
     /// The expo's ballots, their state and your votes, as last told.
@@ -533,7 +596,7 @@ impl Session {
         } else {
             "0.0.0.0:0".parse().expect("a literal address")
         };
-        let socket = UdpSocket::bind(bind)?;
+        let socket = UdpSocket::bind(bind).map_err(|e| JoinError::Socket(e.to_string()))?;
         let transport = NetcodeClientTransport::new(now_since_epoch(), auth, socket)
             .map_err(|e| JoinError::Netcode(e.to_string()))?;
         Ok(Session {
@@ -600,7 +663,7 @@ impl Session {
         }
         self.client.update(dt);
         if let Err(e) = self.transport.update(dt, &mut self.client) {
-            self.lose(e.to_string());
+            self.lose(LostWhy::Broken(e.to_string()));
             return;
         }
         self.server_time += dt.as_secs_f64() * self.tick_hz as f64;
@@ -617,12 +680,18 @@ impl Session {
             }
         }
         if self.client.is_disconnected() {
-            let why = self
-                .transport
-                .disconnect_reason()
-                .map(|r| r.to_string())
-                .or_else(|| self.client.disconnect_reason().map(|r| r.to_string()))
-                .unwrap_or_else(|| "disconnected".into());
+            let why = match (
+                self.transport.disconnect_reason(),
+                self.client.disconnect_reason(),
+            ) {
+                (Some(r), _) => LostWhy::from_netcode(r),
+                (None, Some(renet::DisconnectReason::DisconnectedByServer)) => {
+                    LostWhy::ClosedByServer
+                }
+                (None, Some(renet::DisconnectReason::DisconnectedByClient)) => LostWhy::Left,
+                (None, Some(r)) => LostWhy::Broken(r.to_string()),
+                (None, None) => LostWhy::Broken("disconnected".into()),
+            };
             self.lose(why);
             return;
         }
@@ -632,7 +701,7 @@ impl Session {
         }
     }
 
-    fn lose(&mut self, why: String) {
+    fn lose(&mut self, why: LostWhy) {
         if !matches!(self.state, ConnState::Lost(_)) {
             self.state = ConnState::Lost(why.clone());
             self.events.push(SessionEvent::Lost(why));
@@ -645,14 +714,14 @@ impl Session {
             return;
         }
         if let Err(e) = self.transport.send_packets(&mut self.client) {
-            self.lose(e.to_string());
+            self.lose(LostWhy::Broken(e.to_string()));
         }
     }
 
     /// Leaves: tells the server at once, so others see you go.
     pub fn disconnect(&mut self) {
         self.transport.disconnect();
-        self.lose("you left".into());
+        self.lose(LostWhy::Left);
     }
 
     /// Whether you are connected and in a hall.
@@ -942,7 +1011,7 @@ impl Session {
     }
 
     /// The server's answer to request `req`, once it came: `Ok` when done and saved.
-    pub fn take_answer(&mut self, req: u32) -> Option<Result<(), String>> {
+    pub fn take_answer(&mut self, req: u32) -> Option<Result<(), Refusal>> {
         self.answers.remove(&req)
     }
 
@@ -1114,7 +1183,7 @@ impl Session {
                     self.talk.voice.push_back((from, seq, data));
                 }
             }
-            ServerMsg::Notice { text } => self.talk.notices.push(text),
+            ServerMsg::Notice(notice) => self.talk.notices.push(notice),
             ServerMsg::People { req, rows } => {
                 self.lists.insert(req, List::People(rows));
             }

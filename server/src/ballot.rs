@@ -5,6 +5,7 @@
 //! closes. A vote is acknowledged only once committed, and the store checks the ballot is open
 //! in the same transaction, so a vote racing the close is either counted or refused.
 
+use madang_shared::refusal::{Counted, Refusal};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bevy::prelude::*;
@@ -195,15 +196,15 @@ fn take_requests(
                 booth,
             } => {
                 let Some(b) = book.ballots.get(ballot) else {
-                    out.refuse(client, *req, "there is no such ballot");
+                    out.refuse(client, *req, Refusal::NoSuchBallot);
                     continue;
                 };
                 if !b.candidates.contains(&(*hall, *booth)) {
-                    out.refuse(client, *req, "that booth is not a candidate in this ballot");
+                    out.refuse(client, *req, Refusal::NotCandidate);
                     continue;
                 }
                 if b.state != BallotState::Open {
-                    out.refuse(client, *req, "this ballot is not open");
+                    out.refuse(client, *req, Refusal::BallotNotOpen);
                     continue;
                 }
                 let Some(map) = halls.get(*hall) else {
@@ -211,7 +212,7 @@ fn take_requests(
                 };
                 let key = booth_key(&map.id, *booth);
                 let rule = settings.0.vote_rule(ballot);
-                if let Err(why) = facts.may_count(avatar, &key, rule, "vote") {
+                if let Err(why) = facts.may_count(avatar, &key, rule, Counted::Vote) {
                     info!(visitor = avatar.visitor_id, ballot = %ballot, booth = %key, "vote refused: {why}");
                     out.refuse(client, *req, why);
                     continue;
@@ -235,11 +236,11 @@ fn take_requests(
             }
             ClientMsg::SetBallot { req, ballot, state } => {
                 if avatar.role != Role::Organizer {
-                    out.refuse(client, *req, "only organizers can open or close ballots");
+                    out.refuse(client, *req, Refusal::OrganizersOnly);
                     continue;
                 }
                 if !book.ballots.contains_key(ballot) {
-                    out.refuse(client, *req, "there is no such ballot");
+                    out.refuse(client, *req, Refusal::NoSuchBallot);
                     continue;
                 }
                 let receipt = store.0.submit(Write::Ballot {
@@ -258,15 +259,11 @@ fn take_requests(
                 });
             }
             ClientMsg::Tally { req, ballot } => match book.tally(ballot) {
-                None => out.refuse(client, *req, "there is no such ballot"),
+                None => out.refuse(client, *req, Refusal::NoSuchBallot),
                 Some((state, _))
                     if state != BallotState::Closed && avatar.role != Role::Organizer =>
                 {
-                    out.refuse(
-                        client,
-                        *req,
-                        "the results are public once the ballot closes",
-                    )
+                    out.refuse(client, *req, Refusal::ResultsAfterClose)
                 }
                 Some((state, rows)) => out.send(
                     client,
@@ -300,10 +297,10 @@ fn finish_writes(
     });
     for (client, req, effect, result) in done {
         match result {
-            Ok(Written::Refused(why)) => out.refuse(client, req, why),
+            Ok(Written::Refused(why)) => out.refuse(client, req, why.clone()),
             Err(e) => {
                 warn!(req, "a vote could not be saved: {e}");
-                out.refuse(client, req, "it could not be saved; please try again");
+                out.refuse(client, req, Refusal::NotSaved);
             }
             Ok(_) => {
                 match effect {

@@ -8,6 +8,7 @@
 //! view moves (arrival, a portal, crossing a cell border), they are sent the facts of the
 //! booths that came into view, so counts are live where people look and cost nothing elsewhere.
 
+use madang_shared::refusal::{Counted, Refusal};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use bevy::prelude::*;
@@ -281,11 +282,14 @@ fn take_requests(
                     continue;
                 };
                 if book.booth(hall.0, booth).is_none() {
-                    out.refuse(avatar.client, req, "there is no such booth in this hall");
+                    out.refuse(avatar.client, req, Refusal::NoSuchBooth);
                     continue;
                 }
                 let key = booth_key(&map.id, booth);
-                if on && let Err(why) = facts.may_count(avatar, &key, settings.0.hearts, "heart") {
+                if on
+                    && let Err(why) =
+                        facts.may_count(avatar, &key, settings.0.hearts, Counted::Heart)
+                {
                     out.refuse(avatar.client, req, why);
                     continue;
                 }
@@ -317,13 +321,13 @@ fn take_requests(
                     continue;
                 };
                 if book.booth(hall.0, booth).is_none() {
-                    out.refuse(avatar.client, req, "there is no such booth in this hall");
+                    out.refuse(avatar.client, req, Refusal::NoSuchBooth);
                     continue;
                 }
                 let text = match clean_comment(text) {
                     Ok(t) => t,
                     Err(e) => {
-                        out.refuse(avatar.client, req, format!("comment refused: {e}"));
+                        out.refuse(avatar.client, req, e);
                         continue;
                     }
                 };
@@ -331,7 +335,7 @@ fn take_requests(
                     out.refuse(
                         avatar.client,
                         req,
-                        format!("you are commenting too fast: wait {wait} s"),
+                        Refusal::CommentTooFast { wait_secs: wait },
                     );
                     continue;
                 }
@@ -360,7 +364,7 @@ fn take_requests(
                 before,
             } => {
                 let (Some(map), Some(_)) = (halls.get(h), book.booth(h, booth)) else {
-                    out.refuse(avatar.client, req, "there is no such booth");
+                    out.refuse(avatar.client, req, Refusal::NoSuchBooth);
                     continue;
                 };
                 // One more than a page, to know whether more remain.
@@ -380,7 +384,7 @@ fn take_requests(
             }
             ClientMsg::HideComment { req, id, hidden } => {
                 if avatar.role != Role::Organizer {
-                    out.refuse(avatar.client, req, "only organizers can hide comments");
+                    out.refuse(avatar.client, req, Refusal::OrganizersOnly);
                     continue;
                 }
                 let receipt = store.0.submit(Write::HideComment { id, hidden });
@@ -428,7 +432,7 @@ fn finish_pages(mut pages: ResMut<PendingPages>, mut out: Outbox) {
                 warn!(req = p.req, "reading comments failed: {e}");
                 ServerMsg::Refused {
                     req: p.req,
-                    why: "the comments cannot be read now; please try again".into(),
+                    why: Refusal::CommentsUnreadable,
                 }
             }
         };
@@ -455,10 +459,10 @@ fn finish_writes(
     for (client, avatar, req, effect, result) in done {
         let connected = connections.avatars.contains_key(&avatar);
         let refusal = match &result {
-            Ok(Written::Refused(why)) => Some((*why).to_owned()),
+            Ok(Written::Refused(why)) => Some(why.clone()),
             Err(e) => {
                 warn!(req, "a write failed: {e}");
-                Some("it could not be saved; please try again".to_owned())
+                Some(Refusal::NotSaved)
             }
             Ok(_) => None,
         };

@@ -13,6 +13,7 @@ use bevy::prelude::*;
 use madang_shared::protocol::{
     AwardView, CeremonyStep, CeremonyView, ClientMsg, Role, ServerMsg, channel,
 };
+use madang_shared::refusal::Refusal;
 use tracing::info;
 
 use crate::halls::Halls;
@@ -142,12 +143,12 @@ fn take_requests(
         let (client, role, my_name) = (me.client, me.role, me.name.to_string());
         match &request.msg {
             ClientMsg::Ceremony { req, .. } if role != Role::Organizer => {
-                out.refuse(client, *req, "only organizers can run the ceremony");
+                out.refuse(client, *req, Refusal::OrganizersOnly);
             }
             ClientMsg::Ceremony { req, step } => {
                 let req = *req;
                 let Some((hall, spot)) = stage(&halls, &settings) else {
-                    out.refuse(client, req, "no hall has a stage for the ceremony");
+                    out.refuse(client, req, Refusal::NoStage);
                     continue;
                 };
                 let awards = &settings.0.awards;
@@ -166,19 +167,19 @@ fn take_requests(
                         everyone = true;
                     }
                     _ if !ceremony.open => {
-                        out.refuse(client, req, "open the ceremony first");
+                        out.refuse(client, req, Refusal::CeremonyNotOpen);
                         continue;
                     }
                     CeremonyStep::Announce(i) => {
                         if awards.get(i as usize).is_none() {
-                            out.refuse(client, req, "there is no such award");
+                            out.refuse(client, req, Refusal::NoSuchAward);
                             continue;
                         }
                         ceremony.current = Some((i as usize, None));
                     }
                     CeremonyStep::CallWinner => {
                         let Some((i, _)) = ceremony.current.clone() else {
-                            out.refuse(client, req, "announce an award first");
+                            out.refuse(client, req, Refusal::AnnounceAwardFirst);
                             continue;
                         };
                         let award = &awards[i];
@@ -189,7 +190,9 @@ fn take_requests(
                             out.refuse(
                                 client,
                                 req,
-                                format!("the winner, {}, is not here", award.winner),
+                                Refusal::WinnerAbsent {
+                                    winner: award.winner.clone(),
+                                },
                             );
                             continue;
                         };
@@ -231,7 +234,7 @@ fn take_requests(
                     continue;
                 };
                 if !ceremony.open {
-                    out.refuse(client, req, "the ceremony is not open");
+                    out.refuse(client, req, Refusal::CeremonyNotOpen);
                     continue;
                 }
                 let Some(spawn) = halls.get(hall).and_then(|m| m.spawn(None)).map(|s| s.pos) else {
@@ -272,11 +275,7 @@ fn finish_awards(mut pending: ResMut<PendingAwards>, mut out: Outbox) {
             }
             Some(Err(e)) => {
                 tracing::warn!("an award could not be saved: {e}");
-                out.refuse(
-                    *client,
-                    *req,
-                    "the award could not be saved; call the winner again",
-                );
+                out.refuse(*client, *req, Refusal::AwardNotSaved);
                 false
             }
         });

@@ -142,20 +142,20 @@ pub struct PassInfo {
 
 impl PassInfo {
     /// Why the settings no longer honour this pass at `now`, if they do not.
-    pub fn withdrawn(&self, rules: &crate::settings::PassSettings, now: u64) -> Option<String> {
+    pub fn withdrawn(
+        &self,
+        rules: &crate::settings::PassSettings,
+        now: u64,
+    ) -> Option<madang_shared::refusal::JoinRefused> {
         if let Some(before) = rules.revoked_before
             && self.issued < before
         {
-            return Some(
-                "your visitor pass was withdrawn by the organizers: forget it and join anew".into(),
-            );
+            return Some(madang_shared::refusal::JoinRefused::PassWithdrawn);
         }
         if let Some(days) = rules.max_age_days
             && now.saturating_sub(self.issued) > u64::from(days) * 86_400
         {
-            return Some(format!(
-                "your visitor pass is older than {days} days and has expired: forget it and join anew"
-            ));
+            return Some(madang_shared::refusal::JoinRefused::PassExpired { days });
         }
         None
     }
@@ -226,10 +226,9 @@ mod tests {
             revoked_before: Some(1_000_001),
             ..Default::default()
         };
-        assert!(
-            pass.withdrawn(&revoked, now)
-                .expect("withdrawn")
-                .contains("visitor pass")
+        assert_eq!(
+            pass.withdrawn(&revoked, now),
+            Some(madang_shared::refusal::JoinRefused::PassWithdrawn)
         );
         let later = PassInfo {
             issued: 1_000_001,
@@ -244,10 +243,9 @@ mod tests {
             max_age_days: Some(30),
             ..Default::default()
         };
-        assert!(
-            pass.withdrawn(&expiring, now)
-                .expect("expired")
-                .contains("30 days")
+        assert_eq!(
+            pass.withdrawn(&expiring, now),
+            Some(madang_shared::refusal::JoinRefused::PassExpired { days: 30 })
         );
     }
 

@@ -16,6 +16,7 @@
 //! - `GET /health` → `ok`.
 //! - `GET /stats` → the latest [`crate::StatsReport`] as JSON.
 
+use madang_shared::refusal::JoinRefused;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::num::NonZeroU32;
@@ -130,7 +131,7 @@ pub struct Door {
 /// Why the door turned a request away.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turned {
-    pub why: String,
+    pub why: JoinRefused,
     pub retry_after_secs: Option<u64>,
 }
 
@@ -159,9 +160,12 @@ impl Door {
     pub fn request(&self, ip: IpAddr) -> Result<(), Turned> {
         self.requests.check_key(&ip).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             Turned {
-                why: "too many requests from your address".into(),
-                retry_after_secs: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                why: JoinRefused::TooManyRequests {
+                    retry_after_secs: secs,
+                },
+                retry_after_secs: Some(secs),
             }
         })
     }
@@ -171,19 +175,19 @@ impl Door {
         let open = self.open.count(ip);
         if open >= self.connections_per_address {
             return Err(Turned {
-                why: format!(
-                    "{open} people are already connected from your address, the most this \
-                     expo allows from one address; try again when someone leaves"
-                ),
+                why: JoinRefused::AddressFull { open: open as u32 },
                 retry_after_secs: Some(60),
             });
         }
         if new_identity {
             self.new_visitors.check_key(&ip).map_err(|not_until| {
                 let wait = not_until.wait_time_from(self.clock.now());
+                let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
                 Turned {
-                    why: "too many new visitors from your address in a short time".into(),
-                    retry_after_secs: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                    why: JoinRefused::TooManyNewVisitors {
+                        retry_after_secs: secs,
+                    },
+                    retry_after_secs: Some(secs),
                 }
             })?;
         }
@@ -404,11 +408,12 @@ async fn limit_requests(
     }
 }
 
-fn refuse(status: StatusCode, error: impl Into<String>) -> Response {
+fn refuse(status: StatusCode, why: JoinRefused) -> Response {
     (
         status,
         Json(JoinRefusal {
-            error: error.into(),
+            error: why.to_string(),
+            reason: Some(why),
             retry_after_secs: None,
         }),
     )
@@ -420,10 +425,8 @@ fn turned_away(turned: Turned) -> Response {
     let mut resp = (
         StatusCode::TOO_MANY_REQUESTS,
         Json(JoinRefusal {
-            error: match turned.retry_after_secs {
-                Some(s) => format!("{}: try again in {s} s", turned.why),
-                None => turned.why.clone(),
-            },
+            error: turned.why.to_string(),
+            reason: Some(turned.why),
             retry_after_secs: turned.retry_after_secs,
         }),
     )
@@ -449,7 +452,14 @@ async fn join(
 ) -> Response {
     let req = match body {
         Ok(Json(req)) => req,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("bad join request: {e}")),
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                JoinRefused::BadRequest {
+                    detail: e.to_string(),
+                },
+            );
+        }
     };
     if let Err(turned) = ctx.door.join(from.ip(), req.visitor_pass.is_none()) {
         info!(from = %from.ip(), why = %turned.why, "join refused at the door");
@@ -465,29 +475,31 @@ async fn join(
 }
 
 /// Checks a join request and issues the token.
-fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCode, String)> {
-    let bad = |why: String| (StatusCode::BAD_REQUEST, why);
+fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCode, JoinRefused)> {
+    let bad = |why: JoinRefused| (StatusCode::BAD_REQUEST, why);
     if req.protocol_version != PROTOCOL_VERSION {
         return Err((
             StatusCode::CONFLICT,
-            format!(
-                "this server speaks protocol {PROTOCOL_VERSION}, the client {}: update the client",
-                req.protocol_version
-            ),
+            JoinRefused::OtherVersion {
+                server: PROTOCOL_VERSION,
+                client: req.protocol_version,
+            },
         ));
     }
-    let name = validate_display_name(&req.name).map_err(|e| bad(format!("name refused: {e}")))?;
+    let name = validate_display_name(&req.name)
+        .map_err(|e| bad(JoinRefused::Name { problem: e.into() }))?;
     if let Some(hall) = &req.hall
         && !ctx.directory.has(hall, None).0
     {
-        return Err(bad(format!("there is no hall `{hall}`")));
+        return Err(bad(JoinRefused::NoSuchHall { hall: hall.clone() }));
     }
     if let Some(spawn) = &req.spawn {
         let hall = req.hall.as_deref().unwrap_or("");
         if !ctx.directory.has(hall, Some(spawn)).1 {
-            return Err(bad(format!(
-                "there is no spawn `{spawn}` in hall `{hall}` (name the hall too)"
-            )));
+            return Err(bad(JoinRefused::NoSuchSpawn {
+                hall: hall.to_owned(),
+                spawn: spawn.clone(),
+            }));
         }
     }
     let mut rng = rand::rng();
@@ -496,9 +508,10 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
     let now = crate::unix_now().max(0) as u64;
     let (visitor_id, identity_since) = match req.visitor_pass.as_deref() {
         Some(pass) => {
-            let pass = ctx.secret.check_pass(pass).ok_or_else(|| {
-                bad("the visitor pass is not valid for this server: forget it and join anew".into())
-            })?;
+            let pass = ctx
+                .secret
+                .check_pass(pass)
+                .ok_or_else(|| bad(JoinRefused::PassInvalid))?;
             if let Some(why) = pass.withdrawn(&ctx.passes, now) {
                 return Err(bad(why));
             }
@@ -527,10 +540,7 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
                 claimed = Some(i);
                 Role::Visitor
             } else {
-                return Err((
-                    StatusCode::FORBIDDEN,
-                    "this invite code is not valid: check it with the organizers".to_owned(),
-                ));
+                return Err((StatusCode::FORBIDDEN, JoinRefused::InviteInvalid));
             }
         }
     };
@@ -546,9 +556,7 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
                         .is_some_and(|a| crate::ceremony::is_winner(a, &ctx.claims, visitor_id))
             });
             if !key.is_empty() && *reserved == key && !theirs {
-                return Err(bad(format!(
-                    "the name `{name}` is reserved for the expo's organizers or a winner: choose another"
-                )));
+                return Err(bad(JoinRefused::NameReserved { name: name.clone() }));
             }
         }
     }
@@ -561,9 +569,11 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
         hall: req.hall,
         spawn: req.spawn,
     };
-    let user_data = claims
-        .to_user_data()
-        .map_err(|e| bad(format!("join request too large: {e}")))?;
+    let user_data = claims.to_user_data().map_err(|e| {
+        bad(JoinRefused::BadRequest {
+            detail: format!("join request too large: {e}"),
+        })
+    })?;
     // Claimed last, once nothing else can refuse the join: a refused join leaves the code unused.
     if let Some(i) = claimed {
         claim(ctx, i, visitor_id)?;
@@ -587,14 +597,18 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
         .map_err(|e| {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("cannot make a token: {e}"),
+                JoinRefused::ServerTrouble {
+                    detail: format!("cannot make a token: {e}"),
+                },
             )
         })?;
         let mut bytes = Vec::new();
         token.write(&mut bytes).map_err(|e| {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("cannot write the token: {e}"),
+                JoinRefused::ServerTrouble {
+                    detail: format!("cannot write the token: {e}"),
+                },
             )
         })?;
         (Some(B64.encode(bytes)), None)
@@ -618,14 +632,9 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
 
 /// Claims award `i` for `visitor` (kept before the join is answered), unless another visitor
 /// claimed it first.
-fn claim(ctx: &JoinContext, i: usize, visitor: u64) -> Result<(), (StatusCode, String)> {
+fn claim(ctx: &JoinContext, i: usize, visitor: u64) -> Result<(), (StatusCode, JoinRefused)> {
     let award = &ctx.awards[i];
-    let used = || {
-        (
-            StatusCode::FORBIDDEN,
-            "this claim code has been used already: ask the organizers".to_owned(),
-        )
-    };
+    let used = || (StatusCode::FORBIDDEN, JoinRefused::ClaimUsed);
     match ctx.claims.holder(&award.name) {
         Some(v) if v == visitor => return Ok(()),
         Some(_) => return Err(used()),
@@ -642,7 +651,9 @@ fn claim(ctx: &JoinContext, i: usize, visitor: u64) -> Result<(), (StatusCode, S
             .map_err(|e| {
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    format!("the claim could not be saved: {e}"),
+                    JoinRefused::ServerTrouble {
+                        detail: format!("the claim could not be saved: {e}"),
+                    },
                 )
             })?;
         if matches!(written, crate::store::Written::Refused(_)) {
@@ -722,17 +733,22 @@ mod tests {
     fn bad_names_versions_and_places_are_refused_with_reasons() {
         let (status, why) = issue(&ctx(), request("   ")).expect_err("blank");
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(why.contains("empty"), "{why}");
+        assert_eq!(
+            why,
+            JoinRefused::Name {
+                problem: madang_shared::refusal::NameProblem::Blank
+            }
+        );
         let mut old = request("a");
         old.protocol_version = 0;
         assert_eq!(issue(&ctx(), old).expect_err("old").0, StatusCode::CONFLICT);
         let mut nowhere = request("a");
         nowhere.hall = Some("attic".into());
-        assert!(
-            issue(&ctx(), nowhere)
-                .expect_err("no hall")
-                .1
-                .contains("attic")
+        assert_eq!(
+            issue(&ctx(), nowhere).expect_err("no hall").1,
+            JoinRefused::NoSuchHall {
+                hall: "attic".into()
+            }
         );
     }
 
@@ -753,7 +769,7 @@ mod tests {
         forged.visitor_pass = Some(format!("{}.1.1.{}", first.visitor_id + 1, "0".repeat(64)));
         let (status, why) = issue(&ctx(), forged).expect_err("forged");
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(why.contains("visitor pass"), "{why}");
+        assert_eq!(why, JoinRefused::PassInvalid);
     }
 
     #[test]
@@ -771,10 +787,7 @@ mod tests {
         again.visitor_pass = Some(first.visitor_pass);
         let (status, why) = issue(&ctx, again).expect_err("withdrawn");
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(
-            why.contains("withdrawn") && why.contains("visitor pass"),
-            "{why}"
-        );
+        assert_eq!(why, JoinRefused::PassWithdrawn);
         let fresh = issue(&ctx, request("a")).expect("a new identity gets in");
         assert_ne!(fresh.visitor_id, first.visitor_id);
     }
@@ -794,7 +807,11 @@ mod tests {
         let turned = door
             .join(school, true)
             .expect_err("the fourth at once waits");
-        assert!(turned.why.contains("new visitors"), "{}", turned.why);
+        assert!(
+            matches!(turned.why, JoinRefused::TooManyNewVisitors { .. }),
+            "{}",
+            turned.why
+        );
         assert!(
             (1..=10).contains(&turned.retry_after_secs.expect("says when")),
             "one new identity every 10 s: {turned:?}"
@@ -817,7 +834,7 @@ mod tests {
         open.opened(ip);
         open.opened(ip);
         let turned = door.join(ip, false).expect_err("full");
-        assert!(turned.why.contains("already connected"), "{}", turned.why);
+        assert_eq!(turned.why, JoinRefused::AddressFull { open: 2 });
         open.closed(ip);
         door.join(ip, false).expect("room again after one leaves");
     }
@@ -826,7 +843,7 @@ mod tests {
     fn a_winner_claims_with_the_code_and_reserved_names_are_refused_to_others() {
         let ctx = ctx();
         let (_, why) = issue(&ctx, request("소방청_담당자")).expect_err("an impostor");
-        assert!(why.contains("reserved"), "{why}");
+        assert!(matches!(why, JoinRefused::NameReserved { .. }), "{why}");
         assert!(
             issue(&ctx, request(" 사회 자 ")).is_err(),
             "spaces do not get around it"
@@ -846,6 +863,6 @@ mod tests {
         thief.invite = Some("award-claim-code".into());
         let (status, why) = issue(&ctx, thief).expect_err("the code works once");
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert!(why.contains("used already"), "{why}");
+        assert_eq!(why, JoinRefused::ClaimUsed);
     }
 }

@@ -6,6 +6,7 @@
 //! the stage, list the people online and the reports, and put up banners for one hall or the
 //! whole expo. Anyone may report someone. Muting is in `talk`, hiding comments in `booth`.
 
+use madang_shared::refusal::{JoinRefused, Refusal, ServerNotice};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -85,17 +86,15 @@ impl Bans {
     }
 
     /// Why `visitor` is refused at `now`, if they are.
-    pub fn active(&self, visitor: u64, now: i64) -> Option<String> {
+    pub fn active(&self, visitor: u64, now: i64) -> Option<JoinRefused> {
         let map = self.0.read().ok()?;
         let ban = map.get(&visitor)?;
         match ban.until {
             Some(until) if until <= now => None,
-            Some(until) => Some(format!(
-                "you are banned from this expo until {} (Unix time {until}): {}",
-                format_utc(until),
-                ban.reason
-            )),
-            None => Some(format!("you are banned from this expo: {}", ban.reason)),
+            until => Some(JoinRefused::Banned {
+                reason: ban.reason.clone(),
+                until,
+            }),
         }
     }
 
@@ -107,28 +106,6 @@ impl Bans {
             };
         }
     }
-}
-
-/// A Unix time as `YYYY-MM-DD HH:MM UTC`.
-fn format_utc(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
 }
 
 /// Reports, newest last, as kept in memory (the store has them all).
@@ -206,12 +183,13 @@ fn finish_figures(mut pending: ResMut<PendingFigures>, mut out: Outbox) {
             false
         }
         Ok(Err(why)) => {
-            out.refuse(*client, *req, why);
+            warn!("the figures could not be drawn: {why}");
+            out.refuse(*client, *req, Refusal::FiguresFailed);
             false
         }
         Err(crossbeam_channel::TryRecvError::Empty) => true,
         Err(crossbeam_channel::TryRecvError::Disconnected) => {
-            out.refuse(*client, *req, "the figures could not be drawn");
+            out.refuse(*client, *req, Refusal::FiguresFailed);
             false
         }
     });
@@ -235,7 +213,7 @@ struct ReportBudget {
 
 impl ReportBudget {
     /// Takes a report of `target` by `reporter` at `now`, or says why not.
-    fn take(&mut self, reporter: u64, target: u64, now: i64) -> Result<(), &'static str> {
+    fn take(&mut self, reporter: u64, target: u64, now: i64) -> Result<(), Refusal> {
         if now - self.last_prune > 300 {
             self.last_prune = now;
             self.recent
@@ -249,10 +227,10 @@ impl ReportBudget {
             q.pop_front();
         }
         if q.iter().any(|(_, t)| *t == target) {
-            return Err("you have reported this person already; the organizers have your report");
+            return Err(Refusal::ReportedAlready);
         }
         if q.len() >= REPORTS_PER_HOUR {
-            return Err("you have made many reports in the last hour; please wait a while");
+            return Err(Refusal::TooManyReports);
         }
         q.push_back((now, target));
         Ok(())
@@ -281,7 +259,7 @@ fn finish_reports(
                 reports.0.drain(..over);
                 out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
             }
-            _ => out.refuse(client, req, "it could not be saved; please try again"),
+            _ => out.refuse(client, req, Refusal::NotSaved),
         }
     }
 }
@@ -316,26 +294,21 @@ fn target_and_reason<'a>(
     avatars: impl Iterator<Item = &'a Avatar>,
     who: AvatarId,
     reason: &str,
-) -> Result<(ClientId, u64, String, String), String> {
+) -> Result<(ClientId, u64, String, String), Refusal> {
     let reason = clean_reason(reason)?;
-    let (client, visitor, name) =
-        lookup(avatars, who).ok_or_else(|| "that person is not here".to_owned())?;
+    let (client, visitor, name) = lookup(avatars, who).ok_or(Refusal::NotHere)?;
     Ok((client, visitor, name, reason))
 }
 
-fn clean_reason(raw: &str) -> Result<String, String> {
-    clean_comment(raw)
-        .map_err(|e| format!("the reason: {e}"))
-        .and_then(|r| {
-            if r.chars().count() > madang_shared::protocol::REASON_MAX_CHARS {
-                Err(format!(
-                    "the reason is longer than {} characters",
-                    madang_shared::protocol::REASON_MAX_CHARS
-                ))
-            } else {
-                Ok(r)
-            }
+fn clean_reason(raw: &str) -> Result<String, Refusal> {
+    let r = clean_comment(raw)?;
+    if r.chars().count() > madang_shared::protocol::REASON_MAX_CHARS {
+        Err(Refusal::TooLong {
+            max: madang_shared::protocol::REASON_MAX_CHARS as u32,
         })
+    } else {
+        Ok(r)
+    }
 }
 
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -384,7 +357,7 @@ fn take_requests(
             | ClientMsg::Announce { req, .. }
                 if !organizer =>
             {
-                out.refuse(client, *req, "only organizers can do that");
+                out.refuse(client, *req, Refusal::OrganizersOnly);
             }
             ClientMsg::Moderate { req, action } => {
                 let req = *req;
@@ -405,9 +378,9 @@ fn take_requests(
                         out.send(
                             target,
                             channel::RELIABLE,
-                            &ServerMsg::Notice {
-                                text: format!("an organizer removed you from the expo: {reason}"),
-                            },
+                            &ServerMsg::Notice(ServerNotice::Kicked {
+                                reason: reason.clone(),
+                            }),
                         );
                         leaving.0.push((target, tick.count));
                         out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
@@ -429,7 +402,7 @@ fn take_requests(
                             }
                         };
                         if visitor == my_visitor {
-                            out.refuse(client, req, "you cannot ban yourself");
+                            out.refuse(client, req, Refusal::CannotBanSelf);
                             continue;
                         }
                         let until = minutes.map(|m| unix_now() + m as i64 * 60);
@@ -467,7 +440,7 @@ fn take_requests(
                             .chain(0..halls.maps.len() as u16)
                             .find(|&h| halls.get(h).is_some_and(|m| !m.spotlights.is_empty()));
                         let Some(stage_hall) = stage_hall else {
-                            out.refuse(client, req, "no hall has a stage");
+                            out.refuse(client, req, Refusal::NoStage);
                             continue;
                         };
                         let Some(spot) = halls
@@ -480,7 +453,7 @@ fn take_requests(
                         let Some((avatar, mut pos, mut hall, mut inputs, _)) =
                             avatars.iter_mut().find(|(a, ..)| a.id == *who)
                         else {
-                            out.refuse(client, req, "that person is not here");
+                            out.refuse(client, req, Refusal::NotHere);
                             continue;
                         };
                         hand_over(
@@ -506,11 +479,11 @@ fn take_requests(
                     }
                 };
                 let Some((_, visitor, name)) = lookup(avatars.iter().map(|(a, ..)| a), *who) else {
-                    out.refuse(client, req, "that person is not here");
+                    out.refuse(client, req, Refusal::NotHere);
                     continue;
                 };
                 if *who == my_id {
-                    out.refuse(client, req, "you cannot report yourself");
+                    out.refuse(client, req, Refusal::CannotReportSelf);
                     continue;
                 }
                 let at = unix_now();
@@ -580,7 +553,10 @@ fn take_requests(
                     });
                 match spawned {
                     Ok(_) => figures.0.push((client, *req, rx)),
-                    Err(e) => out.refuse(client, *req, format!("no thread to draw on: {e}")),
+                    Err(e) => {
+                        warn!("no thread to draw the figures on: {e}");
+                        out.refuse(client, *req, Refusal::FiguresFailed)
+                    }
                 }
             }
             ClientMsg::Reports { req } => {
@@ -596,12 +572,12 @@ fn take_requests(
                     None => None,
                     Some(Ok(t)) => Some(t),
                     Some(Err(e)) => {
-                        out.refuse(client, *req, format!("the announcement: {e}"));
+                        out.refuse(client, *req, e);
                         continue;
                     }
                 };
                 if hall.is_some_and(|h| halls.get(h).is_none()) {
-                    out.refuse(client, *req, "there is no such hall");
+                    out.refuse(client, *req, Refusal::NoSuchHall);
                     continue;
                 }
                 match hall {
@@ -655,7 +631,7 @@ fn finish_banners(mut announcements: ResMut<Announcements>, mut out: Outbox) {
             }
             Some(Err(e)) => {
                 warn!("a banner could not be saved: {e}");
-                out.refuse(*client, *req, "it could not be saved; please try again");
+                out.refuse(*client, *req, Refusal::NotSaved);
                 false
             }
         });
@@ -688,7 +664,7 @@ fn finish_bans(
     for (organizer, req, visitor, ban, target, result) in done {
         if let Err(e) = result {
             warn!(visitor, "a ban could not be saved: {e}");
-            out.refuse(organizer, req, "it could not be saved; please try again");
+            out.refuse(organizer, req, Refusal::NotSaved);
             continue;
         }
         if let Some(b) = &ban {
@@ -706,9 +682,9 @@ fn finish_bans(
                 out.send(
                     client,
                     channel::RELIABLE,
-                    &ServerMsg::Notice {
-                        text: format!("an organizer banned you from the expo: {}", b.reason),
-                    },
+                    &ServerMsg::Notice(ServerNotice::Banned {
+                        reason: b.reason.clone(),
+                    }),
                 );
                 leaving.0.push((client, tick.count));
             }
@@ -765,10 +741,14 @@ mod tests {
             }),
         );
         let why = bans.active(7, 999).expect("banned before the end");
-        assert!(
-            why.contains("spam") && why.contains("1970-01-01 00:16 UTC"),
-            "{why}"
+        assert_eq!(
+            why,
+            JoinRefused::Banned {
+                reason: "spam".into(),
+                until: Some(1_000)
+            }
         );
+        assert!(why.to_string().contains("1970-01-01 00:16 UTC"), "{why}");
         assert_eq!(bans.active(7, 1_000), None);
         bans.set(
             8,
@@ -780,12 +760,6 @@ mod tests {
         assert!(bans.active(8, i64::MAX).is_some());
         bans.set(8, None);
         assert_eq!(bans.active(8, 0), None);
-    }
-
-    #[test]
-    fn utc_times_read_as_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_utc(1_795_237_198), "2026-11-21 04:59 UTC");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the shared movement rule, and the last applied frame is acknowledged in snapshots so the
 //! client can reconcile its prediction.
 
+use madang_shared::refusal::ServerNotice;
 use std::collections::{HashMap, VecDeque};
 
 use bevy::prelude::*;
@@ -107,18 +108,13 @@ pub(crate) fn apply_inputs(
                     && let Some(avatar) = avatar
                 {
                     let area = &map.private_areas[a];
-                    let name = area.name.get(madang_shared::map::Lang::Ko);
                     out.send(
                         avatar.client,
                         channel::RELIABLE,
-                        &ServerMsg::Notice {
-                            text: format!(
-                                "{} is full ({} of {}): wait for a seat",
-                                if name.is_empty() { &area.id } else { name },
-                                area.capacity,
-                                area.capacity
-                            ),
-                        },
+                        &ServerMsg::Notice(ServerNotice::AreaFull {
+                            area: area.id.clone(),
+                            capacity: area.capacity,
+                        }),
                     );
                 }
                 inputs.refused_area = Some(a);

@@ -4,6 +4,7 @@
 //! anywhere, a facilitator at their own table); this plugin carries the order out and
 //! acknowledges it once the store has it.
 
+use madang_shared::refusal::{Refusal, ServerNotice};
 use std::collections::HashMap;
 
 use bevy::prelude::*;
@@ -75,9 +76,6 @@ struct PendingMute {
 #[derive(Resource, Default)]
 struct PendingMutes(Vec<PendingMute>);
 
-const MUTED: &str = "you have been muted: your chat and voice reach no one for now";
-const UNMUTED: &str = "you can speak again";
-
 /// Applies each order to every connection of the target's visitor at once, and keeps it.
 fn carry_out(
     mut orders: MessageReader<MuteOrder>,
@@ -93,7 +91,7 @@ fn carry_out(
             .find(|(a, _)| a.id == order.target)
             .map(|(a, _)| a.visitor_id)
         else {
-            out.refuse(order.by, order.req, "that person is not here");
+            out.refuse(order.by, order.req, Refusal::NotHere);
             continue;
         };
         let now = unix_now();
@@ -112,12 +110,12 @@ fn carry_out(
         };
         for (avatar, mut talk) in avatars.iter_mut().filter(|(a, _)| a.visitor_id == visitor) {
             talk.muted = order.muted;
-            let text = if order.muted { MUTED } else { UNMUTED };
-            out.send(
-                avatar.client,
-                channel::RELIABLE,
-                &ServerMsg::Notice { text: text.into() },
-            );
+            let notice = if order.muted {
+                ServerNotice::Muted
+            } else {
+                ServerNotice::Unmuted
+            };
+            out.send(avatar.client, channel::RELIABLE, &ServerMsg::Notice(notice));
         }
         info!(visitor, muted = order.muted, minutes = order.minutes, by = %order.by_name, "mute");
         pending.0.push(PendingMute {
@@ -138,7 +136,7 @@ fn finish_mutes(mut pending: ResMut<PendingMutes>, mut out: Outbox) {
         }
         Some(Err(e)) => {
             warn!("a mute could not be saved: {e}");
-            out.refuse(p.by, p.req, "it could not be saved; please try again");
+            out.refuse(p.by, p.req, Refusal::NotSaved);
             false
         }
     });
@@ -171,7 +169,7 @@ fn mute_arrivals(
         out.send(
             who.client,
             channel::RELIABLE,
-            &ServerMsg::Notice { text: MUTED.into() },
+            &ServerMsg::Notice(ServerNotice::Muted),
         );
     }
 }
@@ -200,9 +198,7 @@ fn end_mutes(
             out.send(
                 avatar.client,
                 channel::RELIABLE,
-                &ServerMsg::Notice {
-                    text: UNMUTED.into(),
-                },
+                &ServerMsg::Notice(ServerNotice::Unmuted),
             );
         }
     }

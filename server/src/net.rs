@@ -4,6 +4,7 @@
 //! ([`ClientMsg::decode`]); a bad message is dropped with a rate-limited warning, and a client
 //! that keeps sending them is disconnected.
 
+use madang_shared::refusal::Refusal;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
@@ -140,7 +141,7 @@ impl Outbox<'_> {
     }
 
     /// Tells `client` its request `req` was refused, and why.
-    pub fn refuse(&mut self, client: ClientId, req: u32, why: impl Into<String>) {
+    pub fn refuse(&mut self, client: ClientId, req: u32, why: impl Into<Refusal>) {
         let why = why.into();
         self.send(client, channel::RELIABLE, &ServerMsg::Refused { req, why });
     }
@@ -350,7 +351,7 @@ pub fn drain_client(
                     if conduct.requests.take(tick) {
                         take(Received::Request(msg));
                     } else if let Some(req) = msg.req() {
-                        let why = "too many requests: wait a moment".to_owned();
+                        let why = Refusal::TooManyRequests;
                         server.send_message(
                             client,
                             channel::RELIABLE,

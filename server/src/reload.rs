@@ -10,6 +10,7 @@
 //! `check-map` before it is saved, and then taken like any other change of the file; the last
 //! edits of each hall can be taken back.
 
+use madang_shared::refusal::Refusal;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -236,7 +237,7 @@ fn take_edits(
             _ => continue,
         };
         if avatar.role != Role::Organizer {
-            out.refuse(avatar.client, req, "only organizers can edit the map");
+            out.refuse(avatar.client, req, Refusal::OrganizersOnly);
             continue;
         }
         let Some(map) = halls.get(hall.0) else {
@@ -246,11 +247,8 @@ fn take_edits(
         let current = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                out.refuse(
-                    avatar.client,
-                    req,
-                    format!("the map file cannot be read: {e}"),
-                );
+                warn!(path = %path.display(), "the map file cannot be read: {e}");
+                out.refuse(avatar.client, req, Refusal::MapUnreadable);
                 continue;
             }
         };
@@ -258,7 +256,7 @@ fn take_edits(
             Some(edit) => match madang_shared::edit::apply_edit(&current, edit) {
                 Ok((text, _)) => text,
                 Err(e) => {
-                    out.refuse(avatar.client, req, e.to_string());
+                    out.refuse(avatar.client, req, e);
                     continue;
                 }
             },
@@ -266,7 +264,7 @@ fn take_edits(
             None => match undo.0.get(&hall.0).and_then(|s| s.last()) {
                 Some(text) => text.clone(),
                 None => {
-                    out.refuse(avatar.client, req, "there is nothing to take back");
+                    out.refuse(avatar.client, req, Refusal::NothingToUndo);
                     continue;
                 }
             },
@@ -275,12 +273,15 @@ fn take_edits(
             out.refuse(
                 avatar.client,
                 req,
-                format!("the edit breaks the map: {why}"),
+                Refusal::EditBreaksMap {
+                    detail: why.to_string(),
+                },
             );
             continue;
         }
         if let Err(e) = save(&path, &next) {
-            out.refuse(avatar.client, req, format!("the map cannot be saved: {e}"));
+            warn!(path = %path.display(), "the edited map cannot be saved: {e}");
+            out.refuse(avatar.client, req, Refusal::MapNotSaved);
             continue;
         }
         let stack = undo.0.entry(hall.0).or_default();

@@ -7,6 +7,7 @@
 //! schedule (in the expo's time zone, `utc_offset_minutes`) waits at the start and begins by
 //! itself at that time each day, as a broadcast that stops at its end.
 
+use madang_shared::refusal::Refusal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -367,7 +368,7 @@ fn take_controls(
         };
         let client = avatar.client;
         if avatar.role != Role::Organizer {
-            out.refuse(client, req, "only organizers can control screens");
+            out.refuse(client, req, Refusal::OrganizersOnly);
             continue;
         }
         let now = clock.now_ms();
@@ -376,7 +377,7 @@ fn take_controls(
             .get_mut(hall.0 as usize)
             .and_then(|l| l.iter_mut().find(|s| s.object == screen))
         else {
-            out.refuse(client, req, "there is no such screen in this hall");
+            out.refuse(client, req, Refusal::NoSuchScreen);
             continue;
         };
         match action {

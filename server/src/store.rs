@@ -7,6 +7,7 @@
 //! each still answered on its own.
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded, unbounded};
+use madang_shared::refusal::Refusal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -293,7 +294,7 @@ pub enum Written {
         changed: bool,
     },
     /// Refused by a rule checked inside the transaction (the reason is for the visitor).
-    Refused(&'static str),
+    Refused(madang_shared::refusal::Refusal),
 }
 
 /// The answer to one write, once committed.
@@ -807,9 +808,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
                 .optional()?;
             match holder {
                 Some(v) if v != id_to_sql(*visitor) => {
-                    return Ok(Written::Refused(
-                        "this claim code has been used already: ask the organizers",
-                    ));
+                    return Ok(Written::Refused(Refusal::ClaimUsed));
                 }
                 Some(_) => {}
                 None => {
@@ -901,7 +900,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
                 )
                 .optional()?;
             let Some((booth, was)) = found else {
-                return Ok(Written::Refused("there is no such comment"));
+                return Ok(Written::Refused(Refusal::NoSuchComment));
             };
             tx.execute(
                 "UPDATE comments SET hidden = ?2 WHERE id = ?1",
@@ -935,7 +934,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
                 )
                 .optional()?;
             if state.as_deref() != Some("open") {
-                return Ok(Written::Refused("this ballot is not open"));
+                return Ok(Written::Refused(Refusal::BallotNotOpen));
             }
             tx.execute(
                 "INSERT INTO votes (ballot, visitor, booth, at) VALUES (?1, ?2, ?3, ?4)
@@ -1075,7 +1074,7 @@ mod tests {
         };
         assert_eq!(
             vote("x").wait(),
-            Ok(Written::Refused("this ballot is not open"))
+            Ok(Written::Refused(Refusal::BallotNotOpen))
         );
         store
             .submit(Write::Ballot {
@@ -1106,7 +1105,7 @@ mod tests {
             .expect("closes");
         assert_eq!(
             vote("x").wait(),
-            Ok(Written::Refused("this ballot is not open"))
+            Ok(Written::Refused(Refusal::BallotNotOpen))
         );
         assert_eq!(
             tally(&path).expect("tally"),

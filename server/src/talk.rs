@@ -10,6 +10,7 @@
 //! and sent once a tick, a few bytes however many people clap. Room chat is saved in the store
 //! and its newest lines are shown to those who arrive later.
 
+use madang_shared::refusal::Refusal;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -399,31 +400,31 @@ fn take_requests(
             ClientMsg::Chat { req, scope, text } => {
                 let req = *req;
                 if talk.muted {
-                    out.refuse(client, req, "you are muted and cannot chat");
+                    out.refuse(client, req, Refusal::Muted);
                     continue;
                 }
                 let text = match clean_chat(text) {
                     Ok(t) => t,
                     Err(e) => {
-                        out.refuse(client, req, e.to_string());
+                        out.refuse(client, req, e);
                         continue;
                     }
                 };
                 if !talk.chat.take(&tick) {
-                    out.refuse(client, req, "you are sending messages too fast");
+                    out.refuse(client, req, Refusal::ChatTooFast);
                     continue;
                 }
                 let (Some(h), Some(map)) = (talks.halls.get(hall as usize), halls.get(hall)) else {
                     continue;
                 };
                 let Some(&i) = h.index.get(&id) else {
-                    out.refuse(client, req, "you have only just arrived: try again");
+                    out.refuse(client, req, Refusal::JustArrived);
                     continue;
                 };
                 let recipients = match h.conv.chat_recipients(i, *scope) {
                     Ok(r) => r,
                     Err(e) => {
-                        out.refuse(client, req, e.to_string());
+                        out.refuse(client, req, e);
                         continue;
                     }
                 };
@@ -481,11 +482,7 @@ fn take_requests(
                     _ => false,
                 };
                 if !allowed {
-                    out.refuse(
-                        client,
-                        req,
-                        "only an organizer, or the facilitator of this table, can mute someone",
-                    );
+                    out.refuse(client, req, Refusal::MuteNotAllowed);
                     continue;
                 }
                 // The mute is the visitor's, kept in the store: `mutes` applies it.
@@ -505,11 +502,7 @@ fn take_requests(
                     continue;
                 };
                 let Some(a) = h.index.get(&id).and_then(|&i| h.conv.people[i].area) else {
-                    out.refuse(
-                        client,
-                        req,
-                        "the floor is given at a discussion table: sit at one",
-                    );
+                    out.refuse(client, req, Refusal::FloorAtTable);
                     continue;
                 };
                 let leads = matches!(avatar.role, Role::Facilitator | Role::Organizer);
@@ -519,7 +512,7 @@ fn take_requests(
                         .is_some_and(|&i| h.conv.people[i].area == Some(a))
                 };
                 let mut floor = h.floors.get(&a).cloned().unwrap_or_default();
-                let result: Result<(), &str> = match *action {
+                let result: Result<(), Refusal> = match *action {
                     FloorAction::Raise => {
                         if floor.speaker != Some(id) && !floor.queue.contains(&id) {
                             floor.queue.push(id);
@@ -534,9 +527,7 @@ fn take_requests(
                         }
                         Ok(())
                     }
-                    _ if !leads => {
-                        Err("only the table's facilitator can give the floor or run the timer")
-                    }
+                    _ if !leads => Err(Refusal::FloorFacilitatorOnly),
                     FloorAction::Next => {
                         floor.speaker = (!floor.queue.is_empty()).then(|| floor.queue.remove(0));
                         floor.timer_ends_ms = None;
@@ -548,7 +539,7 @@ fn take_requests(
                         floor.timer_ends_ms = None;
                         Ok(())
                     }
-                    FloorAction::Give(_) => Err("that person is not at this table"),
+                    FloorAction::Give(_) => Err(Refusal::NotAtTable),
                     FloorAction::Timer { secs } => {
                         floor.timer_ends_ms = Some(clock.now_ms() + secs as u64 * 1000);
                         Ok(())
@@ -563,7 +554,7 @@ fn take_requests(
                     continue;
                 }
                 let Some(msg) = floor_msg(map, a, &floor, clock.now_ms()) else {
-                    out.refuse(client, req, "this table has just been taken off the map");
+                    out.refuse(client, req, Refusal::TableGone);
                     continue;
                 };
                 h.floors.insert(a, floor);
@@ -581,12 +572,12 @@ fn take_requests(
                     continue;
                 };
                 if h.conv.people[i].area.is_some() {
-                    out.refuse(client, req, "a table is private already");
+                    out.refuse(client, req, Refusal::TableAlreadyPrivate);
                     continue;
                 }
                 let group = h.conv.conversation_of(i);
                 if group.len() < 2 {
-                    out.refuse(client, req, "there is nobody in your bubble to lock in");
+                    out.refuse(client, req, Refusal::BubbleEmpty);
                     continue;
                 }
                 let members: Vec<AvatarId> = group.iter().map(|&j| h.conv.people[j].id).collect();
@@ -649,7 +640,7 @@ fn finish_room_chat(
             }
             Ok(false) | Err(_) => {
                 warn!(req, "a room chat line could not be saved");
-                out.refuse(client, req, "it could not be saved; please try again");
+                out.refuse(client, req, Refusal::NotSaved);
             }
         }
     }

@@ -8,6 +8,7 @@
 //! a booth's edge is one visit and not a row for every step. Each tick costs one look per
 //! person; a visit costs one write to the store when it ends.
 
+use madang_shared::refusal::{Counted, Refusal};
 use std::collections::HashMap;
 
 use bevy::ecs::system::SystemParam;
@@ -133,28 +134,28 @@ impl VisitFacts<'_> {
         avatar: &Avatar,
         key: &str,
         rule: crate::settings::VoteRule,
-        what: &str,
-    ) -> Result<(), String> {
+        what: Counted,
+    ) -> Result<(), Refusal> {
         // How long the identity has existed, as its (sealed) pass says: no table of every
         // visitor ever seen is needed.
         let age = (crate::unix_now() - avatar.identity_since).max(0);
         let need = rule.min_identity_minutes as i64 * 60;
         if age < need {
             let wait = (need - age + 59) / 60;
-            return Err(format!(
-                "a {what} counts from visitors known for {} minutes; look around the expo and \
-                 come back in {wait} min",
-                rule.min_identity_minutes
-            ));
+            return Err(Refusal::IdentityTooNew {
+                what,
+                minutes: rule.min_identity_minutes,
+                wait_minutes: wait.clamp(0, u32::MAX as i64) as u32,
+            });
         }
         let dwell = self.dwell_ms(avatar.id, avatar.visitor_id, key);
         let need = rule.min_visit_secs as i64 * 1000;
         if dwell < need {
-            return Err(format!(
-                "visit the booth first: a {what} counts after {} s at it (you: {} s)",
-                rule.min_visit_secs,
-                dwell / 1000
-            ));
+            return Err(Refusal::VisitFirst {
+                what,
+                need_secs: rule.min_visit_secs,
+                have_secs: (dwell / 1000).clamp(0, u32::MAX as i64) as u32,
+            });
         }
         Ok(())
     }

@@ -9,6 +9,8 @@
 //! - [`rules`]: the rules as pure functions: one movement step with collision, quantized
 //!   positions, interest cells.
 //! - [`names`]: what a display name and a comment may be.
+//! - [`refusal`]: why something was refused, and what the server tells a visitor, as codes the
+//!   client words in the visitor's language.
 //! - [`talk`]: conversation bubbles, private areas and the stage: who hears whom.
 //! - [`video`]: screens' shared playback, and reading a video's length.
 //! - [`path`]: A* over the tile grid, and steering an avatar along a path.
@@ -22,6 +24,7 @@ pub mod map;
 pub mod names;
 pub mod path;
 pub mod protocol;
+pub mod refusal;
 pub mod rules;
 pub mod talk;
 pub mod video;

@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -401,7 +401,11 @@ pub struct JoinResponse {
 /// A refused join (JSON, with a 4xx status).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinRefusal {
+    /// In English, for logs and tools; a window shows `reason` in the visitor's language.
     pub error: String,
+    /// Why, as a code (absent from a server of another protocol version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::refusal::JoinRefused>,
     /// When a limit refused the join: seconds until trying again can succeed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
@@ -825,7 +829,10 @@ pub enum ServerMsg {
     /// Your request `req` is done, and saved.
     Done { req: u32 },
     /// Your request `req` was refused, and why.
-    Refused { req: u32, why: String },
+    Refused {
+        req: u32,
+        why: crate::refusal::Refusal,
+    },
     /// Your conversation changed: who is in it (at most [`MAX_LISTED_MEMBERS`] named, of
     /// `total`), and whether it is locked.
     Conversation {
@@ -848,8 +855,8 @@ pub enum ServerMsg {
         seq: u32,
         data: Vec<u8>,
     },
-    /// Something you tried did not happen, and why (a full table, say).
-    Notice { text: String },
+    /// Something the visitor is told unasked: a full table, a mute, being removed.
+    Notice(crate::refusal::ServerNotice),
     /// The people online an organizer asked for with `req`.
     People { req: u32, rows: Vec<PersonRow> },
     /// The reports an organizer asked for with `req`.
@@ -954,7 +961,9 @@ mod tests {
         };
         let small = ServerMsg::Refused {
             req: 1,
-            why: "닫혔습니다".into(),
+            why: crate::refusal::Refusal::WinnerAbsent {
+                winner: "대구광역시".into(),
+            },
         };
         for msg in [&big, &small, &big, &small] {
             let bytes = encode(msg);

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use madang_shared::refusal::Refusal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -152,7 +153,7 @@ pub fn ready(s: &mut Session) {
 }
 
 /// Waits for the server's answer to request `req`.
-pub fn answer(s: &mut Session, req: u32) -> Result<(), String> {
+pub fn answer(s: &mut Session, req: u32) -> Result<(), Refusal> {
     let mut got = None;
     let ok = pump_until(&mut [s], Duration::from_secs(10), |s| {
         got = s[0].take_answer(req);

@@ -509,7 +509,9 @@ fn take_answers(mut editor: ResMut<Editor>, mut net: ResMut<Net>, args: Res<Clie
         match session.take_answer(req) {
             None => editor.asked.push(req),
             Some(Ok(())) => editor.notice = Some((t(args.lang, Key::Saved).to_owned(), false)),
-            Some(Err(why)) => editor.notice = Some((why, true)),
+            Some(Err(why)) => {
+                editor.notice = Some((crate::app::i18n::refusal(args.lang, &why), true))
+            }
         }
     }
 }

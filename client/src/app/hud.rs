@@ -80,7 +80,12 @@ fn update_status(
             )
         }
         ConnState::Lost(why) => (
-            format!("{}: {why}\n{}", t(lang, Key::Lost), t(lang, Key::RetryHint)),
+            format!(
+                "{}: {}\n{}",
+                t(lang, Key::Lost),
+                super::i18n::lost_why(lang, &why),
+                t(lang, Key::RetryHint)
+            ),
             Color::srgb(1.0, 0.5, 0.45),
         ),
     };

@@ -13,7 +13,7 @@ use super::directory::AutoWalk;
 use super::panel::typing;
 use super::{ClientArgs, FrameSet};
 use crate::identity::PassBook;
-use crate::session::{ConnState, JoinError, JoinOptions, Session, SessionEvent};
+use crate::session::{ConnState, JoinError, JoinOptions, LostWhy, Session, SessionEvent};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Net>();
@@ -33,7 +33,7 @@ pub struct Net {
     pub session: Option<Session>,
     joining: Option<Mutex<Receiver<Result<Session, JoinError>>>>,
     /// Why the last attempt failed, when there is no session to say it.
-    pub failure: Option<String>,
+    pub failure: Option<LostWhy>,
     /// Time into the current server tick, in seconds.
     tick_clock: f32,
 }
@@ -81,7 +81,7 @@ fn begin(args: &ClientArgs, net: &mut Net) {
     // The HTTP request blocks; the window keeps drawing meanwhile.
     std::thread::spawn(move || {
         let mut result = Session::join(&server, &opts, &maps);
-        if matches!(&result, Err(JoinError::Refused(why)) if why.contains("visitor pass")) {
+        if matches!(&result, Err(JoinError::Refused(why)) if why.pass_is_the_problem()) {
             // A pass from another incarnation of the server: start afresh.
             book.set(&server, None);
             opts.visitor_pass = None;
@@ -111,12 +111,14 @@ fn finish_join(mut net: ResMut<Net>) {
         }
         Ok(Err(e)) => {
             warn!("could not join: {e}");
-            net.failure = Some(e.to_string());
+            net.failure = Some(LostWhy::Join(e));
             net.joining = None;
         }
         Err(TryRecvError::Empty) => {}
         Err(TryRecvError::Disconnected) => {
-            net.failure = Some("the join attempt stopped unexpectedly".into());
+            net.failure = Some(LostWhy::Broken(
+                "the join attempt stopped unexpectedly".into(),
+            ));
             net.joining = None;
         }
     }

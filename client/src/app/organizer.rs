@@ -488,7 +488,7 @@ fn take_lists(
         }
         if let Some(Err(why)) = session.take_answer(req) {
             org.asked_figures = None;
-            org.notice = Some((why, true));
+            org.notice = Some((crate::app::i18n::refusal(args.lang, &why), true));
         }
     }
     if let Some(req) = org.asked_people
@@ -515,7 +515,7 @@ fn take_lists(
                 org.notice = Some((t(args.lang, Key::Saved).to_owned(), false));
                 refresh = true;
             }
-            Some(Err(why)) => org.notice = Some((why, true)),
+            Some(Err(why)) => org.notice = Some((crate::app::i18n::refusal(args.lang, &why), true)),
         }
     }
     if refresh && org.open {

@@ -885,7 +885,7 @@ fn hear_the_server(mut panel: ResMut<Panel>, mut net: ResMut<Net>, args: Res<Cli
                     panel.first_page = Some(session.read_comments(booth, None));
                 }
             }
-            Some(Err(why)) => panel.tell(why, true),
+            Some(Err(why)) => panel.tell(crate::app::i18n::refusal(lang, &why), true),
         }
     }
     if let Some(req) = panel.first_page
@@ -1033,8 +1033,9 @@ fn show_panel(
         }
         let playback = session.and_then(|s| s.screens.get(&id));
         let at = session.and_then(|s| s.screen_position_ms(id));
-        status = if let Some(why) = &screen.failure {
-            format!("{}: {why}", t(lang, Key::VideoFailed))
+        // The decoder's own words went to the log (screens.rs); the visitor reads theirs.
+        status = if screen.failure.is_some() {
+            t(lang, Key::VideoFailed).to_owned()
         } else if screen
             .feed
             .as_ref()

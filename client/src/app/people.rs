@@ -156,6 +156,7 @@ fn choose(
     mut people: ResMut<People>,
     mut locate: ResMut<Locate>,
     mut net: ResMut<Net>,
+    mut talk_ui: ResMut<super::talk::TalkUi>,
     args: Res<ClientArgs>,
 ) {
     for (i, action) in &pressed {
@@ -175,8 +176,8 @@ fn choose(
             PersonAction::Report(id) => {
                 if let Some(s) = net.session.as_mut() {
                     // The organizers see who reported whom, and when; the reason is general.
-                    s.report(id, t(args.lang, Key::ReportReason));
-                    s.talk.notices.push(t(args.lang, Key::Reported).to_owned());
+                    let req = s.report(id, t(args.lang, Key::ReportReason));
+                    talk_ui.reports.push(req);
                 }
             }
         }

@@ -166,6 +166,7 @@ fn run_feeds(
             screen.has_picture = true;
         }
         if let FeedState::Failed(why) = &feed.state {
+            warn!("a screen's video failed: {why}");
             screen.failure = Some(why.clone());
             screen.feed = None;
             continue;

@@ -15,7 +15,7 @@ use madang_shared::protocol::{
 };
 use madang_shared::talk::ChatScope;
 
-use super::i18n::{Key, t};
+use super::i18n::{self, Key, t};
 use super::net::Net;
 use super::panel::{Panel, typing};
 use super::{ClientArgs, FrameSet, text_field, to_world};
@@ -66,6 +66,8 @@ pub struct TalkUi {
     pub voice_line: String,
     /// Requests (chat lines, locks) whose refusal is worth showing.
     asked: Vec<u32>,
+    /// Reports sent, to say so once the server has them.
+    pub reports: Vec<u32>,
 }
 
 impl Default for TalkUi {
@@ -80,6 +82,7 @@ impl Default for TalkUi {
             speaking: Vec::new(),
             voice_line: String::new(),
             asked: Vec::new(),
+            reports: Vec::new(),
         }
     }
 }
@@ -395,8 +398,9 @@ fn send_chat(
     field.clear();
 }
 
-/// Reactions and notices from the session, and refusals of chat lines.
-fn take_news(mut ui: ResMut<TalkUi>, mut net: ResMut<Net>) {
+/// Reactions and notices from the session, refusals of chat lines, and reports received.
+fn take_news(mut ui: ResMut<TalkUi>, mut net: ResMut<Net>, args: Res<ClientArgs>) {
+    let lang = args.lang;
     let Some(session) = net.session.as_mut() else {
         return;
     };
@@ -406,7 +410,17 @@ fn take_news(mut ui: ResMut<TalkUi>, mut net: ResMut<Net>) {
         match session.take_answer(req) {
             None => ui.asked.push(req),
             Some(Ok(())) => {}
-            Some(Err(why)) => ui.notices.push_back((now, why)),
+            Some(Err(why)) => ui.notices.push_back((now, i18n::refusal(lang, &why))),
+        }
+    }
+    let reports = std::mem::take(&mut ui.reports);
+    for req in reports {
+        match session.take_answer(req) {
+            None => ui.reports.push(req),
+            Some(Ok(())) => ui
+                .notices
+                .push_back((now, t(lang, Key::Reported).to_owned())),
+            Some(Err(why)) => ui.notices.push_back((now, i18n::refusal(lang, &why))),
         }
     }
     if session.talk.reaction_messages != ui.seen_reaction_messages {
@@ -415,8 +429,18 @@ fn take_news(mut ui: ResMut<TalkUi>, mut net: ResMut<Net>) {
     }
     let notices = &session.talk.notices;
     if notices.len() > ui.seen_notices {
+        let map = session.hall_map.clone();
+        let area_name = |id: &str| {
+            map.as_ref()
+                .and_then(|m| m.private_areas.iter().find(|a| a.id == id))
+                .map(|a| a.name.get(lang))
+                .filter(|n| !n.is_empty())
+                .unwrap_or(id)
+                .to_owned()
+        };
         for n in &notices[ui.seen_notices..] {
-            ui.notices.push_back((now, n.clone()));
+            ui.notices
+                .push_back((now, i18n::notice(lang, n, area_name)));
         }
         ui.seen_notices = notices.len();
     }

@@ -2,6 +2,9 @@
 
 use madang_shared::map::Lang;
 
+mod refusals;
+pub use refusals::{join_error, lost_why, notice, refusal};
+
 /// Every fixed string the UI shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
