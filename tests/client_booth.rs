@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     other.disconnect();
 
     let exit = madang_client::app::run(ClientArgs {
-        name: "부스 방문객".into(),
+        name: Some("부스 방문객".into()),
         server_cert: None,
         server: server.url(),
         assets: root().join("assets"),
@@ -65,6 +65,8 @@ fn main() -> ExitCode {
         screenshot: Some(shot.clone()),
         visit: Some(BOOTH.into()),
         passes: None,
+        settings: None,
+        shots: None,
         width: W,
         height: H,
         // No sound card under Xvfb: this runs the "voice unavailable" path.

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
     });
 
     let exit = madang_client::app::run(ClientArgs {
-        name: "운영자".into(),
+        name: Some("운영자".into()),
         server_cert: None,
         server: server.url(),
         assets: root().join("assets"),
@@ -93,6 +93,8 @@ fn main() -> ExitCode {
         screenshot: Some(shot.clone()),
         visit: None,
         passes: None,
+        settings: None,
+        shots: None,
         width: W,
         height: H,
         voice: false,

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
 
     let server = start_server();
     let exit = madang_client::app::run(ClientArgs {
-        name: NAME.into(),
+        name: Some(NAME.into()),
         server_cert: None,
         server: server.url(),
         assets: root().join("assets"),
@@ -45,6 +45,8 @@ fn main() -> ExitCode {
         screenshot: Some(shot.clone()),
         visit: None,
         passes: None,
+        settings: None,
+        shots: None,
         width: W,
         height: H,
         // No sound card under Xvfb: this runs the "voice unavailable" path.

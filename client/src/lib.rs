@@ -6,6 +6,9 @@
 //!   reconciliation, interpolation). No window and no bevy, so bots and tests use it directly.
 //! - [`bots`]: many headless sessions wandering through a hall.
 //! - [`identity`]: the visitor passes that keep you the same visitor when you come back.
+//! - [`settings`]: what the visitor chose (name, language, server, devices, scale), kept beside
+//!   the passes for next time.
+//! - [`reconnect`]: which lost connections are tried again by themselves, and when.
 //! - [`photos`]: gallery photos decoded off the main thread, with placeholders for broken ones.
 //! - [`video`]: MP4/H.264 playing (and writing, for the demo's videos).
 //! - [`feed`]: one screen's pictures decoded on a worker thread, with a time limit.
@@ -21,7 +24,9 @@ pub mod bots;
 pub mod feed;
 pub mod identity;
 pub mod photos;
+pub mod reconnect;
 pub mod session;
+pub mod settings;
 pub mod video;
 pub mod voice;
 

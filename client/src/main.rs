@@ -13,12 +13,13 @@ use madang_client::bots::BotArgs;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Your display name, shown over your avatar.
+    /// Your display name, shown over your avatar (without it the window opens on the join
+    /// screen).
     #[arg(long)]
     name: Option<String>,
-    /// The server's join endpoint.
-    #[arg(long, default_value = "https://127.0.0.1:7780", global = true)]
-    server: String,
+    /// The server's join endpoint (default: the last one used, else this machine's).
+    #[arg(long, global = true)]
+    server: Option<String>,
     /// The assets folder (maps, tilesets, sprites, fonts).
     #[arg(long, default_value = "assets", global = true)]
     assets: PathBuf,
@@ -42,9 +43,13 @@ struct Cli {
     /// fingerprint to compare).
     #[arg(long)]
     server_cert: Option<PathBuf>,
-    /// Where your visitor passes are kept (default ~/.local/share/madang/passes.json).
+    /// Where your visitor passes are kept (default ~/.local/share/madang/passes.json); your
+    /// settings are kept beside them (settings.json).
     #[arg(long)]
     passes: Option<PathBuf>,
+    /// Where F12 saves screenshots (default: ~/Pictures).
+    #[arg(long)]
+    shots: Option<PathBuf>,
     #[arg(long, default_value_t = 1280)]
     width: u32,
     #[arg(long, default_value_t = 720)]
@@ -76,6 +81,9 @@ struct Cli {
     audio_check: bool,
 }
 
+/// The join endpoint when neither the flag nor the settings name one.
+const DEFAULT_SERVER: &str = "https://127.0.0.1:7780";
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Join headless bots that wander through the hall (no window).
@@ -86,7 +94,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Bots(bots)) = &cli.command {
         madang_client::init_logging();
-        let ok = bots.run(cli.server, cli.assets.join("maps"), cli.hall);
+        let server = cli.server.unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+        let ok = bots.run(server, cli.assets.join("maps"), cli.hall);
         return if ok {
             ExitCode::SUCCESS
         } else {
@@ -125,22 +134,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
-    let Some(name) = cli.name else {
-        eprintln!(
-            "madang-client: give your display name with --name (or run `madang-client bots`)"
-        );
-        return ExitCode::from(2);
-    };
-    let lang = match cli.lang.as_deref() {
-        None | Some("ko") | Some("en") => i18n::lang_from(cli.lang.as_deref()),
+    let passes = cli.passes.or_else(madang_client::identity::default_path);
+    let settings_path = passes.as_deref().map(madang_client::settings::path_beside);
+    let settings = settings_path
+        .as_deref()
+        .map(madang_client::settings::Settings::load)
+        .unwrap_or_default();
+    let lang = match cli.lang.as_deref().or(settings.lang.as_deref()) {
+        None => i18n::lang_from(None),
+        Some(code @ ("ko" | "en")) => i18n::lang_from(Some(code)),
         Some(other) => {
             eprintln!("madang-client: unknown language `{other}` (use ko or en)");
             return ExitCode::from(2);
         }
     };
+    let server = cli
+        .server
+        .or(settings.server.clone())
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let exit = run(ClientArgs {
-        name,
-        server: madang_client::session::server_url(&cli.server),
+        name: cli.name,
+        server: madang_client::session::server_url(&server),
         server_cert: cli.server_cert,
         assets: cli.assets,
         lang,
@@ -148,13 +162,15 @@ fn main() -> ExitCode {
         spawn: cli.spawn,
         screenshot: cli.screenshot,
         visit: cli.visit,
-        passes: cli.passes.or_else(madang_client::identity::default_path),
+        passes,
+        settings: settings_path,
+        shots: cli.shots,
         width: cli.width,
         height: cli.height,
         voice: !cli.no_voice,
-        mic: cli.mic,
-        speaker: cli.speaker,
-        push_to_talk: cli.push_to_talk,
+        mic: cli.mic.or(settings.mic.clone()),
+        speaker: cli.speaker.or(settings.speaker.clone()),
+        push_to_talk: cli.push_to_talk || settings.push_to_talk,
         invite: cli.invite,
         organizer_panel: cli.organizer_panel,
     });

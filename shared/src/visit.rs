@@ -127,6 +127,70 @@ impl HallMap {
     pub fn path_to_booth(&self, from: Vec2, booth: &Booth) -> Option<Vec<Tile>> {
         find_path(&self.collision, tile_of(from), self.booth_approach(booth)?)
     }
+
+    /// What a click at `p` points at: the kiosk under it, else the booth, else nothing (the
+    /// floor).
+    pub fn clicked(&self, p: Vec2) -> Option<Visit> {
+        let gallery = self
+            .photo_kiosks
+            .iter()
+            .find(|k| k.rect.contains(p))
+            .map(|k| (k.rect, Visit::Gallery(k.object_id)));
+        let screen = self
+            .video_kiosks
+            .iter()
+            .find(|k| k.rect.contains(p))
+            .map(|k| (k.rect, Visit::Screen(k.object_id)));
+        match gallery.or(screen) {
+            // A kiosk in a booth opens with its booth.
+            Some((rect, v)) => Some(
+                self.booth_of(&rect)
+                    .map(|b| Visit::Booth(b.object_id))
+                    .unwrap_or(v),
+            ),
+            None => self.booth_at(p).map(|b| Visit::Booth(b.object_id)),
+        }
+    }
+
+    /// The way from `from` to where `visit` opens: into a booth, or to the free tile nearest a
+    /// kiosk within its reach.
+    pub fn path_to_visit(&self, from: Vec2, visit: Visit) -> Option<Vec<Tile>> {
+        let kiosk = match visit {
+            Visit::Booth(id) => {
+                let booth = self.booths.iter().find(|b| b.object_id == id)?;
+                return self.path_to_booth(from, booth);
+            }
+            Visit::Gallery(id) => self.photo_kiosks.iter().find(|k| k.object_id == id)?.rect,
+            Visit::Screen(id) => self.video_kiosks.iter().find(|k| k.object_id == id)?.rect,
+        };
+        let start = tile_of(from);
+        let reach = KIOSK_REACH.ceil() as i32 + 1;
+        let (x0, y0) = tile_of(Vec2::new(kiosk.x, kiosk.y));
+        let (x1, y1) = tile_of(Vec2::new(kiosk.x + kiosk.w, kiosk.y + kiosk.h));
+        let mut goals: Vec<Tile> = ((y0 - reach)..=(y1 + reach))
+            .flat_map(|y| ((x0 - reach)..=(x1 + reach)).map(move |x| (x, y)))
+            .filter(|&(x, y)| !self.collision.blocked(x, y))
+            .filter(|&t| distance_to(&kiosk, tile_center(t)) <= KIOSK_REACH - 0.1)
+            .collect();
+        // The nearest of them to where the visitor is (then a fixed order), tried in turn
+        // until one can be reached.
+        goals.sort_by(|&a, &b| {
+            let da = tile_center(a).distance_squared(from);
+            let db = tile_center(b).distance_squared(from);
+            da.total_cmp(&db).then(a.cmp(&b))
+        });
+        goals
+            .into_iter()
+            .take(8)
+            .find_map(|g| find_path(&self.collision, start, g))
+    }
+
+    /// The way from `from` to the tile at `p`, or to the free tile nearest it when `p` is in a
+    /// wall or off the map.
+    pub fn path_to_point(&self, from: Vec2, p: Vec2) -> Option<Vec<Tile>> {
+        let goal = tile_of(self.nearest_free(p)?);
+        find_path(&self.collision, tile_of(from), goal)
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +309,42 @@ mod tests {
         assert!(free.distance(p) <= 1.01, "{free}");
         let open = Vec2::new(3.5, 3.5);
         assert_eq!(h.nearest_free(open), Some(open), "a free place stays");
+    }
+
+    #[test]
+    fn a_click_points_at_a_kiosk_a_booth_or_the_floor_and_a_path_leads_there() {
+        let h = hall();
+        assert_eq!(h.clicked(Vec2::new(3.0, 0.5)), Some(Visit::Gallery(3)));
+        assert_eq!(h.clicked(Vec2::new(7.0, 0.5)), Some(Visit::Screen(4)));
+        // The booth's own gallery opens with its booth.
+        assert_eq!(h.clicked(Vec2::new(14.0, 2.5)), Some(Visit::Booth(1)));
+        assert_eq!(h.clicked(Vec2::new(15.0, 5.0)), Some(Visit::Booth(1)));
+        assert_eq!(h.clicked(Vec2::new(4.0, 8.0)), None);
+
+        let from = Vec2::new(3.5, 8.5);
+        for visit in [Visit::Gallery(3), Visit::Screen(4), Visit::Booth(1)] {
+            let path = h.path_to_visit(from, visit).expect("a way there");
+            assert!(path.iter().all(|&(x, y)| !h.collision.blocked(x, y)));
+            let end = tile_center(*path.last().unwrap());
+            assert!(h.visit_at(end).is_some(), "{visit:?}: opens at {end}");
+        }
+        let end = tile_center(
+            *h.path_to_visit(from, Visit::Gallery(3))
+                .unwrap()
+                .last()
+                .unwrap(),
+        );
+        assert_eq!(h.visit_at(end), Some(Visit::Gallery(3)));
+
+        // The floor: to the tile clicked, or the nearest free one beside a wall.
+        let path = h.path_to_point(from, Vec2::new(6.5, 8.5)).unwrap();
+        assert_eq!(*path.last().unwrap(), (6, 8));
+        let path = h.path_to_point(from, Vec2::new(10.5, 8.5)).unwrap();
+        let end = *path.last().unwrap();
+        assert!(
+            !h.collision.blocked(end.0, end.1) && (end.0 - 10).abs() == 1,
+            "{end:?}"
+        );
     }
 
     #[test]

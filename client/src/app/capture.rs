@@ -102,8 +102,9 @@ fn capture_when_ready(
     }
 }
 
-/// Writes `FILE.json`: each marked part's rectangle as `[x, y, width, height]` in window pixels.
-fn write_marks(
+/// Writes `FILE.json`: each marked part's rectangle as `[x, y, width, height]` in window pixels
+/// (also beside F12's screenshots, so a test can click what it sees).
+pub(super) fn write_marks(
     shot: &std::path::Path,
     marks: &Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
 ) {

@@ -12,7 +12,7 @@ use super::panel::typing;
 use super::{ClientArgs, FrameSet, set_display};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_ceremony_ui);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_ceremony_ui);
     app.add_systems(Update, accept_invitation.in_set(FrameSet::Sync));
     app.add_systems(Update, show_ceremony.in_set(FrameSet::View));
 }
@@ -24,6 +24,7 @@ struct AwardTitle;
 
 fn spawn_ceremony_ui(mut commands: Commands) {
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         Invitation,
         Text::new(""),
         TextFont::from_font_size(18.0),
@@ -40,6 +41,7 @@ fn spawn_ceremony_ui(mut commands: Commands) {
         },
     ));
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         AwardTitle,
         Text::new(""),
         TextFont::from_font_size(30.0),

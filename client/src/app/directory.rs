@@ -8,22 +8,24 @@ use bevy::prelude::*;
 use bevy::text::EditableText;
 use bevy::ui::FocusPolicy;
 use madang_shared::map::{HallMap, booths_by_theme};
-use madang_shared::path::PathWalker;
 use madang_shared::visit::Visit;
 
 use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::{Panel, typing};
+use super::panel::typing;
+use super::walk::AutoWalk;
 use super::{ClientArgs, FrameSet, map_and_me};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Directory>();
-    app.init_resource::<AutoWalk>();
-    app.add_systems(Startup, spawn_toggle);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_toggle);
+    app.add_systems(OnExit(super::Phase::Hall), |mut d: ResMut<Directory>| {
+        d.drawn = None
+    });
     app.add_systems(
         Update,
-        (toggle, choose, walk_on_start, arrive, rebuild_list)
+        (toggle, choose, walk_on_start, rebuild_list)
             .chain()
             .in_set(FrameSet::Sync),
     );
@@ -37,13 +39,6 @@ struct Directory {
     notice: Option<String>,
 }
 
-/// A walk the directory (or following someone) started: steered in `net` every tick until
-/// done or overridden by a movement key. `booth` opens on arrival.
-#[derive(Resource, Default)]
-pub struct AutoWalk {
-    pub walk: Option<(PathWalker, Option<u32>)>,
-}
-
 #[derive(Component)]
 struct DirectoryRoot;
 #[derive(Component)]
@@ -55,6 +50,7 @@ struct GoTo(u32);
 
 fn spawn_toggle(mut commands: Commands, args: Res<ClientArgs>) {
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         DirectoryRoot,
         Interaction::default(),
         FocusPolicy::Block,
@@ -120,7 +116,7 @@ fn start_walk(map: &HallMap, from: madang_shared::Vec2, id: u32, walk: &mut Auto
     };
     match map.path_to_booth(from, booth) {
         Some(path) => {
-            walk.walk = Some((PathWalker::new(path), Some(id)));
+            walk.start(path, Some(Visit::Booth(id)));
             true
         }
         None => false,
@@ -177,20 +173,6 @@ fn walk_on_start(
         Some(b) if start_walk(map, me.pos, b.object_id, &mut walk) => {}
         Some(_) => warn!("--visit: no way to the booth {name:?}"),
         None => warn!("--visit: no booth titled {name:?} in this hall"),
-    }
-}
-
-/// At the end of a walk, the booth's panel opens.
-fn arrive(mut walk: ResMut<AutoWalk>, mut panel: ResMut<Panel>, mut net: ResMut<Net>) {
-    let Some((walker, booth)) = &walk.walk else {
-        return;
-    };
-    if walker.done() {
-        let booth = *booth;
-        walk.walk = None;
-        if let Some(id) = booth {
-            panel.open(Visit::Booth(id), net.session.as_mut());
-        }
     }
 }
 

@@ -22,7 +22,10 @@ use super::{ClientArgs, FrameSet, set_display, show_notice, small_button, text_f
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Editor>();
-    app.add_systems(Startup, spawn_editor_ui);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_editor_ui);
+    app.add_systems(OnExit(super::Phase::Hall), |mut e: ResMut<Editor>| {
+        e.shown = None
+    });
     app.add_systems(
         Update,
         (editor_keys, select_by_click, editor_buttons, take_answers)
@@ -200,6 +203,7 @@ fn spawn_editor_ui(mut commands: Commands, args: Res<ClientArgs>) {
     };
     let root = commands
         .spawn((
+            DespawnOnExit(super::Phase::Hall),
             EditorRoot,
             Interaction::default(),
             FocusPolicy::Block,
@@ -276,6 +280,7 @@ fn spawn_editor_ui(mut commands: Commands, args: Res<ClientArgs>) {
     });
     for i in 0..4 {
         commands.spawn((
+            DespawnOnExit(super::Phase::Hall),
             SelectionEdge(i),
             Sprite::from_color(Color::srgb(1.0, 0.3, 0.9), Vec2::ONE),
             Transform::default(),
@@ -374,21 +379,12 @@ fn select_by_click(
     if !editor.on || !mouse.just_pressed(MouseButton::Left) {
         return;
     }
-    if ui.iter().any(|i| *i != Interaction::None) {
-        return;
-    }
-    let (Ok(window), Ok((camera, at)), Some(map)) =
-        (windows.single(), cameras.single(), drawn.map.as_ref())
-    else {
+    let (Some(tile), Some(map)) = (
+        super::walk::pointer_in_hall(&windows, &cameras, &ui),
+        drawn.map.as_ref(),
+    ) else {
         return;
     };
-    let Some(cursor) = window.cursor_position() else {
-        return;
-    };
-    let Ok(world) = camera.viewport_to_world_2d(at, cursor) else {
-        return;
-    };
-    let tile = madang_shared::Vec2::new(world.x, -world.y) / TILE_PX as f32;
     editor.selected = objects(map)
         .into_iter()
         .filter(|o| o.rect.contains(tile))

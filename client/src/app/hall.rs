@@ -25,6 +25,8 @@ pub struct DrawnHall {
     pub map: Option<Arc<HallMap>>,
     /// The session's hall generation drawn (a reloaded hall is drawn again).
     pub generation: u64,
+    /// The language its labels are in.
+    lang: Option<madang_shared::map::Lang>,
 }
 
 /// Everything drawn for the hall; despawned when the hall changes.
@@ -47,10 +49,12 @@ pub(super) fn redraw_hall(
     let session = net.session.as_ref();
     let wanted = session.and_then(|s| s.hall_id().map(str::to_owned));
     let generation = session.map_or(0, |s| s.hall_generation);
-    if wanted == drawn.id && generation == drawn.generation {
+    // The labels are in the visitor's language: a new language draws the hall again.
+    if wanted == drawn.id && generation == drawn.generation && drawn.lang == Some(args.lang) {
         return;
     }
     drawn.generation = generation;
+    drawn.lang = Some(args.lang);
     for e in &parts {
         commands.entity(e).despawn();
     }

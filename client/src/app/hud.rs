@@ -9,7 +9,7 @@ use super::{ClientArgs, FrameSet};
 use crate::session::ConnState;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_hud);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_hud);
     app.add_systems(Update, update_status.in_set(FrameSet::View));
 }
 
@@ -26,7 +26,11 @@ fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
         ..default()
     };
     commands
-        .spawn((panel, BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.8))))
+        .spawn((
+            DespawnOnExit(super::Phase::Hall),
+            panel,
+            BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.8)),
+        ))
         .with_child((
             Text::new(t(args.lang, Key::Connecting)),
             TextFont::from_font_size(16.0),
@@ -35,6 +39,7 @@ fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
         ));
     commands
         .spawn((
+            DespawnOnExit(super::Phase::Hall),
             Node {
                 position_type: PositionType::Absolute,
                 left: px(12.0),
@@ -84,7 +89,11 @@ fn update_status(
                 "{}: {}\n{}",
                 t(lang, Key::Lost),
                 super::i18n::lost_why(lang, &why),
-                t(lang, Key::RetryHint)
+                match net.retry_in() {
+                    Some(wait) =>
+                        super::i18n::reconnecting_in(lang, wait.as_secs_f32().ceil() as u64),
+                    None => t(lang, Key::RetryHint).to_owned(),
+                }
             ),
             Color::srgb(1.0, 0.5, 0.45),
         ),

@@ -17,21 +17,26 @@ mod ceremony;
 mod directory;
 mod editor;
 mod hall;
+mod help;
 mod hud;
 pub mod i18n;
+mod join;
 mod net;
 mod organizer;
 mod panel;
 mod people;
 mod screens;
+mod settings;
 mod talk;
+mod view;
 mod voice;
+mod walk;
 
 /// How the window app was started.
 #[derive(Resource, Debug, Clone)]
 pub struct ClientArgs {
-    /// The display name to join with.
-    pub name: String,
+    /// The display name to join with; without one the window opens on the join screen.
+    pub name: Option<String>,
     /// The join endpoint, e.g. `https://127.0.0.1:7780`.
     pub server: String,
     /// The server's certificate, to trust it alone (see
@@ -50,6 +55,10 @@ pub struct ClientArgs {
     pub visit: Option<String>,
     /// The file of visitor passes ([`crate::identity`]); `None` keeps no identity.
     pub passes: Option<PathBuf>,
+    /// The visitor's remembered choices ([`crate::settings`]); `None` remembers nothing.
+    pub settings: Option<PathBuf>,
+    /// Where F12 saves screenshots (`madang-0001.png`, …); `None`: the pictures folder.
+    pub shots: Option<PathBuf>,
     pub width: u32,
     pub height: u32,
     /// Open the microphone and the speaker (off: no voice at all).
@@ -65,6 +74,34 @@ pub struct ClientArgs {
     /// for the list of people online.
     pub organizer_panel: bool,
 }
+
+/// Where the window is: the join screen, or the hall (everything else is spawned on entering
+/// it, in the language chosen by then).
+#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Phase {
+    #[default]
+    Join,
+    Hall,
+}
+
+/// The visitor's remembered choices, and where they are kept.
+#[derive(Resource, Default)]
+pub(super) struct Prefs {
+    pub settings: crate::settings::Settings,
+    path: Option<PathBuf>,
+}
+
+impl Prefs {
+    pub fn save(&self) {
+        if let Some(path) = &self.path {
+            self.settings.save(path);
+        }
+    }
+}
+
+/// A text that says `Key` in the current language: rewritten when the language changes.
+#[derive(Component, Clone, Copy)]
+pub(super) struct Tr(pub i18n::Key);
 
 /// The order of a frame's work.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,12 +130,32 @@ pub fn run(args: ClientArgs) -> AppExit {
             .set(ImagePlugin::default_nearest()),
     );
     app.insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.15)));
+    app.insert_state(if args.name.is_some() {
+        Phase::Hall
+    } else {
+        Phase::Join
+    });
     app.configure_sets(
         Update,
         (FrameSet::Net, FrameSet::Sync, FrameSet::View).chain(),
     );
+    app.insert_resource(Prefs {
+        settings: args
+            .settings
+            .as_deref()
+            .map(crate::settings::Settings::load)
+            .unwrap_or_default(),
+        path: args.settings.clone(),
+    });
     app.insert_resource(args);
     app.add_systems(PreStartup, install_font);
+    app.add_plugins((
+        join::plugin,
+        help::plugin,
+        view::plugin,
+        walk::plugin,
+        settings::plugin,
+    ));
     app.add_plugins((
         net::plugin,
         hall::plugin,
@@ -115,7 +172,10 @@ pub fn run(args: ClientArgs) -> AppExit {
         editor::plugin,
         capture::plugin,
     ));
-    app.add_systems(Update, light_up_buttons.in_set(FrameSet::View));
+    app.add_systems(
+        Update,
+        (light_up_buttons, retranslate).in_set(FrameSet::View),
+    );
     app.run()
 }
 
@@ -136,6 +196,28 @@ fn light_up_buttons(
             Interaction::None => 0.0,
         };
         bg.0 = was.mix(&Color::WHITE, lift);
+    }
+}
+
+/// Texts marked [`Tr`] follow a change of language (the window's title too).
+fn retranslate(
+    args: Res<ClientArgs>,
+    mut texts: Query<(&Tr, &mut Text)>,
+    mut windows: Query<&mut Window>,
+    mut last: Local<Option<Lang>>,
+) {
+    if *last == Some(args.lang) {
+        return;
+    }
+    *last = Some(args.lang);
+    for (tr, mut text) in &mut texts {
+        let want = i18n::t(args.lang, tr.0);
+        if text.0 != want {
+            text.0 = want.to_owned();
+        }
+    }
+    for mut w in &mut windows {
+        w.title = i18n::t(args.lang, i18n::Key::WindowTitle).into();
     }
 }
 

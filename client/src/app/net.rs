@@ -1,29 +1,34 @@
 //! Pumps the network session: joins in the background, polls every frame, steps your own
-//! avatar once per server tick with the keys held, and passes the session's events on.
+//! avatar once per server tick with the input [`super::walk`] decided, and passes the
+//! session's events on. After a lost connection it joins again by itself, waiting longer each
+//! time ([`crate::reconnect`]); R tries at once.
 
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::{Duration, Instant};
 
-use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
-use bevy::text::EditableText;
-use madang_shared::rules::MoveInput;
+use madang_shared::refusal::ServerNotice;
 
-use super::directory::AutoWalk;
-use super::panel::typing;
-use super::{ClientArgs, FrameSet};
+use super::walk::{AutoWalk, Held};
+use super::{ClientArgs, FrameSet, Phase};
 use crate::identity::PassBook;
 use crate::session::{ConnState, JoinError, JoinOptions, LostWhy, Session, SessionEvent};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Net>();
-    app.add_systems(Startup, start_join);
+    app.add_systems(OnEnter(Phase::Hall), start_join);
     app.add_systems(Last, leave_on_exit);
     app.add_systems(
         Update,
-        (finish_join, drive_session, retry_when_asked)
+        (finish_join, drive_session).chain().in_set(FrameSet::Net),
+    );
+    app.add_systems(
+        Update,
+        (retry_when_asked, reconnect_by_itself)
             .chain()
-            .in_set(FrameSet::Net),
+            .after(FrameSet::Net)
+            .run_if(in_state(Phase::Hall)),
     );
 }
 
@@ -36,6 +41,13 @@ pub struct Net {
     pub failure: Option<LostWhy>,
     /// Time into the current server tick, in seconds.
     tick_clock: f32,
+    /// The next try after a loss, and how many tries came before it since the last
+    /// connection.
+    pub retry: Option<Instant>,
+    tries: u32,
+    /// The organizers removed this visitor (a kick or ban notice came): no coming back by
+    /// itself.
+    removed: bool,
 }
 
 impl Net {
@@ -48,6 +60,17 @@ impl Net {
         }
     }
 
+    /// Whether a join is under way (the HTTP request has not answered yet).
+    pub fn is_joining(&self) -> bool {
+        self.joining.is_some()
+    }
+
+    /// How long until the next try by itself, when one is planned.
+    pub fn retry_in(&self) -> Option<Duration> {
+        self.retry
+            .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
     /// How far into the current tick we are, 0 to 1: drawing blends the last two steps.
     pub fn alpha(&self) -> f32 {
         match &self.session {
@@ -58,10 +81,14 @@ impl Net {
 }
 
 fn start_join(args: Res<ClientArgs>, mut net: ResMut<Net>) {
-    begin(&args, &mut net);
+    // Entered from the join screen, the join is already under way (or done).
+    if net.session.is_none() && net.joining.is_none() {
+        begin(&args, &mut net);
+    }
 }
 
-fn begin(args: &ClientArgs, net: &mut Net) {
+/// Starts joining with `args` in the background (dropping any session there was).
+pub(super) fn begin(args: &ClientArgs, net: &mut Net) {
     let (tx, rx) = channel();
     let server = args.server.clone();
     let maps = args.assets.join("maps");
@@ -71,7 +98,7 @@ fn begin(args: &ClientArgs, net: &mut Net) {
         .map(PassBook::load)
         .unwrap_or_default();
     let mut opts = JoinOptions {
-        name: args.name.clone(),
+        name: args.name.clone().unwrap_or_default(),
         hall: args.hall.clone(),
         spawn: args.spawn.clone(),
         visitor_pass: book.get(&server).map(str::to_owned),
@@ -94,6 +121,7 @@ fn begin(args: &ClientArgs, net: &mut Net) {
     });
     net.session = None;
     net.failure = None;
+    net.retry = None;
     net.joining = Some(Mutex::new(rx));
 }
 
@@ -124,25 +152,11 @@ fn finish_join(mut net: ResMut<Net>) {
     }
 }
 
-/// The movement keys held now: arrows and WASD (WASD only while the editor has the arrows).
-fn held_input(keys: &ButtonInput<KeyCode>, arrows: bool) -> MoveInput {
-    let any = |a, b| (arrows && keys.pressed(a)) || keys.pressed(b);
-    MoveInput::from_keys(
-        any(KeyCode::ArrowLeft, KeyCode::KeyA),
-        any(KeyCode::ArrowRight, KeyCode::KeyD),
-        any(KeyCode::ArrowUp, KeyCode::KeyW),
-        any(KeyCode::ArrowDown, KeyCode::KeyS),
-    )
-}
-
-fn drive_session(
+pub(super) fn drive_session(
     mut net: ResMut<Net>,
     time: Res<Time>,
-    keys: Res<ButtonInput<KeyCode>>,
-    focus: Res<InputFocus>,
-    fields: Query<(), With<EditableText>>,
+    held: Res<Held>,
     mut auto: ResMut<AutoWalk>,
-    editor: Res<super::editor::Editor>,
 ) {
     let net = &mut *net;
     let Some(session) = net.session.as_mut() else {
@@ -153,24 +167,13 @@ fn drive_session(
     net.tick_clock += time.delta_secs();
     // After a long stall, catch up a little rather than replaying seconds of input at once.
     net.tick_clock = net.tick_clock.min(tick * 4.0);
-    // Letters typed into a text field do not walk.
-    let held = if typing(&focus, &fields) {
-        MoveInput::IDLE
-    } else {
-        held_input(&keys, !editor.captures_arrows())
-    };
-    if !held.is_idle() {
-        // A person's keys take over from the directory's walk.
-        auto.walk = None;
-    }
     while net.tick_clock >= tick {
         net.tick_clock -= tick;
-        let mut input = held;
-        if let (Some((walker, _)), Some(me)) = (auto.walk.as_mut(), session.me.as_ref()) {
-            input = walker
-                .steer(me.pos, session.speed * tick)
-                .unwrap_or(MoveInput::IDLE);
-        }
+        let input = auto.input_for_tick(
+            held.0,
+            session.me.as_ref().map(|m| m.pos),
+            session.speed * tick,
+        );
         session.step(input);
     }
     session.fade_correction(time.delta_secs());
@@ -181,12 +184,60 @@ fn drive_session(
             warn!("connection lost: {why}");
         }
     }
+    if session
+        .talk
+        .notices
+        .iter()
+        .any(|n| matches!(n, ServerNotice::Kicked { .. } | ServerNotice::Banned { .. }))
+    {
+        net.removed = true;
+    }
+    if matches!(session.state, ConnState::Connected) {
+        net.tries = 0;
+    }
 }
 
-/// After the connection is lost, R tries again.
-fn retry_when_asked(keys: Res<ButtonInput<KeyCode>>, args: Res<ClientArgs>, mut net: ResMut<Net>) {
-    if keys.just_pressed(KeyCode::KeyR) && matches!(net.state(), ConnState::Lost(_)) {
+/// After the connection is lost, R tries again at once.
+fn retry_when_asked(
+    keys: Res<ButtonInput<KeyCode>>,
+    args: Res<ClientArgs>,
+    mut net: ResMut<Net>,
+    focus: Res<bevy::input_focus::InputFocus>,
+    fields: Query<(), With<bevy::text::EditableText>>,
+) {
+    if keys.just_pressed(KeyCode::KeyR)
+        && !super::panel::typing(&focus, &fields)
+        && matches!(net.state(), ConnState::Lost(_))
+        && net.joining.is_none()
+    {
+        net.removed = false;
         begin(&args, &mut net);
+    }
+}
+
+/// After a loss that time may mend, joins again after a wait that doubles each time.
+fn reconnect_by_itself(args: Res<ClientArgs>, mut net: ResMut<Net>) {
+    if net.joining.is_some() {
+        return;
+    }
+    let ConnState::Lost(why) = net.state() else {
+        net.retry = None;
+        return;
+    };
+    match net.retry {
+        None => {
+            let wait =
+                crate::reconnect::wait_before(&why, net.removed, net.tries, rand::random::<f32>());
+            if let Some(wait) = wait {
+                info!(?wait, tries = net.tries, "will reconnect");
+                net.retry = Some(Instant::now() + wait);
+            }
+        }
+        Some(at) if Instant::now() >= at => {
+            net.tries += 1;
+            begin(&args, &mut net);
+        }
+        Some(_) => {}
     }
 }
 

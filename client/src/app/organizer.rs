@@ -17,7 +17,10 @@ use crate::session::List;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Organizer>();
-    app.add_systems(Startup, spawn_organizer_ui);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_organizer_ui);
+    app.add_systems(OnExit(super::Phase::Hall), |mut o: ResMut<Organizer>| {
+        o.drawn = u64::MAX
+    });
     app.add_systems(
         Update,
         (organizer_keys, organizer_buttons, take_lists)
@@ -136,6 +139,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
     let lang = args.lang;
     // The toggle, shown to organizers only (see `show_organizer`).
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         OrganizerToggle,
         Button,
         GlobalZIndex(7),
@@ -155,6 +159,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
         )],
     ));
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         OrganizerRoot,
         CaptureMark("organizer"),
         Interaction::default(),
@@ -243,6 +248,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
     ));
     // The results report's charts, over everything.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         FiguresRoot,
         Interaction::default(),
         FocusPolicy::Block,
@@ -283,6 +289,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
     ));
     // The banner, top centre, over the hall.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         BannerRoot,
         CaptureMark("banner"),
         GlobalZIndex(15),

@@ -10,7 +10,6 @@ use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
 use bevy::text::EditableText;
 use bevy::ui::FocusPolicy;
-use bevy::window::PrimaryWindow;
 use madang_shared::map::{HallMap, Lang};
 use madang_shared::protocol::{BallotState, CommentView, Role};
 use madang_shared::visit::{KIOSK_REACH, Visit, distance_to};
@@ -27,13 +26,15 @@ use crate::session::Session;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Panel>();
     app.init_resource::<Photos>();
-    app.add_systems(Startup, spawn_panel);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_panel);
+    app.add_systems(OnExit(super::Phase::Hall), |mut p: ResMut<Panel>| {
+        p.drawn_generation = u64::MAX
+    });
     app.add_systems(
         Update,
         (
             close_when_away,
             keys,
-            clicks_in_the_hall,
             buttons,
             send_comment,
             hear_the_server,
@@ -418,6 +419,7 @@ fn spawn_panel(mut commands: Commands, args: Res<ClientArgs>) {
     let lang = args.lang;
     // The prompt, bottom centre.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         PromptRoot,
         Node {
             position_type: PositionType::Absolute,
@@ -556,6 +558,7 @@ fn spawn_panel(mut commands: Commands, args: Res<ClientArgs>) {
         ],
     );
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         PanelRoot,
         CaptureMark("panel"),
         Interaction::default(),
@@ -586,6 +589,7 @@ fn spawn_panel(mut commands: Commands, args: Res<ClientArgs>) {
 
     // The zoomed photo or video, over everything.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         ZoomRoot,
         Button,
         Action::Unzoom,
@@ -707,43 +711,6 @@ fn keys(
         && let Ok(e) = field.single()
     {
         focus.set(e, bevy::input_focus::FocusCause::Navigated);
-    }
-}
-
-/// A click on the booth or kiosk you stand at opens it.
-fn clicks_in_the_hall(
-    mouse: Res<ButtonInput<MouseButton>>,
-    windows: Query<&Window, With<PrimaryWindow>>,
-    cameras: Query<(&Camera, &GlobalTransform)>,
-    ui: Query<&Interaction>,
-    mut panel: ResMut<Panel>,
-    mut net: ResMut<Net>,
-    drawn: Res<DrawnHall>,
-) {
-    if !mouse.just_pressed(MouseButton::Left) || ui.iter().any(|i| *i != Interaction::None) {
-        return;
-    }
-    let (Ok(window), Ok((camera, cam_at)), Some(map)) =
-        (windows.single(), cameras.single(), drawn.map.as_ref())
-    else {
-        return;
-    };
-    let Some(cursor) = window.cursor_position() else {
-        return;
-    };
-    let Ok(world) = camera.viewport_to_world_2d(cam_at, cursor) else {
-        return;
-    };
-    let tile = madang_shared::Vec2::new(world.x, -world.y) / madang_shared::map::TILE_PX as f32;
-    let session = net.session.as_mut();
-    let near = session
-        .as_ref()
-        .and_then(|s| s.me.as_ref())
-        .and_then(|me| map.visit_at(me.pos));
-    if let Some(v) = near
-        && visit_rect(map, v).is_some_and(|r| r.contains(tile))
-    {
-        panel.open(v, session);
     }
 }
 

@@ -9,20 +9,23 @@ use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
 use bevy::text::EditableText;
 use bevy::ui::FocusPolicy;
-use madang_shared::path::{PathWalker, find_path, tile_of};
+use madang_shared::path::{find_path, tile_of};
 use madang_shared::protocol::AvatarId;
 
-use super::directory::AutoWalk;
 use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
 use super::panel::typing;
+use super::walk::AutoWalk;
 use super::{ClientArgs, FrameSet, rgba_image, small_button};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<People>();
     app.init_resource::<Locate>();
-    app.add_systems(Startup, spawn_people_ui);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_people_ui);
+    app.add_systems(OnExit(super::Phase::Hall), |mut p: ResMut<People>| {
+        p.drawn = None
+    });
     app.add_systems(
         Update,
         (people_keys, choose, follow).chain().in_set(FrameSet::Sync),
@@ -72,6 +75,7 @@ struct MinimapDot;
 fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
     let lang = args.lang;
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         Interaction::default(),
         FocusPolicy::Block,
         GlobalZIndex(5),
@@ -222,7 +226,7 @@ fn follow(
         // Stop a step short: nobody likes to be stood on.
         path.pop();
         if path.len() > 1 {
-            walk.walk = Some((PathWalker::new(path), None));
+            walk.start(path, None);
         }
     }
 }

@@ -23,7 +23,10 @@ use crate::session::Session;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<TalkUi>();
-    app.add_systems(Startup, spawn_talk_ui);
+    app.add_systems(OnEnter(super::Phase::Hall), spawn_talk_ui);
+    app.add_systems(OnExit(super::Phase::Hall), |mut t: ResMut<TalkUi>| {
+        t.shown_chat = usize::MAX
+    });
     app.add_systems(
         Update,
         (talk_keys, send_chat, take_news)
@@ -155,6 +158,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
     };
     // The chat, bottom left above the controls line.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         Interaction::default(),
         bevy::ui::FocusPolicy::Block,
         Node {
@@ -201,6 +205,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
     ));
     // Your conversation, bottom right.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         ConversationBox,
         Node {
             position_type: PositionType::Absolute,
@@ -221,6 +226,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
     ));
     // Reactions and notices, top centre.
     commands.spawn((
+        DespawnOnExit(super::Phase::Hall),
         Banner,
         Text::new(""),
         TextFont::from_font_size(18.0),
@@ -237,6 +243,7 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
     // The outline around your conversation: four edges.
     for i in 0..4 {
         commands.spawn((
+            DespawnOnExit(super::Phase::Hall),
             OutlineEdge(i),
             Sprite::from_color(Color::NONE, Vec2::ONE),
             Transform::default(),

@@ -21,10 +21,12 @@ use crate::audio::AudioIo;
 use crate::voice::{FRAME, VoiceDecoders, VoiceEncoder, mix, volume_at};
 
 pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<MicLevel>();
+    app.init_resource::<TestTone>();
     app.add_systems(Startup, open_devices);
     app.add_systems(
         Update,
-        (voice_keys, speak, listen)
+        (reopen_when_chosen, voice_keys, speak, listen)
             .chain()
             .in_set(FrameSet::Sync)
             .run_if(resource_exists::<VoiceState>),
@@ -39,6 +41,45 @@ const HANGOVER: u32 = 15;
 const AHEAD: usize = FRAME * 5;
 /// The bubble's reach, for volume by distance.
 const REACH: f32 = 3.0;
+
+/// The microphone's loudness of late (RMS, 0 to 1, falling back slowly), for the settings'
+/// meter.
+#[derive(Resource, Default)]
+pub(super) struct MicLevel(pub f32);
+
+/// A test sound asked for in the settings.
+#[derive(Resource, Default)]
+pub(super) struct TestTone(pub bool);
+
+/// Half a second of a soft 440 Hz tone at the voice's rate (16 kHz).
+fn test_tone() -> Vec<f32> {
+    (0..8_000)
+        .map(|i| {
+            let t = i as f32 / 16_000.0;
+            let fade = (i.min(8_000 - i) as f32 / 800.0).min(1.0);
+            0.2 * fade * (t * 440.0 * std::f32::consts::TAU).sin()
+        })
+        .collect()
+}
+
+/// Another microphone or speaker chosen in the settings: open it.
+fn reopen_when_chosen(
+    args: Res<ClientArgs>,
+    mut voice: ResMut<VoiceState>,
+    mut opened: Local<Option<(Option<String>, Option<String>)>>,
+) {
+    let now = (args.mic.clone(), args.speaker.clone());
+    match &*opened {
+        None => *opened = Some(now),
+        Some(was) if *was != now && args.voice => {
+            info!(mic = ?now.0, speaker = ?now.1, "opening the chosen audio devices");
+            voice.io = None;
+            voice.io = Some(AudioIo::start(now.0.as_deref(), now.1.as_deref()));
+            *opened = Some(now);
+        }
+        Some(_) => {}
+    }
+}
 
 #[derive(Resource)]
 struct VoiceState {
@@ -96,15 +137,18 @@ fn speak(
     fields: Query<(), With<EditableText>>,
     mut voice: ResMut<VoiceState>,
     mut net: ResMut<Net>,
+    mut level: ResMut<MicLevel>,
 ) {
     let voice = &mut *voice;
     let Some(io) = &voice.io else { return };
+    level.0 *= 0.9;
     let held = keys.pressed(KeyCode::Space) && !typing(&focus, &fields);
     let open = voice.mic_on && (!args.push_to_talk || held);
     let session = net.session.as_mut().filter(|s| s.is_ready());
     let mut session = session;
     while let Some(frame) = io.mic_frame() {
         let rms = (frame.iter().map(|s| s * s).sum::<f32>() / frame.len() as f32).sqrt();
+        level.0 = level.0.max(rms.min(1.0));
         if rms >= QUIET {
             voice.hangover = HANGOVER;
         } else {
@@ -161,8 +205,16 @@ fn listen(
     mut net: ResMut<Net>,
     mut talk: ResMut<TalkUi>,
     args: Res<ClientArgs>,
+    prefs: Res<super::Prefs>,
+    mut tone: ResMut<TestTone>,
 ) {
     let voice = &mut *voice;
+    let volume = prefs.settings.volume as f32 / 100.0;
+    if std::mem::take(&mut tone.0)
+        && let Some(io) = voice.io.as_ref().filter(|io| io.output.is_some())
+    {
+        io.play(&test_tone());
+    }
     let lang = args.lang;
     talk.voice_line = match &voice.io {
         None => String::new(),
@@ -214,7 +266,7 @@ fn listen(
                 (true, Some(a), Some(b)) => volume_at(a.distance(b), REACH),
                 _ => 1.0,
             };
-            taken.push((samples, gain));
+            taken.push((samples, gain * volume));
         }
         let mut out = vec![0.0f32; FRAME];
         let voices: Vec<(&[f32], f32)> = taken.iter().map(|(s, g)| (s.as_slice(), *g)).collect();

@@ -125,6 +125,40 @@ pub enum Key {
     ReportButton,
     ReportReason,
     Reported,
+    JoinTitle,
+    JoinName,
+    JoinLanguage,
+    JoinServer,
+    JoinInvite,
+    JoinButton,
+    JoinRetry,
+    JoinNeedName,
+    JoinHint,
+    Joining,
+    HelpTitle,
+    HelpClose,
+    HelpWalk,
+    HelpClickWalk,
+    HelpOpen,
+    HelpPanels,
+    HelpView,
+    HelpVoice,
+    HelpFacilitator,
+    HelpOrganizer,
+    HelpWindow,
+    ScreenshotSaved,
+    Settings,
+    SettingsLanguage,
+    SettingsScale,
+    SettingsVolume,
+    SettingsPushToTalk,
+    SettingsMic,
+    SettingsSpeaker,
+    SettingsDefaultDevice,
+    SettingsTestSound,
+    SettingsLevel,
+    On,
+    Off,
 }
 
 /// The string for `key` in `lang`.
@@ -141,8 +175,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, Lost) => "Connection lost",
         (Lang::Ko, RetryHint) => "R 키로 다시 연결",
         (Lang::En, RetryHint) => "Press R to reconnect",
-        (Lang::Ko, Controls) => "이동: 방향키 또는 WASD",
-        (Lang::En, Controls) => "Move: arrow keys or WASD",
+        (Lang::Ko, Controls) => "이동: 방향키, WASD 또는 바닥 클릭 · F1: 도움말",
+        (Lang::En, Controls) => "Move: arrow keys, WASD or click the floor · F1: help",
         (Lang::Ko, PeopleNear) => "주변 사람",
         (Lang::En, PeopleNear) => "People near you",
         (Lang::Ko, Gallery) => "사진 갤러리",
@@ -371,6 +405,110 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ReportReason) => "Reported by a visitor for unacceptable behaviour",
         (Lang::Ko, Reported) => "신고가 운영자에게 전달되었습니다",
         (Lang::En, Reported) => "Your report went to the organizers",
+        (Lang::Ko, JoinTitle) => "마당 온라인 박람회에 오신 것을 환영합니다",
+        (Lang::En, JoinTitle) => "Welcome to the Madang online expo",
+        (Lang::Ko, JoinName) => "이름",
+        (Lang::En, JoinName) => "Your name",
+        (Lang::Ko, JoinLanguage) => "언어",
+        (Lang::En, JoinLanguage) => "Language",
+        (Lang::Ko, JoinServer) => "서버 주소",
+        (Lang::En, JoinServer) => "Server address",
+        (Lang::Ko, JoinInvite) => "초대 코드 (있으면)",
+        (Lang::En, JoinInvite) => "Invite code (if you have one)",
+        (Lang::Ko, JoinButton) => "입장하기",
+        (Lang::En, JoinButton) => "Join",
+        (Lang::Ko, JoinRetry) => "다시 시도",
+        (Lang::En, JoinRetry) => "Try again",
+        (Lang::Ko, JoinNeedName) => "다른 사람에게 보일 이름을 적어 주세요",
+        (Lang::En, JoinNeedName) => "Write the name others will see",
+        (Lang::Ko, JoinHint) => "Enter: 입장 · Tab: 다음 칸 · F1: 도움말",
+        (Lang::En, JoinHint) => "Enter: join · Tab: next field · F1: help",
+        (Lang::Ko, Joining) => "입장하는 중…",
+        (Lang::En, Joining) => "Joining…",
+        (Lang::Ko, HelpTitle) => "도움말 — 키와 마우스",
+        (Lang::En, HelpTitle) => "Help — keys and mouse",
+        (Lang::Ko, HelpClose) => "F1, ? 또는 Esc: 닫기",
+        (Lang::En, HelpClose) => "F1, ? or Esc: close",
+        (Lang::Ko, HelpWalk) => "방향키 또는 WASD: 걷기",
+        (Lang::En, HelpWalk) => "Arrow keys or WASD: walk",
+        (Lang::Ko, HelpClickWalk) => {
+            "바닥 클릭: 그곳으로 걷기 · 부스·키오스크 클릭: 가서 열기 · 미니맵 클릭: 그곳으로"
+        }
+        (Lang::En, HelpClickWalk) => {
+            "Click the floor: walk there · click a booth or kiosk: go and open it · click the minimap: go there"
+        }
+        (Lang::Ko, HelpOpen) => {
+            "E: 가까운 부스·키오스크 열기 · B: 부스 안내 · P: 주변 사람 · J: 시상식 초대 수락"
+        }
+        (Lang::En, HelpOpen) => {
+            "E: open the booth or kiosk nearby · B: booth directory · P: people · J: accept a ceremony call"
+        }
+        (Lang::Ko, HelpPanels) => {
+            "부스 안에서: Esc 닫기 · H 하트 · V 투표 · [ ] 사진 · Z 확대 · Enter 댓글"
+        }
+        (Lang::En, HelpPanels) => {
+            "In a booth: Esc close · H heart · V vote · [ ] photos · Z zoom · Enter comment"
+        }
+        (Lang::Ko, HelpView) => {
+            "Ctrl + 휠 또는 Ctrl +/-: 확대·축소 · Ctrl+0: 원래대로 · F10: 설정 (글자 크기)"
+        }
+        (Lang::En, HelpView) => {
+            "Ctrl + wheel or Ctrl +/-: zoom · Ctrl+0: reset · F10: settings (text size)"
+        }
+        (Lang::Ko, HelpVoice) => {
+            "M: 마이크 켜기·끄기 · N: 소리 켜기·끄기 · Enter: 채팅 · L 대화 잠금 · 1–3 반응 · 4–9 감정 표현 · Q 발언 신청"
+        }
+        (Lang::En, HelpVoice) => {
+            "M: microphone on/off · N: sound on/off · Enter: chat · L lock the talk · 1–3 reactions · 4–9 emotes · Q raise hand"
+        }
+        (Lang::Ko, HelpFacilitator) => "진행자: G 다음 발언자 · T 2분 타이머",
+        (Lang::En, HelpFacilitator) => "Facilitator: G next speaker · T 2-minute timer",
+        (Lang::Ko, HelpOrganizer) => "운영자: O 운영 창 · F2 지도 편집",
+        (Lang::En, HelpOrganizer) => "Organizer: O organizer panel · F2 edit the map",
+        (Lang::Ko, HelpWindow) => "F12: 화면 저장 · R: 지금 다시 연결 · Ctrl+Q: 끝내기",
+        (Lang::En, HelpWindow) => "F12: save a screenshot · R: reconnect now · Ctrl+Q: quit",
+        (Lang::Ko, ScreenshotSaved) => "화면을 저장했습니다",
+        (Lang::En, ScreenshotSaved) => "Screenshot saved",
+        (Lang::Ko, Settings) => "설정 (F10)",
+        (Lang::En, Settings) => "Settings (F10)",
+        (Lang::Ko, SettingsLanguage) => "언어",
+        (Lang::En, SettingsLanguage) => "Language",
+        (Lang::Ko, SettingsScale) => "화면 글자 크기",
+        (Lang::En, SettingsScale) => "Text and buttons size",
+        (Lang::Ko, SettingsVolume) => "다른 사람 목소리 크기",
+        (Lang::En, SettingsVolume) => "Others' voices",
+        (Lang::Ko, SettingsPushToTalk) => "Space를 누를 때만 말하기",
+        (Lang::En, SettingsPushToTalk) => "Talk only while Space is held",
+        (Lang::Ko, SettingsMic) => "마이크",
+        (Lang::En, SettingsMic) => "Microphone",
+        (Lang::Ko, SettingsSpeaker) => "스피커",
+        (Lang::En, SettingsSpeaker) => "Speaker",
+        (Lang::Ko, SettingsDefaultDevice) => "기본 장치",
+        (Lang::En, SettingsDefaultDevice) => "Default device",
+        (Lang::Ko, SettingsTestSound) => "소리 시험",
+        (Lang::En, SettingsTestSound) => "Test sound",
+        (Lang::Ko, SettingsLevel) => "마이크 입력",
+        (Lang::En, SettingsLevel) => "Microphone level",
+        (Lang::Ko, On) => "켬",
+        (Lang::En, On) => "On",
+        (Lang::Ko, Off) => "끔",
+        (Lang::En, Off) => "Off",
+    }
+}
+
+/// "Reconnecting in 4 s (R: now)", after a lost connection.
+pub fn reconnecting_in(lang: Lang, secs: u64) -> String {
+    match lang {
+        Lang::Ko => format!("{secs}초 뒤 다시 연결합니다 (R: 지금)"),
+        Lang::En => format!("Reconnecting in {secs} s (R: now)"),
+    }
+}
+
+/// The language's code in the settings file.
+pub fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ko => "ko",
+        Lang::En => "en",
     }
 }
 
