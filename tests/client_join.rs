@@ -59,6 +59,7 @@ fn main() -> ExitCode {
         eprintln!("client_join: gave up after 300 s");
         std::process::exit(3);
     });
+    post_history(&url);
     let (tx, rx) = mpsc::channel();
     let hands = {
         let shots = shots.clone();
@@ -138,6 +139,7 @@ fn main() -> ExitCode {
         (4, "walked"),
         (5, "settings"),
         (8, "settings_ko_150"),
+        (10, "chat_scrolled"),
     ] {
         let from = shots.join(format!("madang-{n:04}.png"));
         let to = artifacts.join(format!("client_join_{step}.png"));
@@ -306,7 +308,76 @@ fn person(shots: &Path, url: &str) -> Result<Steps, String> {
         },
     ));
     key("Escape")?;
+
+    // The chat: the lobby's history is longer than the log; it follows the newest line, and
+    // PageUp scrolls back to the first.
+    key("Return")?;
+    snap(shots, 9)?;
+    let (log, first) = (mark(shots, 9, "chat-log")?, mark(shots, 9, "chat-first")?);
+    steps.push((
+        "the chat shows its newest lines (the first is scrolled out of view)".into(),
+        if first.1 + first.3 <= log.1 + 1 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the log is at {log:?}, its first line at {first:?}"
+            ))
+        },
+    ));
+    for _ in 0..4 {
+        key("Page_Up")?;
+    }
+    snap(shots, 10)?;
+    let (log, first) = (mark(shots, 10, "chat-log")?, mark(shots, 10, "chat-first")?);
+    steps.push((
+        "PageUp scrolled the chat back to its first line".into(),
+        if first.1 + 1 >= log.1 && first.1 < log.1 + log.3 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the log is at {log:?}, its first line at {first:?}"
+            ))
+        },
+    ));
+    key("Escape")?;
     Ok(steps)
+}
+
+/// Earlier talk in the lobby's room chat, longer than the log shows: three visitors say five
+/// lines each (the most a burst allows), kept by the server for those who come later.
+fn post_history(url: &str) {
+    for who in 1..=3 {
+        let mut s = madang_client::session::Session::join(
+            url,
+            &madang_client::session::JoinOptions {
+                name: format!("먼저 온 사람 {who}"),
+                hall: Some("lobby".into()),
+                spawn: Some("entrance".into()),
+                ..Default::default()
+            },
+            &maps_dir(),
+        )
+        .expect("an earlier visitor joins");
+        assert!(pump_until(&mut [&mut s], Duration::from_secs(10), |s| s[0].is_ready()));
+        let reqs: Vec<u32> = (1..=5)
+            .map(|n| {
+                s.chat(
+                    madang_shared::talk::ChatScope::Room,
+                    &format!("이전 대화 {who}-{n}"),
+                )
+            })
+            .collect();
+        let mut answered = 0;
+        let ok = pump_until(&mut [&mut s], Duration::from_secs(10), |s| {
+            answered += reqs
+                .iter()
+                .filter(|r| s[0].take_answer(**r).is_some())
+                .count();
+            answered == reqs.len()
+        });
+        assert!(ok, "the earlier lines are answered");
+        s.disconnect();
+    }
 }
 
 /// A rectangle the window marked beside its `n`th screenshot.

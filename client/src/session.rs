@@ -484,6 +484,8 @@ pub struct Session {
     pub join: JoinResponse,
     pub me: Option<Me>,
     pub others: HashMap<AvatarId, Remote>,
+    /// The expo's time zone (minutes ahead of UTC), from the welcome.
+    pub utc_offset_minutes: i32,
     pub halls: Vec<String>,
     pub hall_map: Option<Arc<HallMap>>,
     maps: MapStore,
@@ -606,6 +608,7 @@ impl Session {
             join,
             me: None,
             others: HashMap::new(),
+            utc_offset_minutes: 0,
             halls: Vec::new(),
             hall_map: None,
             maps: MapStore::new(maps_dir),
@@ -1060,7 +1063,9 @@ impl Session {
                 tick,
                 tick_hz,
                 speed,
+                utc_offset_minutes,
             } => {
+                self.utc_offset_minutes = utc_offset_minutes.clamp(-24 * 60, 24 * 60);
                 self.halls = halls;
                 self.tick_hz = tick_hz.max(1) as u32;
                 self.speed = speed;

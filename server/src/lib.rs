@@ -62,6 +62,7 @@ mod moderation;
 mod movement;
 mod mutes;
 mod net;
+pub use net::RECEIVE_BUFFER_BYTES;
 mod portal;
 mod presence;
 pub use presence::ARRIVALS_PER_TICK;

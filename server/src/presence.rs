@@ -266,6 +266,7 @@ pub(crate) fn admit_and_remove(
                         tick: tick.count,
                         tick_hz: tick.hz as u16,
                         speed: settings.0.speed,
+                        utc_offset_minutes: settings.0.utc_offset_minutes,
                     },
                 );
                 interest

@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -778,6 +778,9 @@ pub enum ServerMsg {
         tick_hz: u16,
         /// Walking speed in tiles per second.
         speed: f32,
+        /// The expo's time zone, in minutes ahead of UTC: the clock its timetable and chat
+        /// times are read in.
+        utc_offset_minutes: i32,
     },
     /// You went through a portal: you are now in `hall` at `pos`. Everyone you knew has left
     /// your view; those in the new hall will enter it.

@@ -8,6 +8,7 @@ use bevy::sprite::Anchor;
 use bevy::text::TextBackgroundColor;
 use madang_shared::protocol::AvatarId;
 
+use super::labels::{NameLabel, TalkingMark};
 use super::net::Net;
 use super::{ClientArgs, FrameSet, load_image, to_world};
 
@@ -75,14 +76,34 @@ pub fn avatar_color(id: AvatarId) -> Color {
     Color::hsl(hue, 0.65, 0.6)
 }
 
-fn name_label(name: &str) -> impl Bundle {
+/// A name label over an avatar (`whose`: `None` for yours, drawn above the others'); the
+/// labels plugin decides which show.
+fn name_label(name: &str, whose: Option<AvatarId>) -> impl Bundle {
+    let (plate, z) = match whose {
+        None => (super::labels::OWN_PLATE, 20.0),
+        Some(_) => (super::labels::PLATE, 1.0),
+    };
     (
         Text2d::new(name.to_owned()),
+        NameLabel(whose),
         TextFont::from_font_size(14.0),
         TextColor(Color::WHITE),
-        TextBackgroundColor(Color::srgb(0.1, 0.11, 0.14)),
+        TextBackgroundColor(plate),
         Anchor::BOTTOM_CENTER,
-        Transform::from_xyz(0.0, LABEL_OFFSET, 1.0),
+        Transform::from_xyz(0.0, LABEL_OFFSET, z),
+    )
+}
+
+/// The ♪ over someone talking (shown by the labels plugin).
+fn talking_mark(id: AvatarId) -> impl Bundle {
+    (
+        Text2d::new("♪"),
+        TalkingMark(id),
+        TextFont::from_font_size(16.0),
+        TextColor(Color::srgb(1.0, 0.85, 0.3)),
+        Anchor::BOTTOM_CENTER,
+        Transform::from_xyz(0.0, LABEL_OFFSET + 18.0, 2.0),
+        Visibility::Hidden,
     )
 }
 
@@ -107,7 +128,8 @@ fn sync_avatars(mut commands: Commands, net: Res<Net>, mut sprites: ResMut<Avata
             body.color = avatar_color(*id);
             let e = commands
                 .spawn((body, Transform::default(), RemoteAvatar(*id)))
-                .with_child(name_label(&remote.name))
+                .with_child(name_label(&remote.name, Some(*id)))
+                .with_child(talking_mark(*id))
                 .id();
             sprites.remotes.insert(*id, e);
         }
@@ -130,7 +152,7 @@ fn sync_avatars(mut commands: Commands, net: Res<Net>, mut sprites: ResMut<Avata
                         Sprite::from_image(sprites.ring.clone()),
                         Transform::from_xyz(0.0, 0.0, -0.5),
                     ))
-                    .with_child(name_label(&me.name))
+                    .with_child(name_label(&me.name, None))
                     .id();
                 (me.id, e)
             });

@@ -44,6 +44,7 @@ fn capture_when_ready(
     screens: Res<Screens>,
     organizer: Res<super::organizer::Organizer>,
     marks: Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
+    labels: Res<super::labels::LabelStats>,
     mut progress: Local<Progress>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -86,7 +87,7 @@ fn capture_when_ready(
         }
         if progress.ready_frames >= SETTLE_FRAMES {
             let _ = std::fs::remove_file(path);
-            write_marks(path, &marks);
+            write_marks(path, &marks, Some(&*labels));
             commands
                 .spawn(Screenshot::primary_window())
                 .observe(save_to_disk(path.clone()));
@@ -107,6 +108,7 @@ fn capture_when_ready(
 pub(super) fn write_marks(
     shot: &std::path::Path,
     marks: &Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
+    labels: Option<&super::labels::LabelStats>,
 ) {
     let mut out = serde_json::Map::new();
     for (mark, node, at) in marks {
@@ -123,6 +125,17 @@ pub(super) fn write_marks(
                 size.x,
                 size.y
             ]),
+        );
+    }
+    if let Some(stats) = labels {
+        out.insert(
+            "label_stats".into(),
+            serde_json::json!({
+                "people": stats.people,
+                "shown": stats.shown,
+                "overlapping": stats.overlapping,
+                "overlapping_if_all": stats.overlapping_if_all,
+            }),
         );
     }
     let path = shot.with_extension("json");

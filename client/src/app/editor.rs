@@ -87,6 +87,15 @@ struct Object {
     props: Vec<(&'static str, String)>,
 }
 
+/// What an object is called in a question: its title, else its class and id.
+fn object_name(obj: &Object) -> String {
+    obj.props
+        .iter()
+        .find(|(k, v)| *k == "title" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| format!("{} #{}", obj.class, obj.id))
+}
+
 fn objects(map: &HallMap) -> Vec<Object> {
     let mut out = Vec::new();
     for b in &map.booths {
@@ -304,6 +313,7 @@ fn editor_keys(
     drawn: Res<DrawnHall>,
     mut editor: ResMut<Editor>,
     mut net: ResMut<Net>,
+    mut confirm: ResMut<super::confirm::Confirm>,
 ) {
     if !is_organizer(&net) {
         editor.on = false;
@@ -322,6 +332,19 @@ fn editor_keys(
     let Some(session) = net.session.as_mut() else {
         return;
     };
+    // A deletion the organizer said yes to (by the key or the button).
+    if let Some(super::confirm::Pending::Delete { id, .. }) =
+        confirm.take_confirmed(|p| matches!(p, super::confirm::Pending::Delete { .. }))
+    {
+        let req = session.edit_map(MapEdit::Delete { id });
+        editor.asked.push(req);
+        if editor.selected == Some(id) {
+            editor.selected = None;
+        }
+    }
+    if confirm.is_open() {
+        return;
+    }
     let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
     if ctrl && keys.just_pressed(KeyCode::KeyZ) {
         let req = session.undo_edit();
@@ -336,9 +359,10 @@ fn editor_keys(
         return;
     };
     if keys.just_pressed(KeyCode::Delete) {
-        let req = session.edit_map(MapEdit::Delete { id });
-        editor.asked.push(req);
-        editor.selected = None;
+        confirm.ask(super::confirm::Pending::Delete {
+            id,
+            what: object_name(&obj),
+        });
         return;
     }
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
@@ -399,6 +423,7 @@ fn editor_buttons(
     drawn: Res<DrawnHall>,
     mut editor: ResMut<Editor>,
     mut net: ResMut<Net>,
+    mut confirm: ResMut<super::confirm::Confirm>,
 ) {
     let (Some(session), Some(map)) = (net.session.as_mut(), drawn.map.as_ref()) else {
         return;
@@ -429,10 +454,19 @@ fn editor_buttons(
                 editor.asked.push(req);
                 continue;
             }
-            EditAction::Delete => match editor.selected.take() {
-                Some(id) => vec![MapEdit::Delete { id }],
-                None => continue,
-            },
+            EditAction::Delete => {
+                // Asked first; `editor_keys` deletes it on a yes.
+                if let Some(obj) = editor
+                    .selected
+                    .and_then(|id| objects(map).into_iter().find(|o| o.id == id))
+                {
+                    confirm.ask(super::confirm::Pending::Delete {
+                        id: obj.id,
+                        what: object_name(&obj),
+                    });
+                }
+                continue;
+            }
             EditAction::Apply => {
                 let Some(id) = editor.selected else { continue };
                 let Some(obj) = objects(map).into_iter().find(|o| o.id == id) else {

@@ -14,6 +14,7 @@ use madang_shared::map::{Lang, TILE_PX};
 mod avatars;
 mod capture;
 mod ceremony;
+mod confirm;
 mod directory;
 mod editor;
 mod hall;
@@ -21,6 +22,7 @@ mod help;
 mod hud;
 pub mod i18n;
 mod join;
+mod labels;
 mod net;
 mod organizer;
 mod panel;
@@ -155,6 +157,8 @@ pub fn run(args: ClientArgs) -> AppExit {
         view::plugin,
         walk::plugin,
         settings::plugin,
+        labels::plugin,
+        confirm::plugin,
     ));
     app.add_plugins((
         net::plugin,

@@ -374,9 +374,40 @@ fn organizer_buttons(
     minutes: Query<(&EditableText, Has<BanMinutesField>)>,
     mut org: ResMut<Organizer>,
     mut net: ResMut<Net>,
+    mut confirm: ResMut<super::confirm::Confirm>,
 ) {
     let Some(session) = net.session.as_mut() else {
         return;
+    };
+    // A removal or a ban the organizer said yes to.
+    use super::confirm::Pending;
+    let ours = |p: &Pending| matches!(p, Pending::Kick { .. } | Pending::Ban { .. });
+    match confirm.take_confirmed(ours) {
+        Some(Pending::Kick { who, reason, .. }) => {
+            let req = session.moderate(ModAction::Kick { who, reason });
+            org.actions.push(req);
+        }
+        Some(Pending::Ban {
+            who,
+            reason,
+            minutes,
+            ..
+        }) => {
+            let req = session.moderate(ModAction::Ban {
+                who,
+                reason,
+                minutes,
+            });
+            org.actions.push(req);
+        }
+        _ => {}
+    }
+    let name_of = |org: &Organizer, who| {
+        org.people
+            .iter()
+            .find(|p| p.id == who)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("#{}", who.0))
     };
     for (i, action) in &pressed {
         if *i != Interaction::Pressed {
@@ -410,7 +441,15 @@ fn organizer_buttons(
                 continue;
             }
             OrgAction::Mute(who, muted) => session.mute(who, muted),
-            OrgAction::Kick(who) => session.moderate(ModAction::Kick { who, reason }),
+            OrgAction::Kick(who) => {
+                // Asked first; done when the organizer says yes (above).
+                confirm.ask(Pending::Kick {
+                    who,
+                    name: name_of(&org, who),
+                    reason,
+                });
+                continue;
+            }
             OrgAction::Ban(who) => {
                 // Empty: for good; a number: that many minutes.
                 let text = text_of::<BanMinutesField>(&minutes);
@@ -424,11 +463,13 @@ fn organizer_buttons(
                         }
                     },
                 };
-                session.moderate(ModAction::Ban {
+                confirm.ask(Pending::Ban {
                     who,
+                    name: name_of(&org, who),
                     reason,
                     minutes,
-                })
+                });
+                continue;
             }
             OrgAction::ToStage(who) => session.moderate(ModAction::ToStage { who }),
             OrgAction::AnnounceExpo | OrgAction::AnnounceHall => {

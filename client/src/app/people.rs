@@ -68,7 +68,7 @@ enum PersonAction {
     Report(AvatarId),
 }
 #[derive(Component)]
-struct Minimap;
+pub(super) struct Minimap;
 #[derive(Component)]
 struct MinimapDot;
 
@@ -90,6 +90,9 @@ fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
         children![
             (
                 Minimap,
+                // A click on it walks there (see `walk`).
+                Interaction::default(),
+                bevy::ui::RelativeCursorPosition::default(),
                 ImageNode::default(),
                 Node {
                     width: px(MINIMAP_W),

@@ -29,7 +29,7 @@ pub(super) fn plugin(app: &mut App) {
     });
     app.add_systems(
         Update,
-        (talk_keys, send_chat, take_news)
+        (talk_keys, scroll_keys, send_chat, take_news)
             .chain()
             .in_set(FrameSet::Sync),
     );
@@ -49,8 +49,11 @@ pub(super) fn plugin(app: &mut App) {
 
 /// How long reactions and notices stay on screen.
 const BANNER_TIME: Duration = Duration::from_secs(4);
-/// Chat lines shown.
-const LOG_LINES: usize = 8;
+/// The chat log's height: about eight lines; the rest of the kept history scrolls (the
+/// wheel over it, or PageUp / PageDown while writing).
+const LOG_HEIGHT: f32 = 150.0;
+/// How far PageUp and PageDown scroll the log.
+const LOG_PAGE: f32 = 120.0;
 
 /// The chat's scope, the reactions and notices on show, and who spoke lately.
 #[derive(Resource)]
@@ -175,8 +178,12 @@ fn spawn_talk_ui(mut commands: Commands, args: Res<ClientArgs>) {
         children![
             (
                 ChatLog,
+                super::panel::CaptureMark("chat-log"),
+                bevy::ui_widgets::ScrollArea,
                 Node {
                     flex_direction: FlexDirection::Column,
+                    max_height: px(LOG_HEIGHT),
+                    overflow: Overflow::scroll_y(),
                     ..default()
                 },
             ),
@@ -474,7 +481,7 @@ fn show_chat(
     mut ui: ResMut<TalkUi>,
     net: Res<Net>,
     args: Res<ClientArgs>,
-    log: Query<Entity, With<ChatLog>>,
+    mut log: Query<(Entity, &mut ScrollPosition, &ComputedNode), With<ChatLog>>,
     mut scope_label: Query<&mut Text, With<ScopeLabel>>,
 ) {
     let lang = args.lang;
@@ -498,22 +505,68 @@ fn show_chat(
         return;
     }
     ui.shown_chat = stamp;
-    let Ok(log) = log.single() else { return };
+    let Ok((log, mut scroll, computed)) = log.single_mut() else {
+        return;
+    };
+    // Follow the newest line, unless the visitor has scrolled back to read.
+    let inv = computed.inverse_scale_factor;
+    let max = (computed.content_size().y - computed.size().y).max(0.0) * inv;
+    if computed.scroll_position.y * inv >= max - 2.0 {
+        // The layout clamps this to the bottom.
+        scroll.y = 1e6;
+    }
+    let offset = session.utc_offset_minutes;
     commands.entity(log).despawn_children();
     commands.entity(log).with_children(|log| {
-        for line in chat.iter().rev().take(LOG_LINES).rev() {
-            log.spawn((
+        for (i, line) in chat.iter().enumerate() {
+            let mut e = log.spawn((
                 Text::new(format!(
-                    "[{}] {}: {}",
+                    "{} [{}] {}: {}",
+                    clock(line.at, offset),
                     scope_name(lang, line.scope),
                     line.name,
                     line.text
                 )),
-                TextFont::from_font_size(13.0),
+                TextFont::from_font_size(14.0),
                 TextColor(scope_color(line.scope)),
             ));
+            if i == 0 {
+                e.insert(super::panel::CaptureMark("chat-first"));
+            }
         }
     });
+}
+
+/// A time of day ("14:05") in the expo's time zone, from Unix seconds.
+pub fn clock(at_unix_s: i64, utc_offset_minutes: i32) -> String {
+    let local = at_unix_s.saturating_add(utc_offset_minutes as i64 * 60);
+    let day = local.rem_euclid(86_400);
+    format!("{:02}:{:02}", day / 3600, day % 3600 / 60)
+}
+
+/// PageUp and PageDown scroll the chat back and forth while writing in it.
+fn scroll_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    focus: Res<InputFocus>,
+    field: Query<Entity, With<ChatField>>,
+    mut log: Query<(&mut ScrollPosition, &ComputedNode), With<ChatLog>>,
+) {
+    let writing = field.single().is_ok_and(|f| focus.get() == Some(f));
+    if !writing {
+        return;
+    }
+    let by = if keys.just_pressed(KeyCode::PageUp) {
+        -LOG_PAGE
+    } else if keys.just_pressed(KeyCode::PageDown) {
+        LOG_PAGE
+    } else {
+        return;
+    };
+    for (mut scroll, computed) in &mut log {
+        // From where it is drawn (the layout clamps the position to the content).
+        let now = computed.scroll_position.y * computed.inverse_scale_factor;
+        scroll.y = (now + by).max(0.0);
+    }
 }
 
 /// A name for an avatar id: yours, someone in view, or the id.
@@ -773,5 +826,18 @@ fn show_emotes(
             }
             _ => commands.entity(e).despawn(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_times_are_read_in_the_expos_clock() {
+        // 2026-12-02 05:05:30 UTC is 14:05 in Seoul.
+        assert_eq!(clock(1_796_187_930, 540), "14:05");
+        assert_eq!(clock(1_796_187_930, 0), "05:05");
+        assert_eq!(clock(0, -60), "23:00", "before the epoch's midnight");
     }
 }

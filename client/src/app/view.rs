@@ -144,6 +144,7 @@ fn window_keys(
         &ComputedNode,
         &UiGlobalTransform,
     )>,
+    labels: Res<super::labels::LabelStats>,
     keys: Res<ButtonInput<KeyCode>>,
     args: Res<ClientArgs>,
     mut toast: Query<&mut Text, With<Toast>>,
@@ -162,7 +163,7 @@ fn window_keys(
         }
         let path = next_shot(&dir);
         info!(path = %path.display(), "saving a screenshot");
-        super::capture::write_marks(&path, &marks);
+        super::capture::write_marks(&path, &marks, Some(&*labels));
         commands
             .spawn(Screenshot::primary_window())
             .observe(save_to_disk(path));

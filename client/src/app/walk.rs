@@ -31,7 +31,9 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (click_to_walk, arrive).chain().in_set(FrameSet::Sync),
+        (click_to_walk, click_minimap, arrive)
+            .chain()
+            .in_set(FrameSet::Sync),
     );
     app.add_systems(Update, show_goal.in_set(FrameSet::View));
 }
@@ -192,6 +194,36 @@ fn click_to_walk(
     let (map, from) = (map.clone(), me.pos);
     if !walk_to(&map, from, p, &mut auto, &mut panel, net.session.as_mut()) {
         debug!(?p, "no way there");
+    }
+}
+
+/// A click on the minimap walks to that place of the hall.
+fn click_minimap(
+    minimap: Query<
+        (&Interaction, &bevy::ui::RelativeCursorPosition),
+        (Changed<Interaction>, With<super::people::Minimap>),
+    >,
+    drawn: Res<DrawnHall>,
+    net: Res<Net>,
+    mut auto: ResMut<AutoWalk>,
+) {
+    let Some((interaction, cursor)) = minimap.iter().next() else {
+        return;
+    };
+    let (Interaction::Pressed, Some(at)) = (interaction, cursor.normalized) else {
+        return;
+    };
+    let Some((map, me)) = map_and_me(&net, &drawn) else {
+        return;
+    };
+    // From (-0.5, -0.5) at the top left to (0.5, 0.5) at the bottom right.
+    let p = TileVec::new(
+        (at.x + 0.5) * map.width as f32,
+        (at.y + 0.5) * map.height as f32,
+    );
+    match map.path_to_point(me.pos, p) {
+        Some(path) => auto.start(path, None),
+        None => debug!(?p, "no way there"),
     }
 }
 

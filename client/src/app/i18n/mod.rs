@@ -159,6 +159,8 @@ pub enum Key {
     SettingsLevel,
     On,
     Off,
+    ConfirmYes,
+    ConfirmNo,
 }
 
 /// The string for `key` in `lang`.
@@ -493,6 +495,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, On) => "On",
         (Lang::Ko, Off) => "끔",
         (Lang::En, Off) => "Off",
+        (Lang::Ko, ConfirmYes) => "예, 진행합니다 (Enter)",
+        (Lang::En, ConfirmYes) => "Yes, do it (Enter)",
+        (Lang::Ko, ConfirmNo) => "취소 (Esc)",
+        (Lang::En, ConfirmNo) => "Cancel (Esc)",
     }
 }
 
