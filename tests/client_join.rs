@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             let text = std::fs::read_to_string(&settings).unwrap_or_default();
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             if v["name"] == NAME
-                && v["lang"] == "ko"
+                && v["lang"] == "en"
                 && v["ui_scale"] == 150
                 && v["help_seen"] == true
             {
@@ -140,6 +140,7 @@ fn main() -> ExitCode {
         (5, "settings"),
         (8, "settings_ko_150"),
         (10, "chat_scrolled"),
+        (11, "keyboard_focus"),
     ] {
         let from = shots.join(format!("madang-{n:04}.png"));
         let to = artifacts.join(format!("client_join_{step}.png"));
@@ -339,6 +340,37 @@ fn person(shots: &Path, url: &str) -> Result<Steps, String> {
             ))
         },
     ));
+    key("Escape")?;
+
+    // The buttons by keyboard: in the settings, Tab, Tab reaches English (the ring shows it)
+    // and Enter presses it.
+    key("F10")?;
+    std::thread::sleep(Duration::from_millis(400));
+    key("Tab")?;
+    key("Tab")?;
+    let focused = snap(shots, 11)?;
+    let en = mark(shots, 11, "settings-en")?;
+    steps.push((
+        "Tab, Tab put the focus ring on the settings' English button".into(),
+        {
+            let ring = count(
+                &focused,
+                en.0.saturating_sub(4),
+                en.1.saturating_sub(4),
+                en.0 + en.2 + 4,
+                en.1 + en.3 + 4,
+                |p| close(p, [115, 204, 255], 12),
+            );
+            if ring >= 30 {
+                Ok(())
+            } else {
+                Err(format!("{ring} pixels of the ring around {en:?}"))
+            }
+        },
+    ));
+    key("Return")?;
+    std::thread::sleep(Duration::from_millis(800));
+    snap(shots, 12)?;
     key("Escape")?;
     Ok(steps)
 }

@@ -45,6 +45,7 @@ fn capture_when_ready(
     organizer: Res<super::organizer::Organizer>,
     marks: Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
     labels: Res<super::labels::LabelStats>,
+    arrived: Res<super::loading::Arrived>,
     mut progress: Local<Progress>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -62,7 +63,8 @@ fn capture_when_ready(
             }
         }
     } else {
-        let mut ready = net.session.as_ref().is_some_and(|s| s.is_ready())
+        let mut ready = arrived.0
+            && net.session.as_ref().is_some_and(|s| s.is_ready())
             && drawn.map.is_some()
             && drawn.id.as_deref() == net.session.as_ref().and_then(|s| s.hall_id());
         if args.organizer_panel {

@@ -109,6 +109,7 @@ enum Choice {
 fn spawn_dialog(mut commands: Commands) {
     commands.spawn((
         DialogRoot,
+        super::keys::FocusScope,
         Interaction::default(),
         FocusPolicy::Block,
         GlobalZIndex(85),
@@ -158,6 +159,8 @@ fn spawn_dialog(mut commands: Commands) {
 fn answer(
     keys: Res<ButtonInput<KeyCode>>,
     pressed: Query<(&Interaction, &Choice), Changed<Interaction>>,
+    focus: Res<bevy::input_focus::InputFocus>,
+    buttons: Query<(), With<Button>>,
     mut confirm: ResMut<Confirm>,
 ) {
     if confirm.asking.is_none() {
@@ -169,7 +172,9 @@ fn answer(
             choice = Some(*c);
         }
     }
-    if keys.just_pressed(KeyCode::Enter) || keys.just_pressed(KeyCode::NumpadEnter) {
+    // Enter on a button in focus presses that button (see `keys`); otherwise it is yes.
+    let enter = keys.just_pressed(KeyCode::Enter) || keys.just_pressed(KeyCode::NumpadEnter);
+    if enter && !super::keys::on_a_button(&focus, &buttons) {
         choice = Some(Choice::Yes);
     }
     if keys.just_pressed(KeyCode::Escape) {

@@ -105,7 +105,7 @@ fn help_keys(
 
 /// The first time in a hall, the help shows once.
 fn first_visit(
-    net: Res<Net>,
+    arrived: Res<super::loading::Arrived>,
     mut prefs: ResMut<Prefs>,
     mut help: ResMut<Help>,
     args: Res<ClientArgs>,
@@ -114,7 +114,7 @@ fn first_visit(
     if prefs.settings.help_seen || args.screenshot.is_some() {
         return;
     }
-    if net.session.as_ref().is_some_and(|s| s.is_ready()) {
+    if arrived.0 {
         help.open = true;
         prefs.settings.help_seen = true;
         prefs.save();

@@ -1,6 +1,6 @@
 //! Name labels in a crowd: your own label is always shown, on a plate of its own colour and
-//! above the others; so are the labels of the people in your conversation (on theirs). The
-//! rest are placed nearest first, and a label that would cover one already placed is hidden,
+//! above the others; so are the labels of the people in your conversation (on theirs, lifted
+//! over one another where they would cover each other). The rest are placed nearest first, and a label that would cover one already placed is hidden,
 //! as are labels far away; labels fade with distance. A ♪ over someone says they are talking.
 //!
 //! The placement is linear in the people drawn (after sorting them by distance): each label is
@@ -79,8 +79,9 @@ pub struct Placed {
     pub lift: f32,
 }
 
-/// How many label heights a label of your conversation may be lifted to clear the others.
-const MAX_LIFTS: usize = 4;
+/// How many label heights a label of your conversation may be lifted to clear the others;
+/// past that it is hidden like any other (the conversation box still names everyone in it).
+const MAX_LIFTS: usize = 8;
 
 /// How each candidate is drawn. `own` is your label, placed first; then your conversation's,
 /// lifted over one another where they would cover each other; then the rest, nearest first,
@@ -114,14 +115,15 @@ pub fn arrange(own: Option<Rect>, candidates: &[Candidate]) -> Vec<Placed> {
             // Lifted a label's height at a time until clear (or as high as it may go).
             let lift = (0..=MAX_LIFTS)
                 .map(|k| k as f32 * (c.size.y + 2.0))
-                .find(|&dy| !grid.overlaps(rect.lifted(dy)))
-                .unwrap_or(0.0);
-            grid.insert(rect.lifted(lift));
-            out[i] = Placed {
-                shown: true,
-                alpha: 1.0,
-                lift,
-            };
+                .find(|&dy| !grid.overlaps(rect.lifted(dy)));
+            if let Some(lift) = lift {
+                grid.insert(rect.lifted(lift));
+                out[i] = Placed {
+                    shown: true,
+                    alpha: 1.0,
+                    lift,
+                };
+            }
         } else if shown < MAX_SHOWN && c.distance <= HIDE_BEYOND && !grid.overlaps(rect) {
             grid.insert(rect);
             shown += 1;

@@ -22,7 +22,9 @@ mod help;
 mod hud;
 pub mod i18n;
 mod join;
+mod keys;
 mod labels;
+mod loading;
 mod net;
 mod organizer;
 mod panel;
@@ -159,6 +161,8 @@ pub fn run(args: ClientArgs) -> AppExit {
         settings::plugin,
         labels::plugin,
         confirm::plugin,
+        loading::plugin,
+        keys::plugin,
     ));
     app.add_plugins((
         net::plugin,

@@ -220,6 +220,18 @@ pub struct PhotoSlot {
 }
 
 impl Photos {
+    /// Starts decoding the photo at `path` (a gallery's first, while the hall loads).
+    pub fn preload(&mut self, path: &PathBuf, images: &mut Assets<Image>) {
+        self.get(path, images);
+    }
+
+    /// Whether the photo at `path` is decoded (or known broken).
+    pub fn is_done(&self, path: &PathBuf) -> bool {
+        self.by_path
+            .get(path)
+            .is_some_and(|s| s.size.is_some() || s.failed)
+    }
+
     /// The photo at `path`, asked of the loader the first time.
     fn get(&mut self, path: &PathBuf, images: &mut Assets<Image>) -> &PhotoSlot {
         if !self.by_path.contains_key(path) {

@@ -114,6 +114,7 @@ fn spawn_settings(mut commands: Commands, args: Res<ClientArgs>) {
         .spawn((
             DespawnOnExit(Phase::Hall),
             SettingsRoot,
+            super::keys::FocusScope,
             Interaction::default(),
             FocusPolicy::Block,
             GlobalZIndex(70),

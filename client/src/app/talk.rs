@@ -269,6 +269,7 @@ fn talk_keys(
     mut focus: ResMut<InputFocus>,
     fields: Query<(), With<EditableText>>,
     chat_field: Query<Entity, With<ChatField>>,
+    buttons: Query<(), With<Button>>,
 ) {
     let next_scope = |s: ChatScope| match s {
         ChatScope::Near => ChatScope::Room,
@@ -285,9 +286,15 @@ fn talk_keys(
         if focus.get() == Some(chat) && keys.just_pressed(KeyCode::Tab) {
             ui.scope = next_scope(ui.scope);
         }
+        // Esc leaves the chat (what was written stays).
+        if focus.get() == Some(chat) && keys.just_pressed(KeyCode::Escape) {
+            focus.clear();
+        }
         return;
     }
-    if keys.just_pressed(KeyCode::Enter) && panel.open.is_none() {
+    // Enter presses a button in focus (see `keys`); otherwise it opens the chat.
+    let on_button = focus.get().is_some_and(|e| buttons.contains(e));
+    if keys.just_pressed(KeyCode::Enter) && panel.open.is_none() && !on_button {
         focus.set(chat, FocusCause::Navigated);
         return;
     }

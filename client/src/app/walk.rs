@@ -98,10 +98,11 @@ fn held_input(keys: &ButtonInput<KeyCode>, arrows: bool) -> MoveInput {
     )
 }
 
-fn read_keys(
+pub(super) fn read_keys(
     keys: Res<ButtonInput<KeyCode>>,
     focus: Res<InputFocus>,
     fields: Query<(), With<EditableText>>,
+    buttons: Query<(), With<Button>>,
     editor: Res<super::editor::Editor>,
     help: Res<super::help::Help>,
     mut held: ResMut<Held>,
@@ -111,7 +112,11 @@ fn read_keys(
     held.0 = if typing(&focus, &fields) || help.open {
         MoveInput::IDLE
     } else {
-        held_input(&keys, !editor.captures_arrows())
+        // With a button in focus the arrows move the focus (see `keys`).
+        held_input(
+            &keys,
+            !editor.captures_arrows() && !super::keys::on_a_button(&focus, &buttons),
+        )
     };
     if !held.0.is_idle() {
         auto.walk = None;

@@ -161,6 +161,10 @@ pub enum Key {
     Off,
     ConfirmYes,
     ConfirmNo,
+    LoadingAsking,
+    LoadingConnecting,
+    LoadingDrawing,
+    LoadingPhotos,
 }
 
 /// The string for `key` in `lang`.
@@ -498,6 +502,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, ConfirmYes) => "예, 진행합니다 (Enter)",
         (Lang::En, ConfirmYes) => "Yes, do it (Enter)",
         (Lang::Ko, ConfirmNo) => "취소 (Esc)",
+        (Lang::Ko, LoadingAsking) => "서버에 입장을 요청하는 중…",
+        (Lang::En, LoadingAsking) => "Asking the server to let you in…",
+        (Lang::Ko, LoadingConnecting) => "연결하는 중…",
+        (Lang::En, LoadingConnecting) => "Connecting…",
+        (Lang::Ko, LoadingDrawing) => "전시관과 타일을 그리는 중…",
+        (Lang::En, LoadingDrawing) => "Drawing the hall and its tiles…",
+        (Lang::Ko, LoadingPhotos) => "사진을 불러오는 중…",
+        (Lang::En, LoadingPhotos) => "Loading the photos…",
         (Lang::En, ConfirmNo) => "Cancel (Esc)",
     }
 }
