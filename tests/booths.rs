@@ -131,6 +131,7 @@ fn a_heart_survives_a_restart_and_stays_yours() {
         visitor_pass: None,
         invite: None,
         server_cert: None,
+        look: None,
     };
     let server = madang_server::spawn(settings.clone()).expect("starts");
     let mut a = Session::join(&server.url(), &opts, &maps_dir()).expect("joins");

@@ -37,6 +37,7 @@ fn join_as_named(
             visitor_pass: None,
             invite: invite.map(str::to_owned),
             server_cert: None,
+            look: None,
         },
         &maps_dir(),
     )
@@ -74,6 +75,7 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
             visitor_pass: None,
             invite: None,
             server_cert: None,
+            look: None,
         },
         &maps_dir(),
     );

@@ -92,6 +92,7 @@ fn main() -> ExitCode {
         speaker: None,
         push_to_talk: false,
         invite: None,
+        look: None,
         organizer_panel: false,
     });
     let mut checks = Checks::default();

@@ -64,8 +64,9 @@ fn main() -> ExitCode {
     let hands = {
         let shots = shots.clone();
         let url = url.clone();
+        let settings_file = settings.clone();
         std::thread::spawn(move || {
-            let result = person(&shots, &url);
+            let result = person(&shots, &url, &settings_file);
             // Whatever happened, the window closes.
             quit();
             let _ = tx.send(result);
@@ -91,6 +92,7 @@ fn main() -> ExitCode {
         speaker: None,
         push_to_talk: false,
         invite: None,
+        look: None,
         organizer_panel: false,
     });
     let _ = hands.join();
@@ -154,7 +156,7 @@ fn main() -> ExitCode {
 type Steps = Vec<(String, Result<(), String>)>;
 
 /// The visitor's hands and eyes. Returns each checked step.
-fn person(shots: &Path, url: &str) -> Result<Steps, String> {
+fn person(shots: &Path, url: &str, settings: &Path) -> Result<Steps, String> {
     let mut steps: Steps = Vec::new();
     let window = wait_for_window()?;
     xdo(&["mousemove", "5", "5"])?;
@@ -227,9 +229,17 @@ fn person(shots: &Path, url: &str) -> Result<Steps, String> {
         .find(|(_, r)| r.name == NAME)
         .map(|(id, _)| id)
         .expect("seen");
-    // The first visit shows the help by itself.
-    std::thread::sleep(Duration::from_secs(3));
-    pump_for(&mut [&mut watcher], Duration::from_millis(100));
+    // The first visit shows the help by itself, once the hall has loaded: the window notes in
+    // the settings that it did.
+    let shown_at = Instant::now();
+    while shown_at.elapsed() < Duration::from_secs(30) {
+        let text = std::fs::read_to_string(settings).unwrap_or_default();
+        if text.contains("\"help_seen\": true") {
+            break;
+        }
+        pump_for(&mut [&mut watcher], Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
     let help = snap(shots, 3)?;
     steps.push(("the help shows by itself on the first visit".into(), {
         let panel = count(&help, W / 4, H / 4, 3 * W / 4, 3 * H / 4, |p| {

@@ -55,6 +55,7 @@ fn main() -> ExitCode {
                 visitor_pass: None,
                 invite: invite.map(str::to_owned),
                 server_cert: None,
+                look: None,
             },
             &maps_dir(),
         )
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
         speaker: None,
         push_to_talk: false,
         invite: Some(CODE.into()),
+        look: None,
         organizer_panel: true,
     });
     server.stop();

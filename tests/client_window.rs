@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         speaker: None,
         push_to_talk: false,
         invite: None,
+        look: None,
         organizer_panel: false,
     });
     server.stop();

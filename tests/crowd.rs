@@ -24,6 +24,7 @@ fn options(name: &str) -> JoinOptions {
         visitor_pass: None,
         invite: None,
         server_cert: None,
+        look: None,
     }
 }
 
@@ -222,6 +223,43 @@ fn a_client_on_a_lossy_link_is_sent_less_kept_and_its_view_stays_true() {
             })
         }),
         "both see the walker where it stopped"
+    );
+    server.stop();
+}
+
+#[test]
+fn a_chosen_look_travels_with_the_join_and_is_seen_by_the_others() {
+    use madang_shared::protocol::Look;
+    let server = start_server();
+    let chosen = Look { body: 5, colour: 2 };
+    let mut a = Session::join(
+        &server.url(),
+        &JoinOptions {
+            look: Some(chosen),
+            ..options("모습을 고른 사람")
+        },
+        &maps_dir(),
+    )
+    .expect("joins");
+    // Without a choice the server picks one, and tells its owner too.
+    let mut b =
+        Session::join(&server.url(), &options("고르지 않은 사람"), &maps_dir()).expect("joins");
+    let ok = pump_until(&mut [&mut a, &mut b], WAIT, |s| {
+        s.iter().all(|x| x.is_ready() && !x.others.is_empty())
+    });
+    assert!(ok, "both arrive and see each other");
+    let (a_id, b_id) = (a.me.as_ref().unwrap().id, b.me.as_ref().unwrap().id);
+    assert_eq!(
+        a.me.as_ref().unwrap().look,
+        chosen,
+        "the welcome says the look"
+    );
+    assert_eq!(b.others[&a_id].look, chosen, "the other sees it");
+    let picked = b.me.as_ref().unwrap().look;
+    assert!(picked.is_valid());
+    assert_eq!(
+        a.others[&b_id].look, picked,
+        "the server's pick is the same for all"
     );
     server.stop();
 }

@@ -37,6 +37,7 @@ impl Liar {
             spawn: Some("from_lobby".into()),
             visitor_pass: None,
             invite: None,
+            look: None,
         };
         let resp: JoinResponse =
             madang_client::session::http_agent(&format!("{}/join", server.url()), None)

@@ -54,6 +54,7 @@ fn join_with(
             visitor_pass: pass,
             invite: invite.map(str::to_owned),
             server_cert: None,
+            look: None,
         },
         &maps_dir(),
     )

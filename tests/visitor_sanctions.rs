@@ -36,6 +36,7 @@ fn options(name: &str, pass: Option<String>, invite: Option<&str>) -> JoinOption
         visitor_pass: pass,
         invite: invite.map(str::to_owned),
         server_cert: None,
+        look: None,
     }
 }
 

@@ -175,6 +175,7 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
                 visitor_pass: None,
                 invite: None,
                 server_cert: None,
+                look: None,
             };
             match madang_client::session::request_join(&server.url(), &opts) {
                 Ok(resp) => guests.push(Session::connect(resp, &maps_dir()).expect("connects")),

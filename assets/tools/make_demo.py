@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Draws the demo expo's art and lays out its halls: run it to rebuild assets/.
 
-Everything it writes is the project's own: a 32 px tileset drawn pixel by pixel, the avatar
-sprite, a few gallery posters, and three Tiled maps (lobby, exhibition hall, ceremony room)
-that open in Tiled. Organizers edit the maps in Tiled afterwards; this script is only how the
+Everything it writes is the project's own: a 32 px tileset drawn pixel by pixel, a few gallery
+posters, and three Tiled maps (lobby, exhibition hall, ceremony room)
+that open in Tiled (the avatars' sheets come from make_avatars.py). Organizers edit the maps in Tiled afterwards; this script is only how the
 first versions were made, and it needs nothing beyond Python's standard library.
 
     python3 assets/tools/make_demo.py
@@ -245,18 +245,6 @@ def draw_tileset():
     lines.append("</tileset>")
     with open(os.path.join(ROOT, "tilesets", "expo.tsx"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-
-
-def draw_avatar():
-    # White, so the client can tint it per person; a darker rim and a face for direction.
-    c = Canvas(T, T)
-    c.disc(16, 19, 11, (40, 40, 48, 255))
-    c.disc(16, 19, 9.5, (255, 255, 255, 255))
-    c.disc(16, 9, 7, (40, 40, 48, 255))
-    c.disc(16, 9, 5.8, (255, 236, 214, 255))
-    c.disc(13.5, 8.5, 1.1, (40, 40, 48, 255))
-    c.disc(18.5, 8.5, 1.1, (40, 40, 48, 255))
-    c.save(os.path.join(ROOT, "sprites", "avatar.png"))
 
 
 def draw_posters():
@@ -570,7 +558,6 @@ def ceremony():
 
 if __name__ == "__main__":
     draw_tileset()
-    draw_avatar()
     draw_posters()
     lobby()
     hall()

@@ -192,6 +192,9 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
             visitor_pass: None,
             invite: None,
             server_cert: opts.server_cert.clone(),
+            look: Some(madang_shared::protocol::Look::from_number(
+                opts.seed.wrapping_mul(7919) + i as u64,
+            )),
         };
         match Session::join(&opts.server_url, &join, &opts.maps_dir) {
             Ok(s) => {

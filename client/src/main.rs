@@ -172,6 +172,10 @@ fn main() -> ExitCode {
         speaker: cli.speaker.or(settings.speaker.clone()),
         push_to_talk: cli.push_to_talk || settings.push_to_talk,
         invite: cli.invite,
+        look: settings
+            .look
+            .zip(settings.colour)
+            .map(|(body, colour)| madang_shared::protocol::Look { body, colour }),
         organizer_panel: cli.organizer_panel,
     });
     match exit {

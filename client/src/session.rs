@@ -18,9 +18,9 @@ use madang_shared::map::{HallMap, load_hall};
 use madang_shared::protocol::{
     AvatarId, BallotState, BallotView, BoothFact, CeremonyStep, CeremonyView, ChatLine, ClientMsg,
     CommentView, ConversationKind, Emote, FloorAction, InputFrame, JoinRefusal, JoinRequest,
-    JoinResponse, ModAction, PROTOCOL_ID, PROTOCOL_VERSION, PersonRow, Reaction, ReportRow, Role,
-    ScheduleEntry, ScreenAction, ServerMsg, TallyRow, USER_DATA_BYTES, channel, connection_config,
-    encode,
+    JoinResponse, Look, ModAction, PROTOCOL_ID, PROTOCOL_VERSION, PersonRow, Reaction, ReportRow,
+    Role, ScheduleEntry, ScreenAction, ServerMsg, TallyRow, USER_DATA_BYTES, channel,
+    connection_config, encode,
 };
 use madang_shared::refusal::{JoinRefused, Refusal, ServerNotice};
 use madang_shared::rules::{Blocking, MoveInput, step};
@@ -80,6 +80,8 @@ pub struct JoinOptions {
     /// The server's own certificate (PEM), to trust it alone: for a server with a self-signed
     /// certificate reached from another machine.
     pub server_cert: Option<PathBuf>,
+    /// How your avatar looks; `None` lets the server choose.
+    pub look: Option<Look>,
 }
 
 /// A join endpoint's address as typed: without a scheme it is HTTPS (`expo.example:7780` is
@@ -184,6 +186,7 @@ pub fn request_join(server_url: &str, opts: &JoinOptions) -> Result<JoinResponse
         spawn: opts.spawn.clone(),
         visitor_pass: opts.visitor_pass.clone(),
         invite: opts.invite.clone(),
+        look: opts.look,
     };
     let mut resp = agent
         .post(&url)
@@ -355,6 +358,7 @@ pub struct Me {
     pub id: AvatarId,
     pub name: String,
     pub role: Role,
+    pub look: Look,
     pub hall: u16,
     /// Where the prediction says you are after the last step, in tiles.
     pub pos: Vec2,
@@ -372,6 +376,7 @@ pub struct Me {
 pub struct Remote {
     pub name: String,
     pub role: Role,
+    pub look: Look,
     /// (server tick, position in tiles), oldest first.
     samples: VecDeque<(f64, Vec2)>,
 }
@@ -1064,6 +1069,7 @@ impl Session {
                 tick_hz,
                 speed,
                 utc_offset_minutes,
+                look,
             } => {
                 self.utc_offset_minutes = utc_offset_minutes.clamp(-24 * 60, 24 * 60);
                 self.halls = halls;
@@ -1076,6 +1082,7 @@ impl Session {
                     id: you,
                     name,
                     role,
+                    look,
                     hall,
                     pos,
                     prev_pos: pos,
@@ -1113,6 +1120,7 @@ impl Session {
                     let mut remote = Remote {
                         name: info.name,
                         role: info.role,
+                        look: info.look,
                         samples: VecDeque::new(),
                     };
                     // Stamped with the newest tick heard of: the server sent it during that tick.
@@ -1366,6 +1374,7 @@ mod tests {
         let mut r = Remote {
             name: "a".into(),
             role: Role::Visitor,
+            look: Look::default(),
             samples: VecDeque::new(),
         };
         r.push(10.0, Vec2::new(0.0, 0.0));
@@ -1380,6 +1389,7 @@ mod tests {
         let mut r = Remote {
             name: "a".into(),
             role: Role::Visitor,
+            look: Look::default(),
             samples: VecDeque::new(),
         };
         r.push(10.0, Vec2::new(0.0, 0.0));

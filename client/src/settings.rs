@@ -31,9 +31,10 @@ pub struct Settings {
     pub lang: Option<String>,
     /// The join endpoint last used.
     pub server: Option<String>,
-    /// The avatar's look (an index into the looks the client draws) and its colour.
-    pub look: u8,
-    pub colour: u8,
+    /// The avatar's look (an index into the looks the client draws) and its colour, once
+    /// chosen.
+    pub look: Option<u8>,
+    pub colour: Option<u8>,
     pub mic: Option<String>,
     pub speaker: Option<String>,
     /// The others' voices, in percent (0 to 200).
@@ -51,8 +52,8 @@ impl Default for Settings {
             name: None,
             lang: None,
             server: None,
-            look: 0,
-            colour: 0,
+            look: None,
+            colour: None,
             mic: None,
             speaker: None,
             volume: 100,
@@ -127,6 +128,12 @@ impl Settings {
         self.mic = clip(self.mic.take(), MAX_FIELD_CHARS);
         self.speaker = clip(self.speaker.take(), MAX_FIELD_CHARS);
         self.volume = self.volume.min(200);
+        self.look = self
+            .look
+            .filter(|l| *l < madang_shared::protocol::Look::BODIES);
+        self.colour = self
+            .colour
+            .filter(|c| *c < madang_shared::protocol::Look::COLOURS);
         self.ui_scale = nearest_scale(self.ui_scale);
         self
     }
@@ -164,8 +171,8 @@ mod tests {
             name: Some("김민지".into()),
             lang: Some("en".into()),
             server: Some("https://expo.example:7780".into()),
-            look: 3,
-            colour: 5,
+            look: Some(3),
+            colour: Some(5),
             mic: Some("USB Mic".into()),
             speaker: None,
             volume: 80,
@@ -190,7 +197,7 @@ mod tests {
             &path,
             serde_json::json!({
                 "name": long, "lang": "fr", "server": "  ", "volume": 9000,
-                "ui_scale": 160, "unknown": true
+                "ui_scale": 160, "unknown": true, "look": 200, "colour": 3
             })
             .to_string(),
         )
@@ -204,6 +211,11 @@ mod tests {
         assert_eq!(s.server, None, "blank is absent");
         assert_eq!(s.volume, 200);
         assert_eq!(s.ui_scale, 150, "the nearest step");
+        assert_eq!(
+            (s.look, s.colour),
+            (None, Some(3)),
+            "a look that does not exist is dropped"
+        );
         assert!(!s.help_seen, "absent fields take their defaults");
     }
 

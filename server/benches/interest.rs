@@ -48,6 +48,7 @@ fn run(people: u32, hall: f32) -> f64 {
             *p,
             name.clone(),
             Role::Visitor,
+            madang_shared::protocol::Look::default(),
             &mut notices,
         );
     }

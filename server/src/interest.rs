@@ -18,7 +18,7 @@ use bevy::platform::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use madang_shared::Vec2;
-use madang_shared::protocol::{AvatarId, AvatarInfo, Moved, Role};
+use madang_shared::protocol::{AvatarId, AvatarInfo, Look, Moved, Role};
 use madang_shared::rules::{Cell, QPos, QUANT_PER_TILE, cell_of, cells_adjacent, cells_around};
 
 /// The fine cells at Chebyshev distance `r` from the centre.
@@ -90,6 +90,7 @@ struct Tracked {
     qpos: QPos,
     name: Arc<str>,
     role: Role,
+    look: Look,
     knows: HashSet<AvatarId>,
     /// Ticks left during which this avatar's position is sent to those who see it.
     fresh: u8,
@@ -236,6 +237,7 @@ impl Interest {
             id,
             name: t.name.to_string(),
             role: t.role,
+            look: t.look,
             pos: t.qpos,
         })
     }
@@ -248,6 +250,7 @@ impl Interest {
         pos: Vec2,
         name: Arc<str>,
         role: Role,
+        look: Look,
         out: &mut Vec<Notice>,
     ) {
         let cell = cell_of(pos, self.cell_tiles);
@@ -261,6 +264,7 @@ impl Interest {
                 qpos,
                 name,
                 role,
+                look,
                 knows: HashSet::new(),
                 fresh: 0,
                 changed_at: self.tick,
@@ -670,7 +674,15 @@ mod tests {
     }
 
     fn put(i: &mut Interest, id: u32, hall: u16, pos: Vec2, out: &mut Vec<Notice>) {
-        i.insert(AvatarId(id), hall, pos, name("p"), Role::Visitor, out);
+        i.insert(
+            AvatarId(id),
+            hall,
+            pos,
+            name("p"),
+            Role::Visitor,
+            Look::default(),
+            out,
+        );
     }
 
     #[test]
@@ -790,6 +802,7 @@ mod tests {
                 spot(k, 0.0),
                 name("x"),
                 Role::Visitor,
+                Look::default(),
                 &mut out,
             );
         }
@@ -931,7 +944,7 @@ mod tests {
             }
             let mut out = Vec::new();
             for (k, (x, y, _)) in people.iter().enumerate() {
-                i.insert(AvatarId(k as u32), 0, at(*x, *y), name("p"), Role::Visitor, &mut out);
+                i.insert(AvatarId(k as u32), 0, at(*x, *y), name("p"), Role::Visitor, Look::default(), &mut out);
             }
             for (k, (x, y, moves)) in people.iter().enumerate() {
                 if *moves {
@@ -974,7 +987,7 @@ mod tests {
                 match op {
                     0 if !i.tracked.contains_key(&id) => {
                         views.insert(id, HashSet::new());
-                        i.insert(id, hall, at(x, y), name("p"), Role::Visitor, &mut out)
+                        i.insert(id, hall, at(x, y), name("p"), Role::Visitor, Look::default(), &mut out)
                     }
                     1 => i.set_position(id, at(x, y), &mut out),
                     2 => i.remove(id, &mut out),

@@ -560,6 +560,21 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
             }
         }
     }
+    let look = match req.look {
+        Some(l) if l.is_valid() => l,
+        Some(l) => {
+            return Err(bad(JoinRefused::BadRequest {
+                detail: format!(
+                    "look {}/{} is not one of the {} bodies and {} colours",
+                    l.body,
+                    l.colour,
+                    madang_shared::protocol::Look::BODIES,
+                    madang_shared::protocol::Look::COLOURS
+                ),
+            }));
+        }
+        None => madang_shared::protocol::Look::from_number(visitor_id),
+    };
     let client_id: u64 = rng.random_range(1..u64::MAX);
     let claims = JoinClaims {
         visitor_id,
@@ -568,6 +583,7 @@ fn issue(ctx: &JoinContext, req: JoinRequest) -> Result<JoinResponse, (StatusCod
         role,
         hall: req.hall,
         spawn: req.spawn,
+        look,
     };
     let user_data = claims.to_user_data().map_err(|e| {
         bad(JoinRefused::BadRequest {
@@ -715,7 +731,21 @@ mod tests {
             spawn: None,
             visitor_pass: None,
             invite: None,
+            look: None,
         }
+    }
+
+    #[test]
+    fn a_look_out_of_range_is_refused() {
+        let mut req = request("김마당");
+        req.look = Some(madang_shared::protocol::Look { body: 7, colour: 7 });
+        issue(&ctx(), req).expect("the last look joins");
+        let mut req = request("김마당");
+        req.look = Some(madang_shared::protocol::Look { body: 8, colour: 0 });
+        assert!(matches!(
+            issue(&ctx(), req),
+            Err((_, JoinRefused::BadRequest { .. }))
+        ));
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub(crate) fn hand_over(
         at,
         avatar.name.clone(),
         avatar.role,
+        avatar.look,
         &mut notices.0,
     );
     out.send(

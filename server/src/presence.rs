@@ -40,6 +40,7 @@ pub struct Avatar {
     pub identity_since: i64,
     pub name: Arc<str>,
     pub role: Role,
+    pub look: madang_shared::protocol::Look,
 }
 
 /// Where an avatar is, in tiles.
@@ -231,6 +232,7 @@ pub(crate) fn admit_and_remove(
                             identity_since: claims.identity_since as i64,
                             name: name.clone(),
                             role: claims.role,
+                            look: claims.look,
                         },
                         Position(pos),
                         InHall(hall),
@@ -267,11 +269,18 @@ pub(crate) fn admit_and_remove(
                         tick_hz: tick.hz as u16,
                         speed: settings.0.speed,
                         utc_offset_minutes: settings.0.utc_offset_minutes,
+                        look: claims.look,
                     },
                 );
-                interest
-                    .0
-                    .insert(id, hall, pos, name, claims.role, &mut notices.0);
+                interest.0.insert(
+                    id,
+                    hall,
+                    pos,
+                    name,
+                    claims.role,
+                    claims.look,
+                    &mut notices.0,
+                );
                 views.write(ViewMoved {
                     avatar: id,
                     hall,

@@ -124,6 +124,7 @@ fn an_acknowledged_heart_survives_sigkill() {
         visitor_pass: None,
         invite: None,
         server_cert: None,
+        look: None,
     };
 
     let mut server = start(&data);
@@ -230,6 +231,7 @@ fn crowd(url: &str, count: usize, maps: &std::path::Path) -> Vec<Session> {
                 visitor_pass: None,
                 invite: None,
                 server_cert: None,
+                look: None,
             };
             Session::join(url, &opts, maps).expect("joins")
         })
@@ -273,6 +275,7 @@ fn everything_acknowledged_to_200_visitors_survives_sigkill_mid_stream() {
         visitor_pass: None,
         invite: Some(ORGANIZER_CODE.into()),
         server_cert: None,
+        look: None,
     };
     let mut org = vec![Session::join(&server.url, &org_opts, &maps).expect("the organizer joins")];
     assert!(pump_all(&mut org, 10, |s| s[0].is_ready()));

@@ -107,6 +107,7 @@ fn two_thousand_half_requests_do_not_stop_a_join_or_the_game() {
         visitor_pass: None,
         invite: None,
         server_cert: None,
+        look: None,
     };
     let mut s = Session::join(&url, &opts, &root().join("assets/maps"))
         .expect("a normal join goes through");

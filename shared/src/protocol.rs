@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -293,6 +293,33 @@ pub enum Role {
     Organizer,
 }
 
+/// How an avatar looks: one of [`Look::BODIES`] outfits, in one of [`Look::COLOURS`] colours.
+/// Chosen on the join screen, carried in the claims, and told to everyone who sees the avatar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Look {
+    pub body: u8,
+    pub colour: u8,
+}
+
+impl Look {
+    pub const BODIES: u8 = 8;
+    pub const COLOURS: u8 = 8;
+
+    /// Whether both parts are in range.
+    pub fn is_valid(self) -> bool {
+        self.body < Self::BODIES && self.colour < Self::COLOURS
+    }
+
+    /// A look for someone who chose none (bots, older clients): spread over all of them by a
+    /// number, such as a visitor id.
+    pub fn from_number(n: u64) -> Look {
+        Look {
+            body: (n % Self::BODIES as u64) as u8,
+            colour: ((n / Self::BODIES as u64) % Self::COLOURS as u64) as u8,
+        }
+    }
+}
+
 /// What the join endpoint vouches for, carried in the connect token's 256 bytes of user data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinClaims {
@@ -307,6 +334,8 @@ pub struct JoinClaims {
     pub hall: Option<String>,
     /// The spawn to arrive at in that hall, or its first.
     pub spawn: Option<String>,
+    /// How the avatar looks (checked in range by the endpoint).
+    pub look: Look,
 }
 
 /// Size of netcode's user data.
@@ -323,6 +352,8 @@ pub enum ClaimsError {
     Name(#[from] NameError),
     #[error("a hall or spawn name in the claims is too long")]
     FieldTooLong,
+    #[error("the look in the claims is not one of the looks")]
+    LookOutOfRange,
 }
 
 impl JoinClaims {
@@ -357,6 +388,9 @@ impl JoinClaims {
                 return Err(ClaimsError::FieldTooLong);
             }
         }
+        if !self.look.is_valid() {
+            return Err(ClaimsError::LookOutOfRange);
+        }
         Ok(self)
     }
 }
@@ -377,6 +411,9 @@ pub struct JoinRequest {
     /// An invite code from the organizers, for a role other than visitor.
     #[serde(default)]
     pub invite: Option<String>,
+    /// How the avatar should look; without it the server picks one from the visitor id.
+    #[serde(default)]
+    pub look: Option<Look>,
 }
 
 /// A successful answer to `POST /join` (JSON).
@@ -720,6 +757,7 @@ pub struct AvatarInfo {
     pub id: AvatarId,
     pub name: String,
     pub role: Role,
+    pub look: Look,
     pub pos: QPos,
 }
 
@@ -781,6 +819,8 @@ pub enum ServerMsg {
         /// The expo's time zone, in minutes ahead of UTC: the clock its timetable and chat
         /// times are read in.
         utc_offset_minutes: i32,
+        /// How your avatar looks (as you chose, or as the server chose for you).
+        look: Look,
     },
     /// You went through a portal: you are now in `hall` at `pos`. Everyone you knew has left
     /// your view; those in the new hall will enter it.
@@ -1045,6 +1085,7 @@ mod tests {
             role: Role::Visitor,
             hall: Some("lobby".into()),
             spawn: None,
+            look: Look { body: 3, colour: 5 },
         };
         let data = claims.to_user_data().expect("small claims fit");
         assert_eq!(JoinClaims::from_user_data(&data), Ok(claims));
@@ -1059,6 +1100,7 @@ mod tests {
             role: Role::Visitor,
             hall: None,
             spawn: None,
+            look: Look::default(),
         };
         let data = claims.to_user_data().expect("encodes");
         assert!(matches!(

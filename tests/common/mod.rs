@@ -60,6 +60,7 @@ pub fn join(server: &ServerHandle, name: &str, hall: &str, spawn: &str) -> Sessi
             visitor_pass: None,
             invite: None,
             server_cert: None,
+            look: None,
         },
         &maps_dir(),
     )
@@ -127,6 +128,7 @@ pub fn join_as(
             visitor_pass: None,
             invite: None,
             server_cert: None,
+            look: None,
         },
     )
     .expect("joins");
@@ -137,6 +139,7 @@ pub fn join_as(
         role,
         hall: hall.map(str::to_owned),
         spawn: spawn.map(str::to_owned),
+        look: madang_shared::protocol::Look::default(),
     };
     let data = claims.to_user_data().expect("the claims fit");
     resp.user_data = Some(base64::engine::general_purpose::STANDARD.encode(data));

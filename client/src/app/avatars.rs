@@ -1,12 +1,16 @@
 //! Draws the people: your own avatar where the prediction puts it, the others where the
 //! interpolation does, each with a name label; and keeps the camera on you.
+//!
+//! An avatar is two sprites from the sheets `assets/tools/make_avatars.py` draws: the clothes
+//! (tinted with the colour chosen) and over them what keeps its colour (skin, hair, eyes,
+//! shoes). It faces the way it last moved and steps through two walking frames as it goes.
 
 use std::collections::HashMap;
 
 use bevy::prelude::*;
 use bevy::sprite::Anchor;
 use bevy::text::TextBackgroundColor;
-use madang_shared::protocol::AvatarId;
+use madang_shared::protocol::{AvatarId, Look};
 
 use super::labels::{NameLabel, TalkingMark};
 use super::net::Net;
@@ -17,7 +21,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, (load_avatar_images, spawn_camera));
     app.add_systems(
         Update,
-        (sync_avatars, place_avatars).chain().in_set(FrameSet::Sync),
+        (sync_avatars, place_avatars, step_avatars)
+            .chain()
+            .in_set(FrameSet::Sync),
     );
     app.add_systems(Update, follow_camera.in_set(FrameSet::View));
 }
@@ -29,6 +35,8 @@ pub const LABEL_OFFSET: f32 = 20.0;
 #[derive(Resource, Default)]
 struct AvatarSprites {
     body: Handle<Image>,
+    detail: Handle<Image>,
+    layout: Handle<TextureAtlasLayout>,
     ring: Handle<Image>,
     /// Drawn remote avatars.
     remotes: HashMap<AvatarId, Entity>,
@@ -43,13 +51,108 @@ struct RemoteAvatar(AvatarId);
 #[derive(Component)]
 pub struct OwnAvatar;
 
+/// The sheets' layout: 4 facings × 3 frames a row, one row a look.
+pub const FACINGS: usize = 4;
+pub const FRAMES: usize = 3;
+
+/// The colours a look comes in (the clothes are tinted with them).
+pub const PALETTE: [Color; madang_shared::protocol::Look::COLOURS as usize] = [
+    Color::srgb(0.36, 0.55, 0.9),
+    Color::srgb(0.86, 0.36, 0.36),
+    Color::srgb(0.4, 0.75, 0.42),
+    Color::srgb(0.95, 0.62, 0.25),
+    Color::srgb(0.62, 0.46, 0.86),
+    Color::srgb(0.3, 0.74, 0.75),
+    Color::srgb(0.92, 0.52, 0.72),
+    Color::srgb(0.62, 0.63, 0.67),
+];
+
+/// The colour of a look.
+pub fn look_color(look: Look) -> Color {
+    PALETTE[look.colour as usize % PALETTE.len()]
+}
+
+/// The frame of the sheets for a look facing a way (0 down, 1 left, 2 right, 3 up) at a step
+/// of its walk (0 standing, 1 and 2 walking).
+pub fn frame_index(look: Look, facing: usize, step: usize) -> usize {
+    (look.body as usize % madang_shared::protocol::Look::BODIES as usize) * FACINGS * FRAMES
+        + (facing % FACINGS) * FRAMES
+        + step % FRAMES
+}
+
+/// The avatar sheets, for other parts of the window (the join screen's preview).
+#[derive(Resource, Clone, Default)]
+pub struct AvatarSheets {
+    pub body: Handle<Image>,
+    pub detail: Handle<Image>,
+    pub layout: Handle<TextureAtlasLayout>,
+}
+
 fn load_avatar_images(
+    mut commands: Commands,
     args: Res<ClientArgs>,
     mut sprites: ResMut<AvatarSprites>,
     mut images: ResMut<Assets<Image>>,
+    mut layouts: ResMut<Assets<TextureAtlasLayout>>,
 ) {
-    sprites.body = load_image(&args.assets.join("sprites").join("avatar.png"), &mut images);
+    let dir = args.assets.join("sprites");
+    sprites.body = load_image(&dir.join("avatars_body.png"), &mut images);
+    sprites.detail = load_image(&dir.join("avatars_detail.png"), &mut images);
+    sprites.layout = layouts.add(TextureAtlasLayout::from_grid(
+        UVec2::splat(32),
+        (FACINGS * FRAMES) as u32,
+        madang_shared::protocol::Look::BODIES as u32,
+        None,
+        None,
+    ));
     sprites.ring = images.add(ring_image());
+    commands.insert_resource(AvatarSheets {
+        body: sprites.body.clone(),
+        detail: sprites.detail.clone(),
+        layout: sprites.layout.clone(),
+    });
+}
+
+/// Which way an avatar faces and how far it has walked, for its frame.
+#[derive(Component, Default)]
+struct Gait {
+    look: Look,
+    last: Option<Vec2>,
+    facing: usize,
+    walked: f32,
+    moving: bool,
+}
+
+/// The sprite of what keeps its colour, over the clothes.
+#[derive(Component)]
+struct Detail;
+
+impl AvatarSprites {
+    fn body_sprite(&self, look: Look) -> Sprite {
+        let mut s = Sprite::from_atlas_image(
+            self.body.clone(),
+            TextureAtlas {
+                layout: self.layout.clone(),
+                index: frame_index(look, 0, 0),
+            },
+        );
+        s.color = look_color(look);
+        s
+    }
+
+    fn detail_sprite(&self, look: Look) -> (Sprite, Detail, Transform) {
+        (
+            Sprite::from_atlas_image(
+                self.detail.clone(),
+                TextureAtlas {
+                    layout: self.layout.clone(),
+                    index: frame_index(look, 0, 0),
+                },
+            ),
+            Detail,
+            Transform::from_xyz(0.0, 0.0, 0.2),
+        )
+    }
 }
 
 fn spawn_camera(mut commands: Commands) {
@@ -68,12 +171,6 @@ fn ring_image() -> Image {
         }
     }
     super::rgba_image(size, size, data)
-}
-
-/// A colour of its own for each person, from their id.
-pub fn avatar_color(id: AvatarId) -> Color {
-    let hue = (id.0 as f32 * 137.508) % 360.0;
-    Color::hsl(hue, 0.65, 0.6)
 }
 
 /// A name label over an avatar (`whose`: `None` for yours, drawn above the others'); the
@@ -124,10 +221,15 @@ fn sync_avatars(mut commands: Commands, net: Res<Net>, mut sprites: ResMut<Avata
             if sprites.remotes.contains_key(id) {
                 continue;
             }
-            let mut body = Sprite::from_image(sprites.body.clone());
-            body.color = avatar_color(*id);
+            let look = remote.look;
             let e = commands
-                .spawn((body, Transform::default(), RemoteAvatar(*id)))
+                .spawn((
+                    sprites.body_sprite(look),
+                    Transform::default(),
+                    RemoteAvatar(*id),
+                    Gait { look, ..default() },
+                ))
+                .with_child(sprites.detail_sprite(look))
                 .with_child(name_label(&remote.name, Some(*id)))
                 .with_child(talking_mark(*id))
                 .id();
@@ -144,13 +246,19 @@ fn sync_avatars(mut commands: Commands, net: Res<Net>, mut sprites: ResMut<Avata
             sprites.own = me.map(|me| {
                 let e = commands
                     .spawn((
-                        Sprite::from_image(sprites.body.clone()),
+                        sprites.body_sprite(me.look),
                         Transform::default(),
                         OwnAvatar,
+                        Gait {
+                            look: me.look,
+                            ..default()
+                        },
                     ))
+                    .with_child(sprites.detail_sprite(me.look))
                     .with_child((
                         Sprite::from_image(sprites.ring.clone()),
-                        Transform::from_xyz(0.0, 0.0, -0.5),
+                        // Under your avatar, over the others near it (they are 0.5 below).
+                        Transform::from_xyz(0.0, 0.0, -0.1),
                     ))
                     .with_child(name_label(&me.name, None))
                     .id();
@@ -180,6 +288,53 @@ fn place_avatars(
         if let Some(p) = session.remote_render_pos(remote.0) {
             let w = to_world(p);
             t.translation = w.extend(z(w));
+        }
+    }
+}
+
+/// Pixels walked per step of the walking frames.
+const STEP_PX: f32 = 9.0;
+
+/// Each avatar faces the way it last moved and steps while it moves.
+fn step_avatars(
+    mut avatars: Query<(&Transform, &mut Gait, &mut Sprite, &Children), Without<Detail>>,
+    mut details: Query<&mut Sprite, With<Detail>>,
+) {
+    for (t, mut gait, mut sprite, children) in &mut avatars {
+        let at = t.translation.truncate();
+        let d = gait.last.map_or(Vec2::ZERO, |last| at - last);
+        gait.last = Some(at);
+        let moving = d.length() > 0.05;
+        if moving {
+            // y is up on screen: moving up shows the back.
+            gait.facing = if d.x.abs() > d.y.abs() {
+                if d.x < 0.0 { 1 } else { 2 }
+            } else if d.y > 0.0 {
+                3
+            } else {
+                0
+            };
+            gait.walked += d.length();
+        }
+        gait.moving = moving;
+        let step = if moving {
+            1 + (gait.walked / STEP_PX) as usize % 2
+        } else {
+            0
+        };
+        let index = frame_index(gait.look, gait.facing, step);
+        let set = |s: &mut Sprite| {
+            if let Some(atlas) = s.texture_atlas.as_mut()
+                && atlas.index != index
+            {
+                atlas.index = index;
+            }
+        };
+        set(&mut sprite);
+        for c in children.iter() {
+            if let Ok(mut s) = details.get_mut(c) {
+                set(&mut s);
+            }
         }
     }
 }

@@ -314,10 +314,22 @@ fn editor_keys(
     mut editor: ResMut<Editor>,
     mut net: ResMut<Net>,
     mut confirm: ResMut<super::confirm::Confirm>,
+    buttons: Query<(), With<Button>>,
 ) {
     if !is_organizer(&net) {
         editor.on = false;
         return;
+    }
+    // A deletion the organizer said yes to (by the key or the button), at once.
+    if let Some(super::confirm::Pending::Delete { id, .. }) =
+        confirm.take_confirmed(|p| matches!(p, super::confirm::Pending::Delete { .. }))
+        && let Some(session) = net.session.as_mut()
+    {
+        let req = session.edit_map(MapEdit::Delete { id });
+        editor.asked.push(req);
+        if editor.selected == Some(id) {
+            editor.selected = None;
+        }
     }
     if typing(&focus, &fields) {
         return;
@@ -332,16 +344,6 @@ fn editor_keys(
     let Some(session) = net.session.as_mut() else {
         return;
     };
-    // A deletion the organizer said yes to (by the key or the button).
-    if let Some(super::confirm::Pending::Delete { id, .. }) =
-        confirm.take_confirmed(|p| matches!(p, super::confirm::Pending::Delete { .. }))
-    {
-        let req = session.edit_map(MapEdit::Delete { id });
-        editor.asked.push(req);
-        if editor.selected == Some(id) {
-            editor.selected = None;
-        }
-    }
     if confirm.is_open() {
         return;
     }
@@ -363,6 +365,10 @@ fn editor_keys(
             id,
             what: object_name(&obj),
         });
+        return;
+    }
+    // With a button in focus the arrows move the focus, not the object.
+    if super::keys::on_a_button(&focus, &buttons) {
         return;
     }
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);

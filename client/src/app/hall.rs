@@ -27,6 +27,9 @@ pub struct DrawnHall {
     pub generation: u64,
     /// The language its labels are in.
     lang: Option<madang_shared::map::Lang>,
+    /// Bumped on every redraw (a new hall, a reload, another language): what is drawn over the
+    /// hall follows it.
+    pub redraws: u64,
 }
 
 /// Everything drawn for the hall; despawned when the hall changes.
@@ -55,6 +58,7 @@ pub(super) fn redraw_hall(
     }
     drawn.generation = generation;
     drawn.lang = Some(args.lang);
+    drawn.redraws += 1;
     for e in &parts {
         commands.entity(e).despawn();
     }

@@ -9,6 +9,7 @@ use bevy::input_focus::{FocusCause, InputFocus};
 use bevy::prelude::*;
 use bevy::text::EditableText;
 use madang_shared::map::Lang;
+use madang_shared::protocol::Look;
 
 use super::i18n::{Key, join_error, lang_code, t};
 use super::net::{Net, begin};
@@ -23,7 +24,13 @@ pub(super) fn plugin(app: &mut App) {
     });
     app.add_systems(
         Update,
-        (join_keys, join_buttons, advance, show_join_state)
+        (
+            join_keys,
+            join_buttons,
+            advance,
+            show_join_state,
+            show_preview,
+        )
             .chain()
             .run_if(in_state(Phase::Join)),
     );
@@ -47,6 +54,32 @@ struct InviteField;
 struct LangButton(Lang);
 #[derive(Component)]
 struct JoinButton;
+/// The look's arrows: the outfit or the colour, back or on.
+#[derive(Component, Clone, Copy)]
+enum Pick {
+    Body(i8),
+    Colour(i8),
+}
+#[derive(Component, Clone, Copy, PartialEq)]
+enum Preview {
+    Body,
+    Detail,
+}
+
+/// The look one arrow further.
+fn picked(look: Look, pick: Pick) -> Look {
+    let step = |v: u8, by: i8, n: u8| (v as i16 + by as i16).rem_euclid(n as i16) as u8;
+    match pick {
+        Pick::Body(by) => Look {
+            body: step(look.body, by, Look::BODIES),
+            ..look
+        },
+        Pick::Colour(by) => Look {
+            colour: step(look.colour, by, Look::COLOURS),
+            ..look
+        },
+    }
+}
 #[derive(Component)]
 struct JoinButtonLabel;
 #[derive(Component)]
@@ -61,10 +94,14 @@ const FOCUS_RING: Color = Color::srgb(0.45, 0.8, 1.0);
 
 fn spawn_join_screen(
     mut commands: Commands,
-    args: Res<ClientArgs>,
+    mut args: ResMut<ClientArgs>,
     prefs: Res<Prefs>,
     mut focus: ResMut<InputFocus>,
 ) {
+    // A look to start from (remembered, else any), shown and joined with.
+    if args.look.is_none() {
+        args.look = Some(Look::from_number(rand::random::<u64>()));
+    }
     let lang = args.lang;
     let name = args
         .name
@@ -103,6 +140,25 @@ fn spawn_join_screen(
             Stop(stop),
             Node {
                 padding: UiRect::axes(px(14.0), px(6.0)),
+                border: UiRect::all(px(2.0)),
+                ..default()
+            },
+            BorderColor::all(Color::NONE),
+            BackgroundColor(Color::srgb(0.2, 0.24, 0.32)),
+            children![(
+                Text::new(word),
+                TextFont::from_font_size(LABEL_FONT),
+                TextColor(Color::WHITE),
+            )],
+        )
+    };
+    let pick_button = |pick: Pick, word: &str, stop: u8| {
+        (
+            Button,
+            pick,
+            Stop(stop),
+            Node {
+                padding: UiRect::axes(px(12.0), px(6.0)),
                 border: UiRect::all(px(2.0)),
                 ..default()
             },
@@ -159,22 +215,63 @@ fn spawn_join_screen(
                         r.spawn(lang_button(Lang::Ko, "한국어", 1));
                         r.spawn(lang_button(Lang::En, "English", 2));
                     });
+                    form.spawn(Node {
+                        height: px(60.0),
+                        ..row()
+                    })
+                    .with_children(|r| {
+                        r.spawn(label(Key::JoinLook));
+                        r.spawn(pick_button(Pick::Body(-1), "<", 10));
+                        r.spawn(pick_button(Pick::Body(1), ">", 11));
+                        // The preview: the clothes tinted, what keeps its colour over them.
+                        r.spawn((
+                            Node {
+                                width: px(56.0),
+                                height: px(56.0),
+                                ..default()
+                            },
+                            children![
+                                (
+                                    Preview::Body,
+                                    ImageNode::default(),
+                                    Node {
+                                        position_type: PositionType::Absolute,
+                                        width: percent(100.0),
+                                        height: percent(100.0),
+                                        ..default()
+                                    },
+                                ),
+                                (
+                                    Preview::Detail,
+                                    ImageNode::default(),
+                                    Node {
+                                        position_type: PositionType::Absolute,
+                                        width: percent(100.0),
+                                        height: percent(100.0),
+                                        ..default()
+                                    },
+                                ),
+                            ],
+                        ));
+                        r.spawn(pick_button(Pick::Colour(-1), "<", 12));
+                        r.spawn(pick_button(Pick::Colour(1), ">", 13));
+                    });
                     form.spawn(row()).with_children(|r| {
                         r.spawn(label(Key::JoinServer));
                         r.spawn((
                             text_field(ServerField, &args.server, 200, FIELD_FONT),
-                            Stop(3),
+                            Stop(20),
                         ));
                     });
                     form.spawn(row()).with_children(|r| {
                         r.spawn(label(Key::JoinInvite));
                         let invite = args.invite.clone().unwrap_or_default();
-                        r.spawn((text_field(InviteField, &invite, 64, FIELD_FONT), Stop(4)));
+                        r.spawn((text_field(InviteField, &invite, 64, FIELD_FONT), Stop(21)));
                     });
                     form.spawn((
                         Button,
                         JoinButton,
-                        Stop(5),
+                        Stop(30),
                         Node {
                             padding: UiRect::axes(px(24.0), px(10.0)),
                             border: UiRect::all(px(2.0)),
@@ -216,6 +313,7 @@ fn join_keys(
     stops: Query<(Entity, &Stop)>,
     fields: Query<&EditableText>,
     langs: Query<&LangButton>,
+    picks: Query<&Pick>,
     joins: Query<(), With<JoinButton>>,
     mut args: ResMut<ClientArgs>,
     mut form: ResMut<JoinForm>,
@@ -248,6 +346,12 @@ fn join_keys(
         return;
     }
     let on_lang = focused.and_then(|f| langs.get(f).ok()).copied();
+    if let Some(pick) = focused.and_then(|f| picks.get(f).ok()).copied() {
+        if keys.just_pressed(KeyCode::Enter) || keys.just_pressed(KeyCode::Space) {
+            choose_look(&mut args, &mut prefs, pick);
+        }
+        return;
+    }
     let space = keys.just_pressed(KeyCode::Space);
     let enter = keys.just_pressed(KeyCode::Enter) || keys.just_pressed(KeyCode::NumpadEnter);
     if let Some(LangButton(l)) = on_lang {
@@ -270,7 +374,16 @@ struct Inputs<'w, 's> {
     invite: Query<'w, 's, &'static EditableText, With<InviteField>>,
 }
 
+/// Another look chosen: shown at once, remembered, and joined with.
+fn choose_look(args: &mut ClientArgs, prefs: &mut Prefs, pick: Pick) {
+    let look = picked(args.look.unwrap_or_default(), pick);
+    args.look = Some(look);
+    prefs.settings.look = Some(look.body);
+    prefs.settings.colour = Some(look.colour);
+}
+
 fn join_buttons(
+    picks: Query<(&Interaction, &Pick), Changed<Interaction>>,
     langs: Query<(&Interaction, &LangButton), Changed<Interaction>>,
     join: Query<&Interaction, (Changed<Interaction>, With<JoinButton>)>,
     mut args: ResMut<ClientArgs>,
@@ -282,6 +395,11 @@ fn join_buttons(
     for (i, l) in &langs {
         if *i == Interaction::Pressed && args.lang != l.0 {
             args.lang = l.0;
+        }
+    }
+    for (i, pick) in &picks {
+        if *i == Interaction::Pressed {
+            choose_look(&mut args, &mut prefs, *pick);
         }
     }
     if join.iter().any(|i| *i == Interaction::Pressed) {
@@ -333,6 +451,34 @@ fn advance(net: Res<Net>, mut next: ResMut<NextState<Phase>>) {
 }
 
 #[allow(clippy::type_complexity)]
+fn show_preview(
+    args: Res<ClientArgs>,
+    sheets: Option<Res<super::avatars::AvatarSheets>>,
+    mut previews: Query<(&Preview, &mut ImageNode)>,
+) {
+    let Some(sheets) = sheets else { return };
+    let look = args.look.unwrap_or_default();
+    let index = super::avatars::frame_index(look, 0, 0);
+    for (part, mut node) in &mut previews {
+        let (image, color) = match part {
+            Preview::Body => (&sheets.body, super::avatars::look_color(look)),
+            Preview::Detail => (&sheets.detail, Color::WHITE),
+        };
+        let atlas = TextureAtlas {
+            layout: sheets.layout.clone(),
+            index,
+        };
+        if node.image != *image
+            || node.color != color
+            || node.texture_atlas.as_ref() != Some(&atlas)
+        {
+            node.image = image.clone();
+            node.color = color;
+            node.texture_atlas = Some(atlas);
+        }
+    }
+}
+
 fn show_join_state(
     args: Res<ClientArgs>,
     form: Res<JoinForm>,
@@ -345,6 +491,7 @@ fn show_join_state(
             Entity,
             Option<&LangButton>,
             Has<JoinButton>,
+            Has<Pick>,
             &mut BorderColor,
         ),
         With<Stop>,
@@ -388,7 +535,8 @@ fn show_join_state(
             text.0 = button.to_owned();
         }
     }
-    for (e, l, is_button, mut border) in &mut rings {
+    for (e, l, is_button, is_pick, mut border) in &mut rings {
+        let is_button = is_button || is_pick;
         let want = if focus.get() == Some(e) {
             FOCUS_RING
         } else if l.is_some_and(|l| l.0 == lang) {

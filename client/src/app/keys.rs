@@ -79,6 +79,27 @@ fn navigate(
     if *phase.get() == super::Phase::Join {
         return;
     }
+    // A button that is no longer drawn (its panel closed) or outside an open dialog lets go
+    // of the focus: keys must not press what cannot be seen.
+    let scope = scopes
+        .iter()
+        .find(|(_, n)| n.size().x > 0.0)
+        .map(|(e, _)| e);
+    let inside = |mut e: Entity| loop {
+        if Some(e) == scope {
+            return true;
+        }
+        match parents.get(e) {
+            Ok(p) => e = p.parent(),
+            Err(_) => return false,
+        }
+    };
+    if let Some(f) = focus.get()
+        && let Ok((_, n, _, v)) = buttons.get(f)
+        && (!v.get() || n.size().x <= 0.0 || (scope.is_some() && !inside(f)))
+    {
+        focus.clear();
+    }
     let focused = focus.get();
     if focused.is_some_and(|e| fields.contains(e)) {
         return;
@@ -115,19 +136,6 @@ fn navigate(
     }
     let Some(step) = step else { return };
     // A shown dialog keeps the focus among its own buttons.
-    let scope = scopes
-        .iter()
-        .find(|(_, n)| n.size().x > 0.0)
-        .map(|(e, _)| e);
-    let inside = |mut e: Entity| loop {
-        if Some(e) == scope {
-            return true;
-        }
-        match parents.get(e) {
-            Ok(p) => e = p.parent(),
-            Err(_) => return false,
-        }
-    };
     let shown: Vec<(Entity, Vec2)> = buttons
         .iter()
         .filter(|(_, n, _, v)| v.get() && n.size().x > 0.0 && n.size().y > 0.0)

@@ -143,6 +143,7 @@ fn show_loading(
     mut text: Query<&mut Text, With<StepText>>,
     mut settle: Local<(Option<(Option<String>, u64)>, u32)>,
     mut arrived: ResMut<Arrived>,
+    mut arrived_once: Local<bool>,
 ) {
     let session = net.session.as_ref();
     let lost = matches!(net.state(), ConnState::Lost(_));
@@ -183,7 +184,12 @@ fn show_loading(
         first_photos,
     );
     arrived.0 = step == Step::Done;
-    let shown = step != Step::Done && !lost;
+    if arrived.0 {
+        *arrived_once = true;
+    }
+    // Once arrived, a reconnecting window keeps the hall (and the status's countdown) on show:
+    // the bar comes back only while a new session draws its hall.
+    let shown = step != Step::Done && !lost && (!*arrived_once || ready);
     for mut node in &mut root {
         set_display(&mut node, shown);
     }

@@ -74,6 +74,8 @@ pub struct ClientArgs {
     pub push_to_talk: bool,
     /// An invite code from the organizers, for a role other than visitor.
     pub invite: Option<String>,
+    /// How your avatar looks (the join screen chooses it); `None` lets the server choose.
+    pub look: Option<madang_shared::protocol::Look>,
     /// Open the organizer panel at start (organizers); with `screenshot`, the capture waits
     /// for the list of people online.
     pub organizer_panel: bool,

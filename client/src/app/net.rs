@@ -81,8 +81,9 @@ impl Net {
 }
 
 fn start_join(args: Res<ClientArgs>, mut net: ResMut<Net>) {
-    // Entered from the join screen, the join is already under way (or done).
-    if net.session.is_none() && net.joining.is_none() {
+    // Entered from the join screen, the join is already under way (or done); entered again
+    // for another language after a loss, trying again is `reconnect_by_itself`'s to decide.
+    if net.session.is_none() && net.joining.is_none() && net.failure.is_none() {
         begin(&args, &mut net);
     }
 }
@@ -104,6 +105,7 @@ pub(super) fn begin(args: &ClientArgs, net: &mut Net) {
         visitor_pass: book.get(&server).map(str::to_owned),
         invite: args.invite.clone(),
         server_cert: args.server_cert.clone(),
+        look: args.look,
     };
     // The HTTP request blocks; the window keeps drawing meanwhile.
     std::thread::spawn(move || {

@@ -669,6 +669,7 @@ fn keys(
     mut focus: ResMut<InputFocus>,
     fields: Query<(), With<EditableText>>,
     field: Query<Entity, With<CommentField>>,
+    buttons: Query<(), With<Button>>,
 ) {
     if typing(&focus, &fields) {
         if keys.just_pressed(KeyCode::Escape) {
@@ -720,6 +721,7 @@ fn keys(
         act(action, &mut panel, session, &map, args.lang);
     } else if keys.just_pressed(KeyCode::Enter)
         && panel.booth().is_some()
+        && !super::keys::on_a_button(&focus, &buttons)
         && let Ok(e) = field.single()
     {
         focus.set(e, bevy::input_focus::FocusCause::Navigated);

@@ -132,13 +132,19 @@ fn people_keys(
     fields: Query<(), With<EditableText>>,
     mut people: ResMut<People>,
     walk: Res<AutoWalk>,
+    buttons: Query<(), With<Button>>,
 ) {
     let key = keys.just_pressed(KeyCode::KeyP) && !typing(&focus, &fields);
     if key || toggle.iter().any(|i| *i == Interaction::Pressed) {
         people.open = !people.open;
     }
     // A movement key (which clears the walk) ends following too.
-    if people.following.is_some() && walk.walk.is_none() && people.last_path.is_some() {
+    // (Arrows moving the focus between buttons are not movement.)
+    if people.following.is_some()
+        && walk.walk.is_none()
+        && people.last_path.is_some()
+        && !super::keys::on_a_button(&focus, &buttons)
+    {
         let moved = [
             KeyCode::ArrowLeft,
             KeyCode::ArrowRight,
@@ -351,8 +357,9 @@ fn draw_minimap(
         node.display = Display::None;
         return;
     };
-    let now = (drawn.id.clone(), drawn.generation);
-    if for_hall.as_ref() != Some(&now) {
+    // Every redraw, and a minimap drawn anew (after a change of language).
+    let now = (drawn.id.clone(), drawn.redraws);
+    if for_hall.as_ref() != Some(&now) || view.image == Handle::default() {
         *for_hall = Some(now);
         view.image = images.add(minimap_image(map));
         let h = MINIMAP_W * map.height as f32 / map.width.max(1) as f32;

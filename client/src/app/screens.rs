@@ -71,7 +71,7 @@ fn draw_screens(
     mut screens: ResMut<Screens>,
     mut images: ResMut<Assets<Image>>,
 ) {
-    let drawn_now = (drawn.id.clone(), drawn.generation);
+    let drawn_now = (drawn.id.clone(), drawn.redraws);
     if screens.hall.as_ref() == Some(&drawn_now) {
         return;
     }

@@ -286,10 +286,6 @@ fn talk_keys(
         if focus.get() == Some(chat) && keys.just_pressed(KeyCode::Tab) {
             ui.scope = next_scope(ui.scope);
         }
-        // Esc leaves the chat (what was written stays).
-        if focus.get() == Some(chat) && keys.just_pressed(KeyCode::Escape) {
-            focus.clear();
-        }
         return;
     }
     // Enter presses a button in focus (see `keys`); otherwise it opens the chat.

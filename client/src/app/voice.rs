@@ -138,11 +138,15 @@ fn speak(
     mut voice: ResMut<VoiceState>,
     mut net: ResMut<Net>,
     mut level: ResMut<MicLevel>,
+    buttons: Query<(), With<Button>>,
 ) {
     let voice = &mut *voice;
     let Some(io) = &voice.io else { return };
     level.0 *= 0.9;
-    let held = keys.pressed(KeyCode::Space) && !typing(&focus, &fields);
+    // Space on a button in focus presses the button, it does not talk.
+    let held = keys.pressed(KeyCode::Space)
+        && !typing(&focus, &fields)
+        && !super::keys::on_a_button(&focus, &buttons);
     let open = voice.mic_on && (!args.push_to_talk || held);
     let session = net.session.as_mut().filter(|s| s.is_ready());
     let mut session = session;

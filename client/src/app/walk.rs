@@ -193,10 +193,11 @@ fn click_to_walk(
     let Some(p) = pointer_in_hall(&windows, &cameras, &ui) else {
         return;
     };
-    let Some((map, me)) = map_and_me(&net, &drawn) else {
+    let Some(from) = map_and_me(&net, &drawn).map(|(_, me)| me.pos) else {
         return;
     };
-    let (map, from) = (map.clone(), me.pos);
+    // The shared map, not a copy of it: the session is borrowed mutably below.
+    let Some(map) = drawn.map.clone() else { return };
     if !walk_to(&map, from, p, &mut auto, &mut panel, net.session.as_mut()) {
         debug!(?p, "no way there");
     }

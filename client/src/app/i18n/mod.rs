@@ -165,6 +165,7 @@ pub enum Key {
     LoadingConnecting,
     LoadingDrawing,
     LoadingPhotos,
+    JoinLook,
 }
 
 /// The string for `key` in `lang`.
@@ -502,6 +503,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, ConfirmYes) => "예, 진행합니다 (Enter)",
         (Lang::En, ConfirmYes) => "Yes, do it (Enter)",
         (Lang::Ko, ConfirmNo) => "취소 (Esc)",
+        (Lang::Ko, JoinLook) => "모습과 색",
+        (Lang::En, JoinLook) => "Look and colour",
         (Lang::Ko, LoadingAsking) => "서버에 입장을 요청하는 중…",
         (Lang::En, LoadingAsking) => "Asking the server to let you in…",
         (Lang::Ko, LoadingConnecting) => "연결하는 중…",
