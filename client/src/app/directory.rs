@@ -81,11 +81,15 @@ fn spawn_toggle(mut commands: Commands, args: Res<ClientArgs>) {
             ),
             (
                 DirectoryList,
+                // A hall of dozens of booths is longer than the window: the wheel scrolls it.
+                bevy::ui_widgets::ScrollArea,
                 Node {
                     flex_direction: FlexDirection::Column,
                     row_gap: px(2.0),
                     padding: UiRect::all(px(8.0)),
                     width: px(330.0),
+                    max_height: percent(80.0),
+                    overflow: Overflow::scroll_y(),
                     display: Display::None,
                     ..default()
                 },

@@ -57,6 +57,7 @@ pub fn reading_order(mut buttons: Vec<(Entity, Vec2)>) -> Vec<Entity> {
 
 #[allow(clippy::too_many_arguments)]
 fn navigate(
+    mut commands: Commands,
     keys: Res<ButtonInput<KeyCode>>,
     mut focus: ResMut<InputFocus>,
     fields: Query<(), With<EditableText>>,
@@ -153,7 +154,10 @@ fn navigate(
         None if step > 0 => 0,
         None => n - 1,
     };
-    focus.set(order[next as usize], FocusCause::Navigated);
+    let to = order[next as usize];
+    focus.set(to, FocusCause::Navigated);
+    // In a list longer than its box, the button in focus is scrolled into view.
+    commands.trigger(bevy::ui_widgets::ScrollIntoView { entity: to });
 }
 
 fn show_ring(

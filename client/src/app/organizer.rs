@@ -200,6 +200,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
             ]),
             (
                 PeopleRows,
+                bevy::ui_widgets::ScrollArea,
                 Node {
                     flex_direction: FlexDirection::Column,
                     row_gap: px(3.0),
@@ -216,6 +217,7 @@ fn spawn_organizer_ui(mut commands: Commands, args: Res<ClientArgs>) {
             ]),
             (
                 ReportRows,
+                bevy::ui_widgets::ScrollArea,
                 Node {
                     flex_direction: FlexDirection::Column,
                     row_gap: px(2.0),

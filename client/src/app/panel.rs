@@ -549,6 +549,7 @@ fn spawn_panel(mut commands: Commands, args: Res<ClientArgs>) {
             (
                 CommentList,
                 CaptureMark("comments"),
+                bevy::ui_widgets::ScrollArea,
                 Node {
                     flex_direction: FlexDirection::Column,
                     flex_grow: 1.0,

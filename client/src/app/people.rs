@@ -111,11 +111,14 @@ fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
             ),
             (
                 PeopleList,
+                bevy::ui_widgets::ScrollArea,
                 Node {
                     flex_direction: FlexDirection::Column,
                     row_gap: px(3.0),
                     padding: UiRect::all(px(6.0)),
                     width: px(300.0),
+                    max_height: px(420.0),
+                    overflow: Overflow::scroll_y(),
                     display: Display::None,
                     ..default()
                 },
