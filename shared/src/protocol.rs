@@ -313,9 +313,11 @@ impl Look {
     /// A look for someone who chose none (bots, older clients): spread over all of them by a
     /// number, such as a visitor id.
     pub fn from_number(n: u64) -> Look {
+        // Mixed first, so that neighbouring numbers (bots 1, 2, 3…) look different too.
+        let h = n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         Look {
-            body: (n % Self::BODIES as u64) as u8,
-            colour: ((n / Self::BODIES as u64) % Self::COLOURS as u64) as u8,
+            body: ((h >> 56) % Self::BODIES as u64) as u8,
+            colour: ((h >> 48) % Self::COLOURS as u64) as u8,
         }
     }
 }
@@ -1074,6 +1076,20 @@ mod tests {
     fn invalid_movement_flags_do_not_decode() {
         // Variant 0 (Input), one frame, seq 1, flags left|right.
         assert!(ClientMsg::decode(&[0, 1, 1, 0b11]).is_err());
+    }
+
+    #[test]
+    fn looks_picked_by_number_are_valid_and_spread() {
+        let looks: std::collections::HashSet<Look> = (0..64).map(Look::from_number).collect();
+        assert!(looks.iter().all(|l| l.is_valid()));
+        assert!(looks.len() >= 30, "64 neighbours, {} looks", looks.len());
+        let colours: std::collections::HashSet<u8> =
+            (0..8).map(|n| Look::from_number(n).colour).collect();
+        assert!(
+            colours.len() >= 4,
+            "eight bots in a row in {} colours",
+            colours.len()
+        );
     }
 
     #[test]
