@@ -59,6 +59,8 @@ fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
 fn update_status(
     net: Res<Net>,
     args: Res<ClientArgs>,
+    panel: Res<super::panel::Panel>,
+    talk: Res<super::talk::TalkUi>,
     mut text: Query<(&mut Text, &mut TextColor), With<StatusText>>,
 ) {
     let lang = args.lang;
@@ -100,6 +102,10 @@ fn update_status(
     };
     // The timetable: what is on now and next, counting down.
     let mut line = line;
+    // A booth's panel covers the conversation box: the microphone's state stays in sight here.
+    if panel.open.is_some() && !talk.voice_line.is_empty() {
+        line = format!("{line}\n{}", talk.voice_line);
+    }
     if let Some(session) = net.session.as_ref() {
         let now = session.wall_now_ms();
         let title = |e: &madang_shared::protocol::ScheduleEntry| {
