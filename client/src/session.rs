@@ -659,6 +659,17 @@ impl Session {
         self.halls.get(me.hall as usize).map(String::as_str)
     }
 
+    /// A hall's title as its map gives it, in `lang` (its id when the map cannot be read here).
+    pub fn hall_title(&mut self, hall: u16, lang: madang_shared::map::Lang) -> String {
+        let Some(id) = self.halls.get(hall as usize).cloned() else {
+            return format!("#{hall}");
+        };
+        match self.maps.get(&id) {
+            Some(map) if !map.title.get(lang).is_empty() => map.title.get(lang).to_owned(),
+            _ => id,
+        }
+    }
+
     /// Events since the last call.
     pub fn drain_events(&mut self) -> Vec<SessionEvent> {
         std::mem::take(&mut self.events)

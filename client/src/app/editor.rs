@@ -88,12 +88,12 @@ struct Object {
 }
 
 /// What an object is called in a question: its title, else its class and id.
-fn object_name(obj: &Object) -> String {
+fn object_name(obj: &Object, lang: madang_shared::map::Lang) -> String {
     obj.props
         .iter()
         .find(|(k, v)| *k == "title" && !v.is_empty())
         .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| format!("{} #{}", obj.class, obj.id))
+        .unwrap_or_else(|| format!("{} #{}", super::i18n::class_name(lang, obj.class), obj.id))
 }
 
 fn objects(map: &HallMap) -> Vec<Object> {
@@ -248,9 +248,9 @@ fn spawn_editor_ui(mut commands: Commands, args: Res<ClientArgs>) {
             })
             .with_children(|row| {
                 row.spawn((
-                    small(name, 12.0),
+                    small(super::i18n::field_label(lang, name), 12.0),
                     Node {
-                        width: px(70.0),
+                        width: px(110.0),
                         ..default()
                     },
                 ));
@@ -315,6 +315,7 @@ fn editor_keys(
     mut net: ResMut<Net>,
     mut confirm: ResMut<super::confirm::Confirm>,
     buttons: Query<(), With<Button>>,
+    args: Res<ClientArgs>,
 ) {
     if !is_organizer(&net) {
         editor.on = false;
@@ -363,7 +364,7 @@ fn editor_keys(
     if keys.just_pressed(KeyCode::Delete) {
         confirm.ask(super::confirm::Pending::Delete {
             id,
-            what: object_name(&obj),
+            what: object_name(&obj, args.lang),
         });
         return;
     }
@@ -430,6 +431,7 @@ fn editor_buttons(
     mut editor: ResMut<Editor>,
     mut net: ResMut<Net>,
     mut confirm: ResMut<super::confirm::Confirm>,
+    args: Res<ClientArgs>,
 ) {
     let (Some(session), Some(map)) = (net.session.as_mut(), drawn.map.as_ref()) else {
         return;
@@ -468,7 +470,7 @@ fn editor_buttons(
                 {
                     confirm.ask(super::confirm::Pending::Delete {
                         id: obj.id,
-                        what: object_name(&obj),
+                        what: object_name(&obj, args.lang),
                     });
                 }
                 continue;
@@ -574,7 +576,12 @@ fn show_editor(
         _ => None,
     };
     let heading = match &obj {
-        Some(o) => format!("{} — {} #{}", t(args.lang, Key::EditMode), o.class, o.id),
+        Some(o) => format!(
+            "{} — {} #{}",
+            t(args.lang, Key::EditMode),
+            super::i18n::class_name(args.lang, o.class),
+            o.id
+        ),
         None => t(args.lang, Key::EditMode).to_owned(),
     };
     for mut text in &mut title {
@@ -618,6 +625,40 @@ fn show_editor(
         text.queue_edit(bevy::text::TextEdit::Delete);
         if !value.is_empty() {
             text.queue_edit(bevy::text::TextEdit::Insert(value.as_str().into()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use madang_shared::map::Lang;
+
+    #[test]
+    fn every_field_and_class_the_editor_shows_has_a_name_in_both_languages() {
+        let classes = [
+            "booth",
+            "photo_kiosk",
+            "video_kiosk",
+            "private_area",
+            "spotlight",
+            "portal",
+        ];
+        for lang in [Lang::Ko, Lang::En] {
+            let fallback_field = super::super::i18n::field_label(lang, "?");
+            for f in FIELDS {
+                let l = super::super::i18n::field_label(lang, f);
+                assert_ne!(l, fallback_field, "{f}");
+                assert_ne!(l, f, "{f} is worded, not shown as its key");
+            }
+            let fallback_class = super::super::i18n::class_name(lang, "?");
+            for c in classes {
+                assert_ne!(
+                    super::super::i18n::class_name(lang, c),
+                    fallback_class,
+                    "{c}"
+                );
+            }
         }
     }
 }

@@ -586,7 +586,7 @@ fn role_name(lang: madang_shared::map::Lang, role: Role) -> &'static str {
 fn show_organizer(
     mut commands: Commands,
     mut org: ResMut<Organizer>,
-    net: Res<Net>,
+    mut net: ResMut<Net>,
     args: Res<ClientArgs>,
     mut root: Query<&mut Node, (With<OrganizerRoot>, Without<OrganizerToggle>)>,
     mut toggle: Query<&mut Node, (With<OrganizerToggle>, Without<OrganizerRoot>)>,
@@ -609,11 +609,13 @@ fn show_organizer(
         return;
     }
     org.drawn = org.generation;
-    let halls = net
-        .session
-        .as_ref()
-        .map(|s| s.halls.clone())
-        .unwrap_or_default();
+    // The halls by their titles in the organizer's language (from the maps), not their ids.
+    let halls: Vec<String> = match net.session.as_mut() {
+        Some(s) => (0..s.halls.len() as u16)
+            .map(|h| s.hall_title(h, lang))
+            .collect(),
+        None => Vec::new(),
+    };
     if let Ok(list) = people_rows.single() {
         commands.entity(list).despawn_children();
         commands.entity(list).with_children(|list| {

@@ -517,6 +517,43 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
     }
 }
 
+/// A map property's name in the editor (the property key itself stays in the map file).
+pub fn field_label(lang: Lang, key: &str) -> &'static str {
+    let (ko, en) = match key {
+        "title" => ("제목", "Title"),
+        "title_en" => ("제목 (영어)", "Title (English)"),
+        "org" => ("기관", "Organization"),
+        "org_en" => ("기관 (영어)", "Organization (English)"),
+        "theme" => ("주제", "Theme"),
+        "images" => ("사진 파일", "Photo files"),
+        "video" => ("영상 파일", "Video file"),
+        "schedule" => ("상영 시간", "Showing times"),
+        "capacity" => ("정원", "Capacity"),
+        _ => ("속성", "Property"),
+    };
+    match lang {
+        Lang::Ko => ko,
+        Lang::En => en,
+    }
+}
+
+/// A map object's class, as a person calls it.
+pub fn class_name(lang: Lang, class: &str) -> &'static str {
+    let (ko, en) = match class {
+        "booth" => ("부스", "Booth"),
+        "photo_kiosk" => ("사진 키오스크", "Photo kiosk"),
+        "video_kiosk" => ("영상 키오스크", "Video kiosk"),
+        "private_area" => ("토론 테이블", "Discussion table"),
+        "spotlight" => ("무대", "Stage"),
+        "portal" => ("출입구", "Door"),
+        _ => ("물체", "Object"),
+    };
+    match lang {
+        Lang::Ko => ko,
+        Lang::En => en,
+    }
+}
+
 /// "Reconnecting in 4 s (R: now)", after a lost connection.
 pub fn reconnecting_in(lang: Lang, secs: u64) -> String {
     match lang {
