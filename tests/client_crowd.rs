@@ -14,7 +14,6 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::*;
-use image::{Rgba, RgbaImage};
 use madang_client::Lang;
 use madang_client::app::{AppExit, ClientArgs};
 use madang_client::bots::{BotOptions, run_bots};
@@ -154,27 +153,4 @@ fn main() -> ExitCode {
     // the log with 200 bots' complaints.
     std::mem::forget(server);
     checks.finish()
-}
-
-fn close(p: &Rgba<u8>, c: [u8; 3], tol: i32) -> bool {
-    (0..3).all(|i| (p[i] as i32 - c[i] as i32).abs() <= tol)
-}
-
-fn count(
-    img: &RgbaImage,
-    x0: u32,
-    y0: u32,
-    x1: u32,
-    y1: u32,
-    f: impl Fn(&Rgba<u8>) -> bool,
-) -> usize {
-    let mut n = 0;
-    for y in y0..y1.min(img.height()) {
-        for x in x0..x1.min(img.width()) {
-            if f(img.get_pixel(x, y)) {
-                n += 1;
-            }
-        }
-    }
-    n
 }

@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use image::{Rgba, RgbaImage};
+use image::RgbaImage;
 use madang_client::Lang;
 use madang_client::app::{AppExit, ClientArgs};
 use madang_shared::path::{tile_center, tile_of};
@@ -501,29 +501,6 @@ fn snap(dir: &Path, n: usize) -> Result<RgbaImage, String> {
         std::thread::sleep(Duration::from_millis(200));
     }
     Err(format!("F12 saved no {}", path.display()))
-}
-
-fn close(p: &Rgba<u8>, c: [u8; 3], tol: i32) -> bool {
-    (0..3).all(|i| (p[i] as i32 - c[i] as i32).abs() <= tol)
-}
-
-fn count(
-    img: &RgbaImage,
-    x0: u32,
-    y0: u32,
-    x1: u32,
-    y1: u32,
-    f: impl Fn(&Rgba<u8>) -> bool,
-) -> usize {
-    let mut n = 0;
-    for y in y0..y1.min(img.height()) {
-        for x in x0..x1.min(img.width()) {
-            if f(img.get_pixel(x, y)) {
-                n += 1;
-            }
-        }
-    }
-    n
 }
 
 /// The bounding box (x0, y0, x1, y1) of the pixels of colour `c`, when there are enough.

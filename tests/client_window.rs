@@ -106,29 +106,6 @@ fn right_size(img: &RgbaImage) -> Result<(), String> {
     }
 }
 
-fn close(p: &Rgba<u8>, c: [u8; 3], tol: i32) -> bool {
-    (0..3).all(|i| (p[i] as i32 - c[i] as i32).abs() <= tol)
-}
-
-fn count(
-    img: &RgbaImage,
-    x0: u32,
-    y0: u32,
-    x1: u32,
-    y1: u32,
-    f: impl Fn(&Rgba<u8>) -> bool,
-) -> usize {
-    let mut n = 0;
-    for y in y0..y1.min(img.height()) {
-        for x in x0..x1.min(img.width()) {
-            if f(img.get_pixel(x, y)) {
-                n += 1;
-            }
-        }
-    }
-    n
-}
-
 fn hall_is_drawn(img: &RgbaImage) -> Result<(), String> {
     // The clear colour is (28, 31, 38); the lobby fills the window around the entrance.
     let total = (img.width() * img.height()) as usize;

@@ -299,3 +299,28 @@ impl Checks {
         }
     }
 }
+
+/// Whether a screenshot's pixel is within `tol` of the colour `c` in each channel.
+pub fn close(p: &image::Rgba<u8>, c: [u8; 3], tol: i32) -> bool {
+    (0..3).all(|i| (p[i] as i32 - c[i] as i32).abs() <= tol)
+}
+
+/// How many pixels of the rectangle from (x0, y0) to (x1, y1) (cut to the picture) pass `f`.
+pub fn count(
+    img: &image::RgbaImage,
+    x0: u32,
+    y0: u32,
+    x1: u32,
+    y1: u32,
+    f: impl Fn(&image::Rgba<u8>) -> bool,
+) -> usize {
+    let mut n = 0;
+    for y in y0..y1.min(img.height()) {
+        for x in x0..x1.min(img.width()) {
+            if f(img.get_pixel(x, y)) {
+                n += 1;
+            }
+        }
+    }
+    n
+}

@@ -133,44 +133,6 @@ fn spawn_join_screen(
         height: px(44.0),
         ..default()
     };
-    let lang_button = |l: Lang, word: &str, stop: u8| {
-        (
-            Button,
-            LangButton(l),
-            Stop(stop),
-            Node {
-                padding: UiRect::axes(px(14.0), px(6.0)),
-                border: UiRect::all(px(2.0)),
-                ..default()
-            },
-            BorderColor::all(Color::NONE),
-            BackgroundColor(Color::srgb(0.2, 0.24, 0.32)),
-            children![(
-                Text::new(word),
-                TextFont::from_font_size(LABEL_FONT),
-                TextColor(Color::WHITE),
-            )],
-        )
-    };
-    let pick_button = |pick: Pick, word: &str, stop: u8| {
-        (
-            Button,
-            pick,
-            Stop(stop),
-            Node {
-                padding: UiRect::axes(px(12.0), px(6.0)),
-                border: UiRect::all(px(2.0)),
-                ..default()
-            },
-            BorderColor::all(Color::NONE),
-            BackgroundColor(Color::srgb(0.2, 0.24, 0.32)),
-            children![(
-                Text::new(word),
-                TextFont::from_font_size(LABEL_FONT),
-                TextColor(Color::WHITE),
-            )],
-        )
-    };
     let mut name_field = Entity::PLACEHOLDER;
     commands
         .spawn((
@@ -212,8 +174,8 @@ fn spawn_join_screen(
                     });
                     form.spawn(row()).with_children(|r| {
                         r.spawn(label(Key::JoinLanguage));
-                        r.spawn(lang_button(Lang::Ko, "한국어", 1));
-                        r.spawn(lang_button(Lang::En, "English", 2));
+                        r.spawn(form_button(LangButton(Lang::Ko), "한국어", 1));
+                        r.spawn(form_button(LangButton(Lang::En), "English", 2));
                     });
                     form.spawn(Node {
                         height: px(60.0),
@@ -221,8 +183,8 @@ fn spawn_join_screen(
                     })
                     .with_children(|r| {
                         r.spawn(label(Key::JoinLook));
-                        r.spawn(pick_button(Pick::Body(-1), "<", 10));
-                        r.spawn(pick_button(Pick::Body(1), ">", 11));
+                        r.spawn(form_button(Pick::Body(-1), "<", 10));
+                        r.spawn(form_button(Pick::Body(1), ">", 11));
                         // The preview: the clothes tinted, what keeps its colour over them.
                         r.spawn((
                             Node {
@@ -253,8 +215,8 @@ fn spawn_join_screen(
                                 ),
                             ],
                         ));
-                        r.spawn(pick_button(Pick::Colour(-1), "<", 12));
-                        r.spawn(pick_button(Pick::Colour(1), ">", 13));
+                        r.spawn(form_button(Pick::Colour(-1), "<", 12));
+                        r.spawn(form_button(Pick::Colour(1), ">", 13));
                     });
                     form.spawn(row()).with_children(|r| {
                         r.spawn(label(Key::JoinServer));
@@ -302,6 +264,27 @@ fn spawn_join_screen(
                 });
         });
     focus.set(name_field, FocusCause::Navigated);
+}
+
+/// A button of the form: what it does (`action`), its word, and its place in the Tab order.
+fn form_button(action: impl Component, word: &str, stop: u8) -> impl Bundle {
+    (
+        Button,
+        action,
+        Stop(stop),
+        Node {
+            padding: UiRect::axes(px(13.0), px(6.0)),
+            border: UiRect::all(px(2.0)),
+            ..default()
+        },
+        BorderColor::all(Color::NONE),
+        BackgroundColor(Color::srgb(0.2, 0.24, 0.32)),
+        children![(
+            Text::new(word),
+            TextFont::from_font_size(LABEL_FONT),
+            TextColor(Color::WHITE),
+        )],
+    )
 }
 
 /// Tab and Shift+Tab move the focus; Enter joins (or presses the button in focus, as Space
