@@ -18,6 +18,7 @@ use std::process::{Command, ExitCode};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::hands::*;
 use common::*;
 use image::RgbaImage;
 use madang_client::Lang;
@@ -420,87 +421,6 @@ fn post_history(url: &str) {
         assert!(ok, "the earlier lines are answered");
         s.disconnect();
     }
-}
-
-/// A rectangle the window marked beside its `n`th screenshot.
-fn mark(dir: &Path, n: usize, name: &str) -> Result<Area, String> {
-    let marks = read_marks(&dir.join(format!("madang-{n:04}.json")));
-    marks
-        .get(name)
-        .copied()
-        .ok_or_else(|| format!("screenshot {n} marks no {name}: {marks:?}"))
-}
-
-fn click_area(a: Area) -> Result<(), String> {
-    click(a.0 as f32 + a.2 as f32 / 2.0, a.1 as f32 + a.3 as f32 / 2.0)
-}
-
-fn xdo(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("xdotool")
-        .args(args)
-        .output()
-        .map_err(|e| format!("xdotool {args:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "xdotool {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    // Each action gets a few frames before the next.
-    std::thread::sleep(Duration::from_millis(250));
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-fn key(name: &str) -> Result<(), String> {
-    xdo(&["key", name]).map(|_| ())
-}
-
-/// A modifier held across frames around a key, as fingers do.
-fn chord(modifier: &str, name: &str) -> Result<(), String> {
-    xdo(&["keydown", modifier])?;
-    key(name)?;
-    xdo(&["keyup", modifier]).map(|_| ())
-}
-
-fn click(x: f32, y: f32) -> Result<(), String> {
-    xdo(&[
-        "mousemove",
-        &format!("{}", x as i32),
-        &format!("{}", y as i32),
-    ])?;
-    xdo(&["mousedown", "1"])?;
-    xdo(&["mouseup", "1"]).map(|_| ())
-}
-
-fn quit() {
-    let _ = chord("ctrl", "q");
-}
-
-fn wait_for_window() -> Result<String, String> {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if let Ok(id) = xdo(&["search", "--name", "Madang"])
-            && !id.is_empty()
-        {
-            return Ok(id.lines().next().unwrap_or_default().to_owned());
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    Err("no window named Madang appeared in 60 s".into())
-}
-
-/// F12, and the picture it saved (the `n`th).
-fn snap(dir: &Path, n: usize) -> Result<RgbaImage, String> {
-    let path: PathBuf = dir.join(format!("madang-{n:04}.png"));
-    key("F12")?;
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if let Ok(img) = image::open(&path) {
-            return Ok(img.to_rgba8());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    Err(format!("F12 saved no {}", path.display()))
 }
 
 /// The bounding box (x0, y0, x1, y1) of the pixels of colour `c`, when there are enough.

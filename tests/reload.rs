@@ -6,25 +6,12 @@
 mod common;
 
 use madang_shared::refusal::Refusal;
-use std::path::Path;
 use std::time::Duration;
 
 use common::*;
 use madang_server::Settings;
 use madang_shared::map::load_hall;
 use madang_shared::rules::{Blocking, overlaps_blocked};
-
-/// A copy of the demo's assets (maps and what they point to) to edit.
-fn copy_assets(to: &Path) {
-    for dir in ["maps", "tilesets", "photos", "videos"] {
-        let from = root().join("assets").join(dir);
-        std::fs::create_dir_all(to.join(dir)).unwrap();
-        for e in std::fs::read_dir(&from).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), to.join(dir).join(e.file_name())).unwrap();
-        }
-    }
-}
 
 /// The TMX with tile (x, y) of its `things` layer set to the gid at (0, 0) there (a wall).
 fn wall_at(tmx: &str, x: usize, y: usize, width: usize) -> String {
@@ -203,5 +190,110 @@ fn an_organizer_edits_a_booth_it_is_saved_to_the_tmx_and_can_be_taken_back() {
     });
     assert!(ok, "the edits are taken back");
     assert_eq!(load_hall(&path).unwrap(), original);
+    server.stop();
+}
+
+#[test]
+fn each_organizer_takes_back_and_redoes_only_their_own_edits() {
+    use madang_shared::edit::MapEdit;
+    use madang_shared::protocol::Role;
+    let assets = temp_data_dir().join("assets");
+    copy_assets(&assets);
+    let maps = assets.join("maps");
+    let server = madang_server::spawn(Settings {
+        maps_dir: maps.clone(),
+        dev_insecure: true,
+        ..test_settings()
+    })
+    .expect("starts");
+    let join = |name| {
+        join_as(
+            &server,
+            &maps,
+            name,
+            Role::Organizer,
+            Some("hall"),
+            Some("plaza"),
+        )
+    };
+    let (mut a, mut b) = (join("운영자 가"), join("운영자 나"));
+    ready(&mut a);
+    ready(&mut b);
+    let path = maps.join("hall.tmx");
+    let original = load_hall(&path).expect("loads");
+    let (first, second) = (original.booths[0].clone(), original.booths[1].clone());
+    let on_disk = |id: u32| {
+        load_hall(&path)
+            .unwrap()
+            .booths
+            .into_iter()
+            .find(|x| x.object_id == id)
+    };
+
+    // A moves the first booth; B renames the second.
+    let mut moved = first.rect;
+    moved.x += 1.0;
+    let req = a.edit_map(MapEdit::Place {
+        id: first.object_id,
+        rect: moved,
+    });
+    assert_eq!(answer(&mut a, req), Ok(()));
+    let req = b.edit_map(MapEdit::SetProperty {
+        id: second.object_id,
+        key: "title".into(),
+        value: "나의 부스".into(),
+    });
+    assert_eq!(answer(&mut b, req), Ok(()));
+
+    // A's undo takes back A's move, and B's rename stays.
+    let req = a.undo_edit();
+    assert_eq!(answer(&mut a, req), Ok(()));
+    assert_eq!(on_disk(first.object_id).unwrap().rect, first.rect);
+    assert_eq!(on_disk(second.object_id).unwrap().title.ko, "나의 부스");
+    let req = a.undo_edit();
+    assert_eq!(answer(&mut a, req), Err(Refusal::NothingToUndo));
+
+    // A redoes it; then B's undo takes back only B's rename.
+    let req = a.redo_edit();
+    assert_eq!(answer(&mut a, req), Ok(()));
+    assert_eq!(on_disk(first.object_id).unwrap().rect, moved);
+    let req = a.redo_edit();
+    assert_eq!(answer(&mut a, req), Err(Refusal::NothingToRedo));
+    let req = b.undo_edit();
+    assert_eq!(answer(&mut b, req), Ok(()));
+    assert_eq!(on_disk(second.object_id).unwrap().title, second.title);
+    assert_eq!(on_disk(first.object_id).unwrap().rect, moved);
+
+    // B moves the booth A moved: A can no longer take A's move back over it.
+    let mut again = moved;
+    again.y += 1.0;
+    let req = b.edit_map(MapEdit::Place {
+        id: first.object_id,
+        rect: again,
+    });
+    assert_eq!(answer(&mut b, req), Ok(()));
+    let req = a.undo_edit();
+    assert_eq!(
+        answer(&mut a, req),
+        Err(Refusal::ChangedSince {
+            id: first.object_id
+        })
+    );
+    assert_eq!(on_disk(first.object_id).unwrap().rect, again);
+
+    // A deleted booth comes back with its id (its hearts and comments are keyed by it).
+    let req = b.edit_map(MapEdit::Delete {
+        id: second.object_id,
+    });
+    assert_eq!(answer(&mut b, req), Ok(()));
+    assert!(on_disk(second.object_id).is_none());
+    let req = b.undo_edit();
+    assert_eq!(answer(&mut b, req), Ok(()));
+    assert_eq!(on_disk(second.object_id), Some(second.clone()));
+    // And everyone is sent the hall as it is on disk.
+    let ok = pump_until(&mut [&mut a, &mut b], Duration::from_secs(10), |s| {
+        s[0].hall_map.as_deref() == Some(&load_hall(&path).unwrap())
+    });
+    assert!(ok, "the hall as edited reaches everyone");
     server.stop();
 }

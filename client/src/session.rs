@@ -894,6 +894,11 @@ impl Session {
         self.request(|req| ClientMsg::UndoEdit { req })
     }
 
+    /// Makes your last taken-back edit again. Answered like [`Session::edit_map`].
+    pub fn redo_edit(&mut self) -> u32 {
+        self.request(|req| ClientMsg::RedoEdit { req })
+    }
+
     /// Runs a step of the awards ceremony; organizers only.
     pub fn ceremony_step(&mut self, step: CeremonyStep) -> u32 {
         self.request(|req| ClientMsg::Ceremony { req, step })

@@ -7,11 +7,13 @@
 //!
 //! Organizers also edit a hall's objects from the client (`MapEdit`): each edit is made to
 //! the TMX text (so the file opens in Tiled with the change), checked by the same rules as
-//! `check-map` before it is saved, and then taken like any other change of the file; the last
-//! edits of each hall can be taken back.
+//! `check-map` before it is saved, and then taken like any other change of the file. Each
+//! organizer can take back their own last edits and make them again, object by object, without
+//! undoing anyone else's.
 
+use madang_shared::edit::{Change, ChangeError};
 use madang_shared::refusal::Refusal;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -42,7 +44,7 @@ pub(super) fn plugin(app: &mut App) {
         })
         .unwrap_or_default();
     app.insert_resource(Watch(seen));
-    app.init_resource::<Undo>();
+    app.init_resource::<Histories>();
     app.add_systems(
         Update,
         take_edits
@@ -154,12 +156,36 @@ fn reload_changed_maps(
     }
 }
 
-/// Edits kept for taking back, per hall: the file's text before each.
+/// Each organizer's edits of each hall, for taking back and making again: what each did to
+/// one object ([`Change`]), so that taking back your edit leaves everyone else's as it is.
+/// Keyed by the organizer's visitor id, so a reconnect keeps the history. Organizer identities
+/// are not free (they come from the organizer codes in the settings), and each history is
+/// bounded in steps and bytes, so the whole stays small.
 #[derive(Resource, Default)]
-struct Undo(HashMap<u16, Vec<String>>);
+struct Histories(HashMap<(u64, u16), History>);
 
-/// The most edits of a hall that can be taken back.
+#[derive(Default)]
+struct History {
+    undo: VecDeque<Change>,
+    redo: Vec<Change>,
+}
+
+/// The most edits of a hall one organizer can take back.
 const UNDO_DEPTH: usize = 50;
+/// The most bytes of objects one history keeps (older steps are forgotten first).
+const UNDO_BYTES: usize = 512 * 1024;
+
+impl History {
+    fn push_undo(&mut self, change: Change) {
+        self.undo.push_back(change);
+        while self.undo.len() > UNDO_DEPTH
+            || (self.undo.len() > 1
+                && self.undo.iter().map(Change::size).sum::<usize>() > UNDO_BYTES)
+        {
+            self.undo.pop_front();
+        }
+    }
+}
 
 /// Checks a hall's new TMX text with the rules of `check-map`, its portals against the other
 /// halls, and the other halls' portals into it.
@@ -223,17 +249,23 @@ fn take_edits(
     mut requests: MessageReader<crate::net::ClientRequest>,
     avatars: Query<(&Avatar, &InHall)>,
     halls: Res<Halls>,
-    mut undo: ResMut<Undo>,
+    mut histories: ResMut<Histories>,
     mut out: Outbox,
 ) {
     use madang_shared::protocol::{ClientMsg, Role};
+    enum Ask<'a> {
+        Edit(&'a madang_shared::edit::MapEdit),
+        Undo,
+        Redo,
+    }
     for request in requests.read() {
         let Ok((avatar, hall)) = avatars.get(request.avatar) else {
             continue;
         };
-        let (req, edit) = match &request.msg {
-            ClientMsg::EditMap { req, edit } => (*req, Some(edit)),
-            ClientMsg::UndoEdit { req } => (*req, None),
+        let (req, ask) = match &request.msg {
+            ClientMsg::EditMap { req, edit } => (*req, Ask::Edit(edit)),
+            ClientMsg::UndoEdit { req } => (*req, Ask::Undo),
+            ClientMsg::RedoEdit { req } => (*req, Ask::Redo),
             _ => continue,
         };
         if avatar.role != Role::Organizer {
@@ -252,21 +284,45 @@ fn take_edits(
                 continue;
             }
         };
-        let next = match edit {
-            Some(edit) => match madang_shared::edit::apply_edit(&current, edit) {
-                Ok((text, _)) => text,
+        let history = histories.0.entry((avatar.visitor_id, hall.0)).or_default();
+        let changed_since = |e: ChangeError| match e {
+            ChangeError::Edit(e) => Refusal::from(e),
+            ChangeError::ChangedSince(id) => Refusal::ChangedSince { id },
+        };
+        // The new text, and the change it makes (for an edit) or takes from a stack.
+        let (next, change) = match ask {
+            Ask::Edit(edit) => match madang_shared::edit::apply_recorded(&current, edit) {
+                Ok(done) => done,
                 Err(e) => {
                     out.refuse(avatar.client, req, e);
                     continue;
                 }
             },
-            // Taken off the stack only once the older text is saved: a failed undo keeps it.
-            None => match undo.0.get(&hall.0).and_then(|s| s.last()) {
-                Some(text) => text.clone(),
+            Ask::Undo => match history.undo.back() {
                 None => {
                     out.refuse(avatar.client, req, Refusal::NothingToUndo);
                     continue;
                 }
+                Some(c) => match c.undo(&current) {
+                    Ok(text) => (text, c.clone()),
+                    Err(e) => {
+                        out.refuse(avatar.client, req, changed_since(e));
+                        continue;
+                    }
+                },
+            },
+            Ask::Redo => match history.redo.last() {
+                None => {
+                    out.refuse(avatar.client, req, Refusal::NothingToRedo);
+                    continue;
+                }
+                Some(c) => match c.redo(&current) {
+                    Ok(text) => (text, c.clone()),
+                    Err(e) => {
+                        out.refuse(avatar.client, req, changed_since(e));
+                        continue;
+                    }
+                },
             },
         };
         if let Err(why) = check_text(&halls, hall.0, &path, &next) {
@@ -284,14 +340,20 @@ fn take_edits(
             out.refuse(avatar.client, req, Refusal::MapNotSaved);
             continue;
         }
-        let stack = undo.0.entry(hall.0).or_default();
-        if edit.is_some() {
-            stack.push(current);
-            if stack.len() > UNDO_DEPTH {
-                stack.remove(0);
+        // The stacks move only once the text is saved: a failed undo keeps its step.
+        match ask {
+            Ask::Edit(_) => {
+                history.push_undo(change);
+                history.redo.clear();
             }
-        } else {
-            stack.pop();
+            Ask::Undo => {
+                history.undo.pop_back();
+                history.redo.push(change);
+            }
+            Ask::Redo => {
+                history.redo.pop();
+                history.push_undo(change);
+            }
         }
         info!(by = %avatar.name, map = %path.display(), "map edited");
         // Taken (and sent to everyone) by the watcher within a second, like a save in Tiled.

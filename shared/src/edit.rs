@@ -114,6 +114,13 @@ pub fn apply_edit(tmx: &str, edit: &MapEdit) -> Result<(String, Option<u32>), Ed
     {
         return Err(EditError::BadRect);
     }
+    if let MapEdit::Delete { id } = edit {
+        // The element goes with the line it stood on.
+        return match locate_object(tmx, *id)? {
+            Some(_) => Ok((put_object(tmx, *id, None, None, None)?, None)),
+            None => Err(EditError::NoObject(*id)),
+        };
+    }
     let target = match edit {
         MapEdit::Place { id, .. } | MapEdit::SetProperty { id, .. } | MapEdit::Delete { id } => {
             Some(*id)
@@ -277,6 +284,254 @@ pub fn apply_edit(tmx: &str, edit: &MapEdit) -> Result<(String, Option<u32>), Ed
     Ok((text, added))
 }
 
+/// What one edit did to one object, kept so that its maker can take it back (or make it
+/// again) without touching anything else in the file: the object's element before and after
+/// (`None` where it did not exist), and the object layer it was in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub id: u32,
+    pub layer: Option<u32>,
+    /// The object that followed it in its layer.
+    pub next: Option<u32>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Why a change cannot be taken back (or made again).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    /// The object is no longer as this change left it (someone else edited it since, in
+    /// Madang or in Tiled).
+    #[error("object {0} was changed since")]
+    ChangedSince(u32),
+}
+
+/// Where an object's element lies in TMX text: its bytes, the id of its object layer, and the
+/// object after it in that layer (for putting it back where it stood).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Located {
+    range: std::ops::Range<usize>,
+    layer: Option<u32>,
+    next: Option<u32>,
+}
+
+/// Finds object `id`'s element (`<object id="…">…</object>` or `<object …/>`).
+fn locate_object(tmx: &str, id: u32) -> Result<Option<Located>, EditError> {
+    let xml = |e: quick_xml::Error| EditError::Xml(e.to_string());
+    let mut reader = Reader::from_str(tmx);
+    let mut layer = None;
+    let mut start: Option<usize> = None;
+    let mut found: Option<std::ops::Range<usize>> = None;
+    let mut depth = 0usize;
+    let id_of = |e: &BytesStart| attr(e, "id").and_then(|v| v.parse::<u32>().ok());
+    loop {
+        let at = reader.buffer_position();
+        let ev = reader.read_event().map_err(xml)?;
+        if let Some(range) = &found {
+            // After it: the next object in its layer, if any.
+            let next = match ev {
+                Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"object" => id_of(&e),
+                Event::End(_) | Event::Eof => None,
+                _ => continue,
+            };
+            return Ok(Some(Located {
+                range: range.clone(),
+                layer,
+                next,
+            }));
+        }
+        if let Some(s) = start {
+            match ev {
+                Event::Start(_) => depth += 1,
+                Event::End(_) if depth == 0 => found = Some(s..reader.buffer_position()),
+                Event::End(_) => depth -= 1,
+                Event::Eof => return Err(EditError::Xml("an object is not closed".into())),
+                _ => {}
+            }
+            continue;
+        }
+        match ev {
+            Event::Eof => return Ok(None),
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"objectgroup" => {
+                layer = id_of(&e);
+            }
+            Event::Start(e) if e.name().as_ref() == b"object" && id_of(&e) == Some(id) => {
+                start = Some(at);
+            }
+            Event::Empty(e) if e.name().as_ref() == b"object" && id_of(&e) == Some(id) => {
+                found = Some(at..reader.buffer_position());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The text of object `id`'s element, if the map has it.
+pub fn object_element(tmx: &str, id: u32) -> Result<Option<String>, EditError> {
+    Ok(locate_object(tmx, id)?.map(|l| tmx[l.range].to_owned()))
+}
+
+/// Inserts an element at the end of object layer `layer` (or the first object layer, if that
+/// one is gone).
+fn insert_element(tmx: &str, layer: Option<u32>, element: &str) -> Result<String, EditError> {
+    let xml = |e: quick_xml::Error| EditError::Xml(e.to_string());
+    let mut reader = Reader::from_str(tmx);
+    // The first object layer's closing spot, and the chosen one's: (where, self-closing).
+    let mut first: Option<(std::ops::Range<usize>, bool)> = None;
+    let mut chosen: Option<(std::ops::Range<usize>, bool)> = None;
+    let mut open: Option<bool> = None;
+    loop {
+        let at = reader.buffer_position();
+        let ev = reader.read_event().map_err(xml)?;
+        match ev {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == b"objectgroup" => {
+                open =
+                    Some(layer.is_some() && attr(&e, "id").and_then(|v| v.parse().ok()) == layer);
+            }
+            Event::Empty(e) if e.name().as_ref() == b"objectgroup" => {
+                let spot = (at..reader.buffer_position(), true);
+                if layer.is_some() && attr(&e, "id").and_then(|v| v.parse().ok()) == layer {
+                    chosen = Some(spot.clone());
+                }
+                first.get_or_insert(spot);
+            }
+            Event::End(e) if e.name().as_ref() == b"objectgroup" => {
+                let spot = (at..reader.buffer_position(), false);
+                if open == Some(true) {
+                    chosen = Some(spot.clone());
+                }
+                first.get_or_insert(spot);
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    let (range, empty) = chosen.or(first).ok_or(EditError::NoObjectLayer)?;
+    Ok(if empty {
+        // `<objectgroup …/>` opens to hold it.
+        let tag = &tmx[range.clone()];
+        let open_tag = tag.trim_end_matches("/>").trim_end();
+        format!(
+            "{}{open_tag}>\n  {element}\n </objectgroup>{}",
+            &tmx[..range.start],
+            &tmx[range.end..]
+        )
+    } else {
+        format!(
+            "{} {element}\n {}",
+            &tmx[..range.start].trim_end_matches(' '),
+            &tmx[range.start..]
+        )
+    })
+}
+
+/// Sets object `id`'s element to `element`: replaced, removed (`None`), or put back into its
+/// layer where it is gone.
+fn put_object(
+    tmx: &str,
+    id: u32,
+    layer: Option<u32>,
+    next: Option<u32>,
+    element: Option<&str>,
+) -> Result<String, EditError> {
+    match (locate_object(tmx, id)?, element) {
+        (Some(l), Some(e)) => Ok(format!(
+            "{}{e}{}",
+            &tmx[..l.range.start],
+            &tmx[l.range.end..]
+        )),
+        (Some(l), None) => {
+            // The line it stood on goes with it.
+            let start = tmx[..l.range.start].trim_end_matches([' ', '\t']).len();
+            let end = match tmx[l.range.end..].strip_prefix('\n') {
+                Some(_) if tmx[..start].ends_with('\n') => l.range.end + 1,
+                _ => l.range.end,
+            };
+            Ok(format!("{}{}", &tmx[..start], &tmx[end..]))
+        }
+        (None, Some(e)) => match next.map(|n| locate_object(tmx, n)).transpose()?.flatten() {
+            // Before the object that followed it, on a line of its own with the same indent.
+            Some(n) => {
+                let line = tmx[..n.range.start].rfind('\n').map_or(0, |i| i + 1);
+                let indent = &tmx[line..n.range.start];
+                Ok(format!(
+                    "{}{e}\n{indent}{}",
+                    &tmx[..n.range.start],
+                    &tmx[n.range.start..]
+                ))
+            }
+            None => insert_element(tmx, layer, e),
+        },
+        (None, None) => Ok(tmx.to_owned()),
+    }
+}
+
+/// Applies an edit and says what it changed, for taking it back later.
+pub fn apply_recorded(tmx: &str, edit: &MapEdit) -> Result<(String, Change), EditError> {
+    let (text, added) = apply_edit(tmx, edit)?;
+    let id = match edit {
+        MapEdit::Place { id, .. } | MapEdit::SetProperty { id, .. } | MapEdit::Delete { id } => *id,
+        MapEdit::Add { .. } => added.ok_or(EditError::NoObjectLayer)?,
+    };
+    let before = locate_object(tmx, id)?;
+    let after = locate_object(&text, id)?;
+    let layer = before
+        .as_ref()
+        .and_then(|l| l.layer)
+        .or(after.as_ref().and_then(|l| l.layer));
+    let next = before
+        .as_ref()
+        .and_then(|l| l.next)
+        .or(after.as_ref().and_then(|l| l.next));
+    let change = Change {
+        id,
+        layer,
+        next,
+        before: before.map(|l| tmx[l.range].to_owned()),
+        after: after.map(|l| text[l.range].to_owned()),
+    };
+    Ok((text, change))
+}
+
+impl Change {
+    /// Takes the change back: the object as it was before, provided it is still as the change
+    /// left it.
+    pub fn undo(&self, tmx: &str) -> Result<String, ChangeError> {
+        if object_element(tmx, self.id)? != self.after {
+            return Err(ChangeError::ChangedSince(self.id));
+        }
+        Ok(put_object(
+            tmx,
+            self.id,
+            self.layer,
+            self.next,
+            self.before.as_deref(),
+        )?)
+    }
+
+    /// Makes the change again, provided the object is as it was before it.
+    pub fn redo(&self, tmx: &str) -> Result<String, ChangeError> {
+        if object_element(tmx, self.id)? != self.before {
+            return Err(ChangeError::ChangedSince(self.id));
+        }
+        Ok(put_object(
+            tmx,
+            self.id,
+            self.layer,
+            self.next,
+            self.after.as_deref(),
+        )?)
+    }
+
+    /// The bytes it holds (for bounding what is kept).
+    pub fn size(&self) -> usize {
+        self.before.as_ref().map_or(0, String::len) + self.after.as_ref().map_or(0, String::len)
+    }
+}
+
 /// Events inside the object whose property is set: the property's value is replaced where
 /// it is, or added at the end of `<properties>` (or in a new one before `</object>`).
 fn handle_in_target(
@@ -425,6 +680,75 @@ mod tests {
         assert_eq!(
             apply_edit(TMX, &MapEdit::Delete { id: 9 }),
             Err(EditError::NoObject(9))
+        );
+    }
+
+    #[test]
+    fn each_change_is_taken_back_and_made_again_alone() {
+        let place = MapEdit::Place {
+            id: 1,
+            rect: rect(2.0, 3.0, 3.0, 2.0),
+        };
+        let (a, moved) = apply_recorded(TMX, &place).unwrap();
+        // Someone else renames booth 3 meanwhile.
+        let (b, renamed) = apply_recorded(
+            &a,
+            &MapEdit::SetProperty {
+                id: 3,
+                key: "title".into(),
+                value: "다".into(),
+            },
+        )
+        .unwrap();
+        let undone = moved.undo(&b).unwrap();
+        assert!(undone.contains(r#"x="32" y="64" width="96""#), "{undone}");
+        assert!(
+            undone.contains(r#"value="다""#),
+            "the other edit stays: {undone}"
+        );
+        let redone = moved.redo(&undone).unwrap();
+        assert_eq!(redone, b);
+        assert_eq!(renamed.undo(&moved.undo(&b).unwrap()).unwrap(), TMX);
+        // Taking back a change to an object someone changed since is refused.
+        assert_eq!(moved.undo(TMX), Err(ChangeError::ChangedSince(1)));
+    }
+
+    #[test]
+    fn a_deleted_object_comes_back_with_its_id_in_its_layer_and_an_added_one_goes() {
+        let (gone, deleted) = apply_recorded(TMX, &MapEdit::Delete { id: 1 }).unwrap();
+        assert!(!gone.contains(r#"id="1""#));
+        let back = deleted.undo(&gone).unwrap();
+        assert!(
+            back.contains(r#"<object id="1" name="a" type="booth""#),
+            "{back}"
+        );
+        assert!(back.contains(r#"value="가""#), "{back}");
+        assert_eq!(back, TMX, "where it stood");
+        let (added_text, added) = apply_recorded(
+            TMX,
+            &MapEdit::Add {
+                class: "spotlight".into(),
+                name: "stage".into(),
+                rect: rect(1.0, 1.0, 2.0, 2.0),
+                properties: vec![],
+            },
+        )
+        .unwrap();
+        assert_eq!(added.id, 4);
+        let removed = added.undo(&added_text).unwrap();
+        assert!(!removed.contains(r#"id="4""#), "{removed}");
+        assert_eq!(
+            added.redo(&removed).unwrap().matches(r#"id="4""#).count(),
+            1
+        );
+        // Into a layer that was emptied down to `<objectgroup …/>`.
+        let empty = "<map nextobjectid=\"3\">\n <objectgroup id=\"2\" name=\"o\"/>\n</map>\n";
+        let put = insert_element(empty, Some(2), "<object id=\"1\"/>").unwrap();
+        assert!(
+            put.contains(
+                "<objectgroup id=\"2\" name=\"o\">\n  <object id=\"1\"/>\n </objectgroup>"
+            ),
+            "{put}"
         );
     }
 }

@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -533,8 +533,11 @@ pub enum ClientMsg {
         req: u32,
         edit: crate::edit::MapEdit,
     },
-    /// Takes back the last edit of your hall's map. Organizers only.
+    /// Takes back your last edit of your hall's map (each organizer has their own history).
+    /// Organizers only.
     UndoEdit { req: u32 },
+    /// Makes your last taken-back edit of your hall's map again. Organizers only.
+    RedoEdit { req: u32 },
     /// A step of the awards ceremony. Organizers only.
     Ceremony { req: u32, step: CeremonyStep },
     /// Go to the ceremony room while the ceremony is open (the invitation's button).
@@ -693,6 +696,7 @@ impl ClientMsg {
             }
             ClientMsg::EditMap { .. }
             | ClientMsg::UndoEdit { .. }
+            | ClientMsg::RedoEdit { .. }
             | ClientMsg::Moderate { .. }
             | ClientMsg::Ceremony { .. }
             | ClientMsg::JoinCeremony { .. }
@@ -730,6 +734,7 @@ impl ClientMsg {
             | ClientMsg::JoinCeremony { req }
             | ClientMsg::EditMap { req, .. }
             | ClientMsg::UndoEdit { req }
+            | ClientMsg::RedoEdit { req }
             | ClientMsg::Moderate { req, .. }
             | ClientMsg::Report { req, .. }
             | ClientMsg::People { req, .. }

@@ -164,6 +164,12 @@ pub enum Refusal {
     BadRect,
     #[error("there is nothing to take back")]
     NothingToUndo,
+    #[error("there is nothing to make again")]
+    NothingToRedo,
+    /// Taking an edit back (or making it again) would overwrite someone else's later edit of
+    /// the same object.
+    #[error("object {id} was changed since, by someone else or in Tiled")]
+    ChangedSince { id: u32 },
     /// `detail` is the map check's own problem, as `check-map` prints it.
     #[error("the edit breaks the map: {detail}")]
     EditBreaksMap { detail: String },
@@ -173,7 +179,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 48;
+    pub const KINDS: usize = 50;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -227,6 +233,8 @@ impl Refusal {
             NothingToUndo => 45,
             EditBreaksMap { .. } => 46,
             MapNotSaved => 47,
+            NothingToRedo => 48,
+            ChangedSince { .. } => 49,
         }
     }
 
@@ -294,6 +302,8 @@ impl Refusal {
                 detail: "spawn `plaza` is inside a wall".into(),
             },
             MapNotSaved,
+            NothingToRedo,
+            ChangedSince { id: 7 },
         ]
     }
 }

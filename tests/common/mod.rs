@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod hands;
+
 use madang_shared::refusal::Refusal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -323,4 +325,16 @@ pub fn count(
         }
     }
     n
+}
+
+/// A copy of the demo's assets (maps and what they point to) to edit.
+pub fn copy_assets(to: &std::path::Path) {
+    for dir in ["maps", "tilesets", "photos", "videos"] {
+        let from = root().join("assets").join(dir);
+        std::fs::create_dir_all(to.join(dir)).unwrap();
+        for e in std::fs::read_dir(&from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(dir).join(e.file_name())).unwrap();
+        }
+    }
 }

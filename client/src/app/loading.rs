@@ -144,6 +144,7 @@ fn show_loading(
     mut settle: Local<(Option<(Option<String>, u64)>, u32)>,
     mut arrived: ResMut<Arrived>,
     mut arrived_once: Local<bool>,
+    mut arrived_in: Local<Option<String>>,
 ) {
     let session = net.session.as_ref();
     let lost = matches!(net.state(), ConnState::Lost(_));
@@ -151,11 +152,15 @@ fn show_loading(
     let ready = session.is_some_and(|s| s.is_ready());
     let hall_drawn =
         drawn.map.is_some() && drawn.id.as_deref() == session.and_then(|s| s.hall_id());
-    // Frames since this hall was drawn; a new hall starts again, and starts its photos.
+    // Frames since this hall was drawn; a new hall starts again, and starts its photos. A hall
+    // redrawn after an edit or a reload (a new generation of the same hall) starts its new
+    // photos but is not loaded again: the bar stays away.
     let key = (drawn.id.clone(), drawn.generation);
     if settle.0.as_ref() != Some(&key) {
+        if settle.0.as_ref().is_none_or(|(id, _)| *id != drawn.id) {
+            settle.1 = 0;
+        }
         settle.0 = Some(key);
-        settle.1 = 0;
         if let Some(map) = drawn.map.as_ref() {
             for kiosk in &map.photo_kiosks {
                 if let Some(first) = kiosk.images.first() {
@@ -176,16 +181,27 @@ fn show_loading(
         let done = firsts.iter().filter(|p| photos.is_done(p)).count();
         (done, firsts.len())
     });
-    let (step, share) = progress(
+    let (mut step, share) = progress(
         joined,
         ready,
         hall_drawn,
         settle.1 >= SETTLE_FRAMES,
         first_photos,
     );
+    // Arrived in this hall already: a gallery added since loads in its kiosk, not on the bar.
+    // A new connection arrives again.
+    if !ready {
+        *arrived_in = None;
+    }
+    if hall_drawn && arrived_in.is_some() && *arrived_in == drawn.id {
+        step = Step::Done;
+    }
     arrived.0 = step == Step::Done;
     if arrived.0 {
         *arrived_once = true;
+        if hall_drawn {
+            *arrived_in = drawn.id.clone();
+        }
     }
     // Once arrived, a reconnecting window keeps the hall (and the status's countdown) on show:
     // the bar comes back only while a new session draws its hall.

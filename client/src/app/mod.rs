@@ -16,7 +16,7 @@ mod capture;
 mod ceremony;
 mod confirm;
 mod directory;
-mod editor;
+mod edit;
 mod hall;
 mod help;
 mod hud;
@@ -179,7 +179,7 @@ pub fn run(args: ClientArgs) -> AppExit {
         people::plugin,
         organizer::plugin,
         ceremony::plugin,
-        editor::plugin,
+        edit::plugin,
         capture::plugin,
     ));
     app.add_systems(

@@ -119,6 +119,10 @@ pub enum Key {
     EditAddGallery,
     EditAddScreen,
     EditAddTable,
+    EditAddStage,
+    EditRedo,
+    EditPalette,
+    EditPlaceHint,
     Figures,
     BanMinutes,
     BanMinutesBad,
@@ -381,10 +385,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, EditMode) => "편집 모드 (F2)",
         (Lang::En, EditMode) => "Edit mode (F2)",
         (Lang::Ko, EditHelp) => {
-            "클릭: 선택 · 방향키: 이동 · Shift+방향키: 크기 · Delete: 삭제 · Ctrl+Z: 되돌리기"
+            "끌기: 옮기기 · 모서리 끌기: 크기 · 방향키: 한 칸 (Shift: 크기) · Delete: 삭제 · Ctrl+Z / Ctrl+Y: 되돌리기 / 다시"
         }
         (Lang::En, EditHelp) => {
-            "Click: select · arrows: move · Shift+arrows: resize · Delete: remove · Ctrl+Z: undo"
+            "Drag: move · drag a corner: resize · arrows: a tile (Shift: size) · Delete: remove · Ctrl+Z / Ctrl+Y: undo / redo"
         }
         (Lang::Ko, EditApply) => "속성 적용",
         (Lang::En, EditApply) => "Apply properties",
@@ -400,6 +404,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, EditAddScreen) => "+ Screen",
         (Lang::Ko, EditAddTable) => "+ 테이블",
         (Lang::En, EditAddTable) => "+ Table",
+        (Lang::Ko, EditAddStage) => "+ 무대",
+        (Lang::En, EditAddStage) => "+ Stage",
+        (Lang::Ko, EditRedo) => "다시 하기",
+        (Lang::En, EditRedo) => "Redo",
+        (Lang::Ko, EditPalette) => "놓을 것",
+        (Lang::En, EditPalette) => "Place",
+        (Lang::Ko, EditPlaceHint) => "놓을 곳의 바닥을 클릭하세요 (Esc: 취소)",
+        (Lang::En, EditPlaceHint) => "Click the floor where it goes (Esc: cancel)",
         (Lang::Ko, Figures) => "결과 보기",
         (Lang::En, Figures) => "Results figures",
         (Lang::Ko, BanMinutes) => "차단(분)",
@@ -529,6 +541,10 @@ pub fn field_label(lang: Lang, key: &str) -> &'static str {
         "video" => ("영상 파일", "Video file"),
         "schedule" => ("상영 시간", "Showing times"),
         "capacity" => ("정원", "Capacity"),
+        "description" => ("소개", "Description"),
+        "description_en" => ("소개 (영어)", "Description (English)"),
+        "to_map" => ("이어지는 홀", "Leads to hall"),
+        "to_spawn" => ("도착 지점", "Arrival point"),
         _ => ("속성", "Property"),
     };
     match lang {
@@ -546,6 +562,7 @@ pub fn class_name(lang: Lang, class: &str) -> &'static str {
         "private_area" => ("토론 테이블", "Discussion table"),
         "spotlight" => ("무대", "Stage"),
         "portal" => ("출입구", "Door"),
+        "spawn" => ("도착 지점", "Arrival point"),
         _ => ("물체", "Object"),
     };
     match lang {

@@ -230,6 +230,18 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "되돌릴 것이 없습니다".into(),
             "There is nothing to take back".into(),
         ),
+        NothingToRedo => (
+            "다시 할 것이 없습니다".into(),
+            "There is nothing to redo".into(),
+        ),
+        ChangedSince { id } => (
+            format!(
+                "그 뒤에 다른 사람이(또는 Tiled에서) 개체 {id}을(를) 고쳐서 되돌릴 수 없습니다"
+            ),
+            format!(
+                "Object {id} was changed since, by someone else or in Tiled, so this cannot be taken back"
+            ),
+        ),
         EditBreaksMap { detail } => (
             format!("이렇게 고치면 지도가 맞지 않습니다: {detail}"),
             format!("The edit breaks the map: {detail}"),
