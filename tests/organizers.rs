@@ -178,7 +178,10 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
         ),
         ("list the people online", v.ask_people("")),
         ("read the reports", v.ask_reports()),
-        ("open the results figures", v.ask_figures()),
+        (
+            "open the results figures",
+            v.ask_figures(madang_shared::map::Lang::Ko),
+        ),
         ("put up a banner", v.announce(None, Some("가짜 공지"))),
         ("give the floor", v.floor(FloorAction::Next)),
     ];
@@ -353,7 +356,7 @@ fn organizers_open_the_results_figures_in_the_client() {
     let server = madang_server::spawn(settings()).expect("starts");
     let mut o = organizer(&server, "hall", "plaza");
     ready(&mut o);
-    let req = o.ask_figures();
+    let req = o.ask_figures(madang_shared::map::Lang::En);
     let list = wait_list(&mut o, req, Duration::from_secs(20));
     let Some(List::Figures(charts)) = list else {
         panic!("the figures do not come: {list:?}")
@@ -366,6 +369,17 @@ fn organizers_open_the_results_figures_in_the_client() {
         let img = image::load_from_memory(png).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!((img.width(), img.height()), (1200, 700), "{name}");
     }
+    // Captioned in the organizer's language: the same chart asked in Korean is drawn apart.
+    let req = o.ask_figures(madang_shared::map::Lang::Ko);
+    let Some(List::Figures(korean)) = wait_list(&mut o, req, Duration::from_secs(20)) else {
+        panic!("the Korean figures do not come")
+    };
+    assert_eq!(korean.len(), charts.len());
+    assert_ne!(
+        korean[0].1, charts[0].1,
+        "{} is captioned per language",
+        charts[0].0
+    );
     server.stop();
 }
 

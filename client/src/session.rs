@@ -928,8 +928,8 @@ impl Session {
     }
 
     /// Asks for the results report's charts; organizers only.
-    pub fn ask_figures(&mut self) -> u32 {
-        self.request(|req| ClientMsg::Figures { req })
+    pub fn ask_figures(&mut self, lang: madang_shared::map::Lang) -> u32 {
+        self.request(|req| ClientMsg::Figures { req, lang })
     }
 
     /// Asks for the reports; organizers only.

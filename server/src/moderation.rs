@@ -353,7 +353,7 @@ fn take_requests(
             ClientMsg::Moderate { req, .. }
             | ClientMsg::People { req, .. }
             | ClientMsg::Reports { req }
-            | ClientMsg::Figures { req }
+            | ClientMsg::Figures { req, .. }
             | ClientMsg::Announce { req, .. }
                 if !organizer =>
             {
@@ -535,7 +535,8 @@ fn take_requests(
                     &ServerMsg::People { req: *req, rows },
                 );
             }
-            ClientMsg::Figures { req } => {
+            ClientMsg::Figures { req, lang } => {
+                let lang = *lang;
                 // Read and drawn on a thread of its own: the store may hold many visits.
                 let (tx, rx) = crossbeam_channel::bounded(1);
                 let settings = settings.0.clone();
@@ -548,7 +549,7 @@ fn take_requests(
                     .name("madang-figures".into())
                     .spawn(move || {
                         let charts = crate::report::build(&settings)
-                            .and_then(|r| crate::report::charts(&r, &font));
+                            .and_then(|r| crate::report::charts(&r, &font, Some(lang)));
                         let _ = tx.send(charts);
                     });
                 match spawned {

@@ -301,7 +301,7 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
     }
     write_file(dir, "vote_bursts.csv", csv, &mut out)?;
 
-    for (name, png) in charts(report, font)? {
+    for (name, png) in charts(report, font, None)? {
         let path = dir.join(&name);
         std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         out.push(path);
@@ -322,9 +322,22 @@ fn use_font(font: &Path) -> Result<(), String> {
     .clone()
 }
 
-/// The report's charts as PNG files in memory, by file name: what `report` writes and what
-/// organizers open in the client.
-pub fn charts(report: &Report, font: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// A chart's caption in one language, or in both (`None`, for the files `report` writes).
+fn caption(lang: Option<Lang>, ko: &str, en: &str) -> String {
+    match lang {
+        Some(Lang::Ko) => ko.to_owned(),
+        Some(Lang::En) => en.to_owned(),
+        None => format!("{ko} ({en})"),
+    }
+}
+
+/// The report's charts as PNG files in memory, by file name: what `report` writes (captioned
+/// in both languages) and what organizers open in the client (in theirs).
+pub fn charts(
+    report: &Report,
+    font: &Path,
+    lang: Option<Lang>,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
     use_font(font)?;
     let mut out = Vec::new();
     let bars: Vec<(String, f64)> = report
@@ -334,7 +347,10 @@ pub fn charts(report: &Report, font: &Path) -> Result<Vec<(String, Vec<u8>)>, St
         .collect();
     out.push((
         "booth_visitors.png".to_owned(),
-        bar_chart("부스별 방문자 수 (Unique visitors per booth)", &bars)?,
+        bar_chart(
+            &caption(lang, "부스별 방문자 수", "Unique visitors per booth"),
+            &bars,
+        )?,
     ));
     let bars: Vec<(String, f64)> = report
         .booths
@@ -343,11 +359,21 @@ pub fn charts(report: &Report, font: &Path) -> Result<Vec<(String, Vec<u8>)>, St
         .collect();
     out.push((
         "booth_dwell.png".to_owned(),
-        bar_chart("부스별 체류 시간 중앙값, 초 (Median dwell, s)", &bars)?,
+        bar_chart(
+            &caption(
+                lang,
+                "부스별 체류 시간 중앙값, 초",
+                "Median dwell per booth, s",
+            ),
+            &bars,
+        )?,
     ));
     out.push((
         "hall_people.png".to_owned(),
-        line_chart("홀별 인원 (People per hall)", &report.halls)?,
+        line_chart(
+            &caption(lang, "홀별 인원", "People per hall"),
+            &report.halls,
+        )?,
     ));
     let names: HashMap<&str, String> = report
         .booths
@@ -376,7 +402,14 @@ pub fn charts(report: &Report, font: &Path) -> Result<Vec<(String, Vec<u8>)>, St
             .collect();
         out.push((
             format!("ballot_{safe}.png"),
-            bar_chart(&format!("투표 결과: {ballot}"), &bars)?,
+            bar_chart(
+                &caption(
+                    lang,
+                    &format!("투표 결과: {ballot}"),
+                    &format!("Vote results: {ballot}"),
+                ),
+                &bars,
+            )?,
         ));
     }
     Ok(out)

@@ -554,8 +554,9 @@ pub enum ClientMsg {
     People { req: u32, query: String },
     /// The reports, newest first. Organizers only.
     Reports { req: u32 },
-    /// The results report's charts, as `madang-server report` draws them. Organizers only.
-    Figures { req: u32 },
+    /// The results report's charts, as `madang-server report` draws them, captioned in `lang`.
+    /// Organizers only.
+    Figures { req: u32, lang: crate::map::Lang },
     /// A banner for one hall (`hall`) or the whole expo (`None`), kept until replaced or
     /// cleared (`text: None`). Organizers only.
     Announce {
@@ -739,7 +740,7 @@ impl ClientMsg {
             | ClientMsg::Report { req, .. }
             | ClientMsg::People { req, .. }
             | ClientMsg::Reports { req }
-            | ClientMsg::Figures { req }
+            | ClientMsg::Figures { req, .. }
             | ClientMsg::Announce { req, .. } => Some(*req),
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }

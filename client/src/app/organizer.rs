@@ -430,7 +430,7 @@ fn organizer_buttons(
                 continue;
             }
             OrgAction::Figures => {
-                org.asked_figures = Some(session.ask_figures());
+                org.asked_figures = Some(session.ask_figures(args.lang));
                 continue;
             }
             OrgAction::NextFigure => {
