@@ -217,7 +217,7 @@ fn rebuild_list(
             dir.notice
                 .clone()
                 .unwrap_or_else(|| t(lang, Key::DirectoryHint).to_owned()),
-            12.0,
+            14.0,
             Color::srgb(0.7, 0.73, 0.78),
         ));
         for booths in booths_by_theme(map).values() {
@@ -244,7 +244,7 @@ fn rebuild_list(
                     BackgroundColor(Color::srgba(1.0, 1.0, 1.0, 0.06)),
                     children![small(
                         format!("{} · {}", b.title.get(lang), b.org.get(lang)),
-                        13.0,
+                        14.0,
                         Color::WHITE
                     )],
                 ));

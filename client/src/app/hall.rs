@@ -223,7 +223,7 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
             booth.rect.x + booth.rect.w / 2.0,
             booth.rect.y + booth.rect.h,
         )) + Vec2::new(0.0, 6.0);
-        label(commands, text, at, 13.0, Color::srgb(0.1, 0.1, 0.12), light);
+        label(commands, text, at, 14.0, Color::srgb(0.1, 0.1, 0.12), light);
     }
     let photos = map.photo_kiosks.iter().map(|k| {
         (
@@ -250,7 +250,7 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
             text.trim().to_owned(),
             below(rect),
             Anchor::TOP_CENTER,
-            13.0,
+            14.0,
             Color::WHITE,
             dark,
         );
@@ -263,7 +263,7 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
             commands,
             text,
             above(&area.rect),
-            13.0,
+            14.0,
             Color::WHITE,
             Color::srgba(0.05, 0.35, 0.35, 0.9),
         );
@@ -305,7 +305,7 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
             text,
             at,
             anchor,
-            13.0,
+            14.0,
             Color::WHITE,
             Color::srgba(0.1, 0.4, 0.5, 0.92),
         );

@@ -278,7 +278,7 @@ fn rebuild_list(
         if ids.is_empty() {
             list.spawn((
                 Text::new(t(lang, Key::NobodyNear)),
-                TextFont::from_font_size(12.0),
+                TextFont::from_font_size(14.0),
                 TextColor(Color::srgb(0.7, 0.73, 0.78)),
             ));
         }
@@ -295,7 +295,7 @@ fn rebuild_list(
             .with_children(|row| {
                 row.spawn((
                     Text::new(r.name.clone()),
-                    TextFont::from_font_size(13.0),
+                    TextFont::from_font_size(14.0),
                     TextColor(Color::WHITE),
                     Node {
                         flex_grow: 1.0,
