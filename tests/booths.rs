@@ -51,28 +51,28 @@ fn a_heart_is_saved_then_counted_for_those_near_and_not_for_those_far() {
     assert!(
         pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| {
             s.iter().all(|x| x.is_ready())
-                && s[0].booths.contains_key(&booth)
-                && s[1].booths.contains_key(&booth)
+                && s[0].booth.facts.contains_key(&booth)
+                && s[1].booth.facts.contains_key(&booth)
         }),
         "arrivals are told the booths in view"
     );
-    assert_eq!(a.booths[&booth].hearts, 0);
+    assert_eq!(a.booth.facts[&booth].hearts, 0);
 
     let req = a.heart(booth, true);
     assert_eq!(answered(&mut a, req), Ok(()), "the heart is acknowledged");
     assert!(
-        pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| s[1].booths
+        pump_until(&mut [&mut a, &mut b, &mut far], WAIT, |s| s[1].booth.facts
             [&booth]
             .hearts
             == 1),
         "the neighbour sees the count go up"
     );
     assert!(
-        a.booths[&booth].mine && !b.booths[&booth].mine,
+        a.booth.facts[&booth].mine && !b.booth.facts[&booth].mine,
         "mine is per visitor"
     );
     assert!(
-        !far.booths.contains_key(&booth),
+        !far.booth.facts.contains_key(&booth),
         "the far visitor is told nothing of it"
     );
 
@@ -81,11 +81,12 @@ fn a_heart_is_saved_then_counted_for_those_near_and_not_for_those_far() {
     assert_eq!(answered(&mut a, req), Ok(()));
     let req = a.heart(booth, false);
     assert_eq!(answered(&mut a, req), Ok(()));
-    assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1].booths
-        [&booth]
+    assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1]
+        .booth
+        .facts[&booth]
         .hearts
         == 0));
-    assert!(!a.booths[&booth].mine);
+    assert!(!a.booth.facts[&booth].mine);
     server.stop();
 }
 
@@ -149,10 +150,11 @@ fn a_heart_survives_a_restart_and_stays_yours() {
     };
     let mut a = Session::join(&server.url(), &again, &maps_dir()).expect("joins again");
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
-        .booths
+        .booth
+        .facts
         .contains_key(&booth)));
-    assert_eq!(a.booths[&booth].hearts, 1, "the heart was kept");
-    assert!(a.booths[&booth].mine, "and it is still this visitor's");
+    assert_eq!(a.booth.facts[&booth].hearts, 1, "the heart was kept");
+    assert!(a.booth.facts[&booth].mine, "and it is still this visitor's");
     server.stop();
 }
 
@@ -218,7 +220,10 @@ fn comments_are_cleaned_limited_paged_and_hidden_by_organizers() {
 
     assert!(
         pump_until(&mut [&mut visitor, &mut organizer], WAIT, |s| {
-            s[1].booths.get(&booth).is_some_and(|b| b.comments == 1)
+            s[1].booth
+                .facts
+                .get(&booth)
+                .is_some_and(|b| b.comments == 1)
         }),
         "the count reaches those in view"
     );
@@ -247,7 +252,7 @@ fn comments_are_cleaned_limited_paged_and_hidden_by_organizers() {
         for_organizer[0].hidden,
         "organizers still see it, marked hidden"
     );
-    assert!(pump_until(&mut [&mut visitor], WAIT, |s| s[0].booths
+    assert!(pump_until(&mut [&mut visitor], WAIT, |s| s[0].booth.facts
         [&booth]
         .comments
         == 0));

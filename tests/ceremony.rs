@@ -107,7 +107,7 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
         WAIT,
         |s| {
             s.iter()
-                .all(|x| x.ceremony.as_ref().is_some_and(|c| c.open))
+                .all(|x| x.ceremony.view.as_ref().is_some_and(|c| c.open))
         },
     );
     assert!(ok, "everyone in the expo is invited");
@@ -123,6 +123,7 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
             s[0].hall_id() == Some("ceremony")
                 && s[1..3].iter().all(|x| {
                     x.ceremony
+                        .view
                         .as_ref()
                         .and_then(|c| c.award.as_ref())
                         .is_some_and(|a| {
@@ -154,6 +155,7 @@ fn the_winner_reaches_the_stage_and_the_room_sees_and_hears_them() {
     assert!(
         lobby
             .ceremony
+            .view
             .as_ref()
             .and_then(|c| c.award.as_ref())
             .is_none(),

@@ -134,19 +134,21 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
         ready(s);
     }
     let ok = pump_until(&mut [&mut v, &mut t], WAIT, |s| {
-        !s[0].ballots.is_empty() && !s[0].screens.is_empty() && !s[0].booths.is_empty()
+        !s[0].ballot.ballots.is_empty()
+            && !s[0].screen.playback.is_empty()
+            && !s[0].booth.facts.is_empty()
     });
     assert!(ok, "ballots, screens and booths are known");
     let t_id = t.me.as_ref().unwrap().id;
     let t_pos = t.me.as_ref().unwrap().pos;
-    let booth = *t.booths.keys().next().expect("a booth in view");
+    let booth = *t.booth.facts.keys().next().expect("a booth in view");
     let req = t.comment(booth, "좋은 사례입니다");
     assert_eq!(answer(&mut t, req), Ok(()));
     let req = t.read_comments(booth, None);
     let comment = wait_page(&mut t, req)[0].id;
-    let ballot = v.ballots[0].id.clone();
-    let screen = *v.screens.keys().next().unwrap();
-    let playback = v.screens[&screen];
+    let ballot = v.ballot.ballots[0].id.clone();
+    let screen = *v.screen.playback.keys().next().unwrap();
+    let playback = v.screen.playback[&screen];
 
     let attempts: Vec<(&str, u32)> = vec![
         ("hide a comment", v.hide_comment(comment, true)),
@@ -194,13 +196,16 @@ fn every_privileged_message_from_a_visitor_is_refused_and_changes_nothing() {
     assert_eq!(t.state, ConnState::Connected, "the target is still here");
     assert_eq!(t.me.as_ref().unwrap().pos, t_pos, "and where they were");
     assert_eq!(t.hall_id(), Some("hall"));
-    assert_eq!(t.announcement, None, "no banner went up");
+    assert_eq!(t.moderation.announcement, None, "no banner went up");
     assert!(
-        v.ballots.iter().all(|b| b.state == BallotState::Draft),
+        v.ballot
+            .ballots
+            .iter()
+            .all(|b| b.state == BallotState::Draft),
         "no ballot opened"
     );
     assert_eq!(
-        v.screens[&screen].playing, playback.playing,
+        v.screen.playback[&screen].playing, playback.playing,
         "the screen plays on"
     );
     let req = t.chat(ChatScope::Near, "아직 말할 수 있어요");
@@ -280,14 +285,17 @@ fn organizers_kick_move_to_the_stage_read_reports_list_people_and_put_up_banners
     let req = o.announce(None, Some("15시 시상식이 시상식장에서 열립니다"));
     assert_eq!(answer(&mut o, req), Ok(()));
     let ok = pump_until(&mut [&mut a, &mut b], WAIT, |s| {
-        s.iter()
-            .all(|x| x.announcement.as_deref() == Some("15시 시상식이 시상식장에서 열립니다"))
+        s.iter().all(|x| {
+            x.moderation.announcement.as_deref() == Some("15시 시상식이 시상식장에서 열립니다")
+        })
     });
     assert!(ok, "everyone sees the banner");
     let mut late =
         join_with(&server, "늦은 사람", "hall", "from_lobby", None, None).expect("joins");
     ready(&mut late);
-    let ok = pump_until(&mut [&mut late], WAIT, |s| s[0].announcement.is_some());
+    let ok = pump_until(&mut [&mut late], WAIT, |s| {
+        s[0].moderation.announcement.is_some()
+    });
     assert!(ok, "a later arrival sees it too");
 
     // Moved to the stage: into the ceremony room, on the spotlight.
@@ -345,7 +353,7 @@ fn organizers_kick_move_to_the_stage_read_reports_list_people_and_put_up_banners
     let req = o.announce(None, None);
     assert_eq!(answer(&mut o, req), Ok(()));
     let ok = pump_until(&mut [&mut back, &mut a], WAIT, |s| {
-        s[1].announcement.is_none()
+        s[1].moderation.announcement.is_none()
     });
     assert!(ok, "the banner is taken down");
     server.stop();
@@ -397,10 +405,13 @@ fn a_banner_is_kept_across_a_restart() {
     let mut v = join_with(&server, "다음날 손님", "lobby", "entrance", None, None).expect("joins");
     ready(&mut v);
     assert!(
-        pump_until(&mut [&mut v], WAIT, |s| s[0].announcement.as_deref()
+        pump_until(&mut [&mut v], WAIT, |s| s[0]
+            .moderation
+            .announcement
+            .as_deref()
             == Some("내일 10시에 다시 엽니다")),
         "the banner is still up after the restart: {:?}",
-        v.announcement
+        v.moderation.announcement
     );
     server.stop();
 }

@@ -79,12 +79,14 @@ fn two_visitors_arriving_apart_see_the_same_moment() {
     let started = Instant::now();
     let mut a = join_as(&server, &maps, "First", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
-        .screens
+        .screen
+        .playback
         .contains_key(&LOOPING)));
     pump_for(&mut [&mut a], Duration::from_secs(2));
     let mut b = join_as(&server, &maps, "Late", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a, &mut b], WAIT, |s| s[1]
-        .screens
+        .screen
+        .playback
         .contains_key(&LOOPING)));
     let pa = a.screen_position_ms(LOOPING).expect("a position");
     let pb = b.screen_position_ms(LOOPING).expect("a position");
@@ -107,13 +109,15 @@ fn a_scheduled_screen_starts_at_its_time() {
     let server = server(&maps, Some(1_795_237_198_000));
     let mut a = join_as(&server, &maps, "Viewer", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
-        .screens
+        .screen
+        .playback
         .contains_key(&SCHEDULED)));
-    assert!(!a.screens[&SCHEDULED].playing, "waiting for 14:00");
+    assert!(!a.screen.playback[&SCHEDULED].playing, "waiting for 14:00");
     assert_eq!(a.screen_position_ms(SCHEDULED), Some(0));
     assert!(
-        pump_until(&mut [&mut a], Duration::from_secs(6), |s| s[0].screens
-            [&SCHEDULED]
+        pump_until(&mut [&mut a], Duration::from_secs(6), |s| s[0]
+            .screen
+            .playback[&SCHEDULED]
             .playing),
         "it starts by itself at 14:00"
     );
@@ -134,7 +138,7 @@ fn an_organizer_pause_holds_the_screen_for_everyone() {
     let mut v = join_as(&server, &maps, "Visitor", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut org, &mut v], WAIT, |s| s
         .iter()
-        .all(|x| x.screens.contains_key(&LOOPING))));
+        .all(|x| x.screen.playback.contains_key(&LOOPING))));
     let req = v.control_screen(LOOPING, ScreenAction::Pause);
     let mut answer = None;
     assert!(pump_until(&mut [&mut v], WAIT, |s| {
@@ -148,7 +152,7 @@ fn an_organizer_pause_holds_the_screen_for_everyone() {
     let req = org.control_screen(LOOPING, ScreenAction::Pause);
     assert!(
         pump_until(&mut [&mut org, &mut v], WAIT, |s| {
-            s[0].take_answer(req).is_some() && !s[1].screens[&LOOPING].playing
+            s[0].take_answer(req).is_some() && !s[1].screen.playback[&LOOPING].playing
         }),
         "the visitor's screen pauses too"
     );
@@ -189,15 +193,17 @@ fn the_timetable_starts_a_screen_it_names() {
     .expect("starts");
     let mut a = join_as(&server, &maps, "Viewer", Role::Visitor, None, None);
     assert!(pump_until(&mut [&mut a], WAIT, |s| s[0]
-        .screens
+        .screen
+        .playback
         .contains_key(&LOOPING)));
     assert!(
-        !a.screens[&LOOPING].playing,
+        !a.screen.playback[&LOOPING].playing,
         "waiting for the timetable's 14:00"
     );
     assert!(
-        pump_until(&mut [&mut a], Duration::from_secs(6), |s| s[0].screens
-            [&LOOPING]
+        pump_until(&mut [&mut a], Duration::from_secs(6), |s| s[0]
+            .screen
+            .playback[&LOOPING]
             .playing),
         "the timetable starts it"
     );

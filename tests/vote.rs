@@ -55,11 +55,13 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
     let mut v = join_as(&server, &maps_dir(), "투표자", Role::Visitor, None, None);
     assert!(
         pump_until(&mut [&mut org, &mut v], WAIT, |s| {
-            s.iter().all(|x| x.is_ready() && !x.ballots.is_empty())
+            s.iter()
+                .all(|x| x.is_ready() && !x.ballot.ballots.is_empty())
         }),
         "arrivals are told the ballots"
     );
     let ballot = v
+        .ballot
         .ballots
         .iter()
         .find(|b| b.id == BALLOT)
@@ -86,7 +88,7 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
     let req = org.set_ballot(BALLOT, BallotState::Open);
     assert_eq!(answered(&mut org, req), Ok(()));
     assert!(
-        pump_until(&mut [&mut v], WAIT, |s| s[0].ballots[0].state
+        pump_until(&mut [&mut v], WAIT, |s| s[0].ballot.ballots[0].state
             == BallotState::Open),
         "everyone hears it opened"
     );
@@ -102,7 +104,7 @@ fn a_visitor_votes_once_may_change_it_and_a_closed_ballot_refuses() {
         assert_eq!(answered(&mut v, r), Ok(()));
     }
     assert_eq!(
-        v.ballots[0].mine,
+        v.ballot.ballots[0].mine,
         Some(second),
         "the visitor sees their vote"
     );
@@ -152,10 +154,11 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
     let server = madang_server::spawn(settings).expect("starts");
     let mut org = join_as(&server, &maps_dir(), "운영자", Role::Organizer, None, None);
     assert!(pump_until(&mut [&mut org], WAIT, |s| s[0].is_ready()
-        && !s[0].ballots.is_empty()));
+        && !s[0].ballot.ballots.is_empty()));
     let req = org.set_ballot(BALLOT, BallotState::Open);
     assert_eq!(answered(&mut org, req), Ok(()));
     let target = org
+        .ballot
         .ballots
         .iter()
         .find(|b| b.id == BALLOT)
@@ -187,7 +190,7 @@ fn fifty_fresh_guests_from_one_address_cannot_move_a_ballot() {
         assert!(
             pump_until(&mut all, WAIT, |s| s
                 .iter()
-                .all(|g| g.is_ready() && !g.ballots.is_empty())),
+                .all(|g| g.is_ready() && !g.ballot.ballots.is_empty())),
             "the guests who got in are welcomed"
         );
         for g in guests.iter_mut() {

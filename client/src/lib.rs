@@ -14,11 +14,11 @@
 //! - [`feed`]: one screen's pictures decoded on a worker thread, with a time limit.
 //! - [`voice`]: Opus voice frames (encode, decode per speaker, mix), WAV files for bots.
 //! - [`audio`] (feature `window`): the microphone and the speakers (cpal).
-//! - [`app`] (feature `window`): the bevy app, one plugin per file: `net` pumps the session,
-//!   `hall` draws the map, `avatars` the people, `hud` the connection state and help,
-//!   `screens` the videos on the kiosks, `panel` a booth or kiosk up close (photos, video,
-//!   hearts, vote, comments), `directory` the booth list that walks you there, `capture` the
-//!   screenshot used by tests and docs.
+//! - [`app`] (feature `window`): the bevy app, one plugin per feature, layered (see its
+//!   `# Layout`): `net` pumps the session, `hall` draws the map, `walk` moves you, `avatars`
+//!   the people, `screen` the videos on the kiosks, `booth` a booth or kiosk up close (photos,
+//!   video, hearts, vote, comments), `talk` the conversation and the chat, `moderation` the
+//!   organizer panel, `edit` the map editor, `capture` the screenshot used by tests and docs.
 
 pub mod bots;
 pub mod feed;

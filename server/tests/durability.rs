@@ -150,14 +150,14 @@ fn an_acknowledged_heart_survives_sigkill() {
     };
     let mut s = Session::join(&server.url, &again, &maps).expect("joins the restarted server");
     assert!(
-        pump_until(&mut s, |s| s.booths.contains_key(&booth)),
+        pump_until(&mut s, |s| s.booth.facts.contains_key(&booth)),
         "told about the booth in view"
     );
     assert_eq!(
-        s.booths[&booth].hearts, 1,
+        s.booth.facts[&booth].hearts, 1,
         "the acknowledged heart survived SIGKILL"
     );
-    assert!(s.booths[&booth].mine, "and is still this visitor's");
+    assert!(s.booth.facts[&booth].mine, "and is still this visitor's");
 }
 
 #[test]

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 
+use super::base::{ClientArgs, FrameSet};
+use super::booth::{Panel, Photos, showing_media};
 use super::hall::DrawnHall;
 use super::net::Net;
-use super::panel::{CaptureMark, Panel, Photos, showing_media};
-use super::screens::Screens;
-use super::{ClientArgs, FrameSet};
+use super::screen::Screens;
+use super::ui::CaptureMark;
 use crate::session::ConnState;
 
 /// Frames to let the hall settle (fonts laid out, textures uploaded) before the capture.
@@ -42,9 +43,9 @@ fn capture_when_ready(
     panel: Res<Panel>,
     photos: Res<Photos>,
     screens: Res<Screens>,
-    organizer: Res<super::organizer::Organizer>,
+    organizer: Res<super::moderation::Organizer>,
     marks: Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
-    labels: Res<super::labels::LabelStats>,
+    labels: Res<super::avatars::labels::LabelStats>,
     arrived: Res<super::loading::Arrived>,
     mut progress: Local<Progress>,
     mut exit: MessageWriter<AppExit>,
@@ -73,7 +74,7 @@ fn capture_when_ready(
                 && net
                     .session
                     .as_ref()
-                    .is_some_and(|s| s.announcement.is_some());
+                    .is_some_and(|s| s.moderation.announcement.is_some());
         }
         if args.visit.is_some() {
             ready = ready
@@ -110,7 +111,7 @@ fn capture_when_ready(
 pub(super) fn write_marks(
     shot: &std::path::Path,
     marks: &Query<(&CaptureMark, &ComputedNode, &UiGlobalTransform)>,
-    labels: Option<&super::labels::LabelStats>,
+    labels: Option<&super::avatars::labels::LabelStats>,
 ) {
     let mut out = serde_json::Map::new();
     for (mark, node, at) in marks {

@@ -6,13 +6,14 @@ use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
 use bevy::text::EditableText;
 
+use super::base::{ClientArgs, FrameSet};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::typing;
-use super::{ClientArgs, FrameSet, set_display};
+use super::ui::set_display;
+use super::ui::{font, typing};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(super::Phase::Hall), spawn_ceremony_ui);
+    app.add_systems(OnEnter(super::base::Phase::Hall), spawn_ceremony_ui);
     app.add_systems(Update, accept_invitation.in_set(FrameSet::Sync));
     app.add_systems(Update, show_ceremony.in_set(FrameSet::View));
 }
@@ -24,10 +25,10 @@ struct AwardTitle;
 
 fn spawn_ceremony_ui(mut commands: Commands) {
     commands.spawn((
-        DespawnOnExit(super::Phase::Hall),
+        DespawnOnExit(super::base::Phase::Hall),
         Invitation,
         Text::new(""),
-        TextFont::from_font_size(18.0),
+        font(18.0),
         TextColor(Color::WHITE),
         BackgroundColor(Color::srgb(0.45, 0.3, 0.6)),
         GlobalZIndex(14),
@@ -41,10 +42,10 @@ fn spawn_ceremony_ui(mut commands: Commands) {
         },
     ));
     commands.spawn((
-        DespawnOnExit(super::Phase::Hall),
+        DespawnOnExit(super::base::Phase::Hall),
         AwardTitle,
         Text::new(""),
-        TextFont::from_font_size(30.0),
+        font(30.0),
         TextColor(Color::srgb(1.0, 0.88, 0.4)),
         TextLayout::justify(Justify::Center),
         BackgroundColor(Color::srgba(0.1, 0.08, 0.02, 0.85)),
@@ -76,6 +77,7 @@ fn accept_invitation(
     };
     let invited = session
         .ceremony
+        .view
         .as_ref()
         .is_some_and(|c| c.open && session.me.as_ref().is_some_and(|m| m.hall != c.hall));
     if invited {
@@ -92,7 +94,9 @@ fn show_ceremony(
 ) {
     let lang = args.lang;
     let session = net.session.as_ref();
-    let c = session.and_then(|s| s.ceremony.as_ref()).filter(|c| c.open);
+    let c = session
+        .and_then(|s| s.ceremony.view.as_ref())
+        .filter(|c| c.open);
     let my_hall = session.and_then(|s| s.me.as_ref()).map(|m| m.hall);
     let invite_line = c
         .filter(|c| my_hall != Some(c.hall))

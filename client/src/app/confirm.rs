@@ -9,9 +9,10 @@ use bevy::ui::FocusPolicy;
 use madang_shared::map::Lang;
 use madang_shared::protocol::AvatarId;
 
+use super::base::{ClientArgs, FrameSet};
 use super::i18n::{Key, t};
-use super::panel::CaptureMark;
-use super::{ClientArgs, FrameSet, set_display, small_button};
+use super::ui::CaptureMark;
+use super::ui::{font, set_display, small_button};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Confirm>();
@@ -134,12 +135,7 @@ fn spawn_dialog(mut commands: Commands) {
             },
             BackgroundColor(Color::srgb(0.2, 0.12, 0.12)),
             children![
-                (
-                    Question,
-                    Text::new(""),
-                    TextFont::from_font_size(17.0),
-                    TextColor(Color::WHITE),
-                ),
+                (Question, Text::new(""), font(17.0), TextColor(Color::WHITE),),
                 (
                     Node {
                         flex_direction: FlexDirection::Row,

@@ -10,19 +10,21 @@ use bevy::ui::FocusPolicy;
 use madang_shared::map::{HallMap, booths_by_theme};
 use madang_shared::visit::Visit;
 
+use super::base::{ClientArgs, FrameSet};
 use super::hall::DrawnHall;
+use super::hall::map_and_me;
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::typing;
+use super::ui::{font, typing};
 use super::walk::AutoWalk;
-use super::{ClientArgs, FrameSet, map_and_me};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Directory>();
-    app.add_systems(OnEnter(super::Phase::Hall), spawn_toggle);
-    app.add_systems(OnExit(super::Phase::Hall), |mut d: ResMut<Directory>| {
-        d.drawn = None
-    });
+    app.add_systems(OnEnter(super::base::Phase::Hall), spawn_toggle);
+    app.add_systems(
+        OnExit(super::base::Phase::Hall),
+        |mut d: ResMut<Directory>| d.drawn = None,
+    );
     app.add_systems(
         Update,
         (toggle, choose, walk_on_start, rebuild_list)
@@ -50,7 +52,7 @@ struct GoTo(u32);
 
 fn spawn_toggle(mut commands: Commands, args: Res<ClientArgs>) {
     commands.spawn((
-        DespawnOnExit(super::Phase::Hall),
+        DespawnOnExit(super::base::Phase::Hall),
         DirectoryRoot,
         Interaction::default(),
         FocusPolicy::Block,
@@ -75,7 +77,7 @@ fn spawn_toggle(mut commands: Commands, args: Res<ClientArgs>) {
                 BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
                 children![(
                     Text::new(t(args.lang, Key::Directory)),
-                    TextFont::from_font_size(15.0),
+                    font(15.0),
                     TextColor(Color::WHITE),
                 )],
             ),
@@ -205,13 +207,7 @@ fn rebuild_list(
         return;
     };
     let lang = args.lang;
-    let small = |s: String, size: f32, color: Color| {
-        (
-            Text::new(s),
-            TextFont::from_font_size(size),
-            TextColor(color),
-        )
-    };
+    let small = |s: String, size: f32, color: Color| (Text::new(s), font(size), TextColor(color));
     commands.entity(list).with_children(|list| {
         list.spawn(small(
             dir.notice

@@ -9,9 +9,10 @@ use bevy::sprite::Anchor;
 use bevy::text::TextBackgroundColor;
 use madang_shared::map::{Bilingual, HallMap, Lang, Rect as TileRect, TILE_PX};
 
+use super::base::{ClientArgs, FrameSet, to_world};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::{ClientArgs, FrameSet, load_image, to_world};
+use super::ui::{font, load_image};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<DrawnHall>();
@@ -146,7 +147,7 @@ fn anchored_label(
 ) {
     commands.spawn((
         Text2d::new(text),
-        TextFont::from_font_size(size),
+        font(size),
         TextColor(color),
         TextBackgroundColor(plate),
         TextLayout::justify(Justify::Center),
@@ -319,4 +320,12 @@ fn theme_color(theme: &str) -> Color {
         "participation" => Color::srgb(0.85, 0.5, 0.15),
         _ => Color::srgb(0.55, 0.35, 0.75),
     }
+}
+
+/// The hall on screen and your avatar in it, once both are known.
+pub fn map_and_me<'a>(
+    net: &'a Net,
+    drawn: &'a DrawnHall,
+) -> Option<(&'a madang_shared::map::HallMap, &'a crate::session::Me)> {
+    Some((drawn.map.as_deref()?, net.session.as_ref()?.me.as_ref()?))
 }

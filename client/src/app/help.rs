@@ -8,10 +8,12 @@ use bevy::text::EditableText;
 use bevy::ui::FocusPolicy;
 use madang_shared::protocol::Role;
 
+use super::base::{ClientArgs, FrameSet, NetSet, Prefs};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::typing;
-use super::{ClientArgs, FrameSet, Prefs, set_display};
+use super::ui::set_display;
+use super::ui::{font, typing};
+use super::walk::Claims;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Help>();
@@ -22,6 +24,14 @@ pub(super) fn plugin(app: &mut App) {
             .chain()
             .in_set(FrameSet::View),
     );
+    app.add_systems(Update, claim_input.in_set(NetSet::Receive));
+}
+
+/// No key walks under the help.
+fn claim_input(help: Res<Help>, mut claims: ResMut<Claims>) {
+    if claims.keys != help.open {
+        claims.keys = help.open;
+    }
 }
 
 /// Whether the overlay is open.
@@ -152,19 +162,19 @@ fn show_help(
     commands.entity(body).with_children(|b| {
         b.spawn((
             Text::new(t(lang, Key::HelpTitle)),
-            TextFont::from_font_size(22.0),
+            font(22.0),
             TextColor(Color::WHITE),
         ));
         for key in lines(role) {
             b.spawn((
                 Text::new(t(lang, key)),
-                TextFont::from_font_size(16.0),
+                font(16.0),
                 TextColor(Color::srgb(0.88, 0.9, 0.94)),
             ));
         }
         b.spawn((
             Text::new(t(lang, Key::HelpClose)),
-            TextFont::from_font_size(15.0),
+            font(15.0),
             TextColor(Color::srgb(1.0, 0.85, 0.4)),
         ));
     });

@@ -3,13 +3,14 @@
 
 use bevy::prelude::*;
 
+use super::base::{ClientArgs, FrameSet};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::{ClientArgs, FrameSet};
+use super::ui::font;
 use crate::session::ConnState;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(super::Phase::Hall), spawn_hud);
+    app.add_systems(OnEnter(super::base::Phase::Hall), spawn_hud);
     app.add_systems(Update, update_status.in_set(FrameSet::View));
 }
 
@@ -27,19 +28,19 @@ fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
     };
     commands
         .spawn((
-            DespawnOnExit(super::Phase::Hall),
+            DespawnOnExit(super::base::Phase::Hall),
             panel,
             BackgroundColor(Color::srgba(0.05, 0.06, 0.09, 0.8)),
         ))
         .with_child((
             Text::new(t(args.lang, Key::Connecting)),
-            TextFont::from_font_size(16.0),
+            font(16.0),
             TextColor(Color::WHITE),
             StatusText,
         ));
     commands
         .spawn((
-            DespawnOnExit(super::Phase::Hall),
+            DespawnOnExit(super::base::Phase::Hall),
             Node {
                 position_type: PositionType::Absolute,
                 left: px(12.0),
@@ -51,7 +52,7 @@ fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
         ))
         .with_child((
             Text::new(t(args.lang, Key::Controls)),
-            TextFont::from_font_size(14.0),
+            font(14.0),
             TextColor(Color::srgb(0.85, 0.87, 0.9)),
         ));
 }
@@ -59,7 +60,7 @@ fn spawn_hud(mut commands: Commands, args: Res<ClientArgs>) {
 fn update_status(
     net: Res<Net>,
     args: Res<ClientArgs>,
-    panel: Res<super::panel::Panel>,
+    panel: Res<super::booth::Panel>,
     talk: Res<super::talk::TalkUi>,
     mut text: Query<(&mut Text, &mut TextColor), With<StatusText>>,
 ) {

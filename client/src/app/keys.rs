@@ -8,7 +8,7 @@ use bevy::input_focus::{FocusCause, InputFocus};
 use bevy::prelude::*;
 use bevy::text::EditableText;
 
-use super::FrameSet;
+use super::base::FrameSet;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<KeyPressed>();
@@ -17,9 +17,14 @@ pub(super) fn plugin(app: &mut App) {
         (release_pressed, navigate, show_ring)
             .chain()
             .in_set(FrameSet::Net)
-            .before(super::walk::read_keys),
+            .in_set(KeysSet),
     );
 }
+
+/// The focus moves before anything reads the keys as commands (walking reads the arrows only
+/// when no button has the focus).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeysSet;
 
 /// A part of the window that keeps Tab to itself while it is shown (a dialog).
 #[derive(Component)]
@@ -74,10 +79,10 @@ fn navigate(
     parents: Query<&ChildOf>,
     mut interactions: Query<&mut Interaction>,
     mut handed: ResMut<KeyPressed>,
-    phase: Res<State<super::Phase>>,
+    phase: Res<State<super::base::Phase>>,
 ) {
     // The join screen has its own order.
-    if *phase.get() == super::Phase::Join {
+    if *phase.get() == super::base::Phase::Join {
         return;
     }
     // A button that is no longer drawn (its panel closed) or outside an open dialog lets go

@@ -5,11 +5,12 @@
 
 use bevy::prelude::*;
 
+use super::base::{ClientArgs, FrameSet, Phase};
+use super::booth::Photos;
 use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::Photos;
-use super::{ClientArgs, FrameSet, Phase, set_display};
+use super::ui::{font, set_display};
 use crate::session::ConnState;
 
 pub(super) fn plugin(app: &mut App) {
@@ -99,7 +100,7 @@ fn spawn_loading(mut commands: Commands, args: Res<ClientArgs>) {
         children![
             (
                 Text::new(t(args.lang, Key::WindowTitle)),
-                TextFont::from_font_size(24.0),
+                font(24.0),
                 TextColor(Color::WHITE),
             ),
             (
@@ -124,7 +125,7 @@ fn spawn_loading(mut commands: Commands, args: Res<ClientArgs>) {
             (
                 StepText,
                 Text::new(t(args.lang, Key::LoadingAsking)),
-                TextFont::from_font_size(16.0),
+                font(16.0),
                 TextColor(Color::srgb(0.8, 0.83, 0.88)),
             ),
         ],

@@ -1,6 +1,6 @@
-//! Pumps the network session: joins in the background, polls every frame, steps your own
-//! avatar once per server tick with the input [`super::walk`] decided, and passes the
-//! session's events on. After a lost connection it joins again by itself, waiting longer each
+//! Pumps the network session: joins in the background, polls every frame (your own avatar is
+//! stepped in between, once per server tick, by `walk`, which decides the input), flushes what
+//! was sent, and passes the session's events on. After a lost connection it joins again by itself, waiting longer each
 //! time ([`crate::reconnect`]); R tries at once.
 
 use std::sync::Mutex;
@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use madang_shared::refusal::ServerNotice;
 
-use super::walk::{AutoWalk, Held};
-use super::{ClientArgs, FrameSet, Phase};
+use super::base::{ClientArgs, NetSet, Phase};
 use crate::identity::PassBook;
 use crate::session::{ConnState, JoinError, JoinOptions, LostWhy, Session, SessionEvent};
 
@@ -19,15 +18,13 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Net>();
     app.add_systems(OnEnter(Phase::Hall), start_join);
     app.add_systems(Last, leave_on_exit);
-    app.add_systems(
-        Update,
-        (finish_join, drive_session).chain().in_set(FrameSet::Net),
-    );
+    app.add_systems(Update, (finish_join, poll).chain().in_set(NetSet::Receive));
+    app.add_systems(Update, flush.in_set(NetSet::Send));
     app.add_systems(
         Update,
         (retry_when_asked, reconnect_by_itself)
             .chain()
-            .after(FrameSet::Net)
+            .after(NetSet::Send)
             .run_if(in_state(Phase::Hall)),
     );
 }
@@ -69,6 +66,22 @@ impl Net {
     pub fn retry_in(&self) -> Option<Duration> {
         self.retry
             .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
+    /// Moves the clock `dt` seconds on and says how many server ticks are due for your avatar
+    /// to be stepped (none without a session). After a long stall it catches up a little rather
+    /// than replaying seconds of input at once.
+    pub fn ticks_due(&mut self, dt: f32) -> u32 {
+        let Some(tick) = self.session.as_ref().map(Session::tick_dt) else {
+            return 0;
+        };
+        self.tick_clock = (self.tick_clock + dt).min(tick * 4.0);
+        let mut due = 0;
+        while self.tick_clock >= tick {
+            self.tick_clock -= tick;
+            due += 1;
+        }
+        due
     }
 
     /// How far into the current tick we are, 0 to 1: drawing blends the last two steps.
@@ -154,31 +167,19 @@ fn finish_join(mut net: ResMut<Net>) {
     }
 }
 
-pub(super) fn drive_session(
-    mut net: ResMut<Net>,
-    time: Res<Time>,
-    held: Res<Held>,
-    mut auto: ResMut<AutoWalk>,
-) {
+/// Reads what the server sent.
+fn poll(mut net: ResMut<Net>, time: Res<Time>) {
+    if let Some(session) = net.session.as_mut() {
+        session.poll(time.delta());
+    }
+}
+
+/// Sends what this frame said, and passes the session's events on.
+fn flush(mut net: ResMut<Net>) {
     let net = &mut *net;
     let Some(session) = net.session.as_mut() else {
         return;
     };
-    session.poll(time.delta());
-    let tick = session.tick_dt();
-    net.tick_clock += time.delta_secs();
-    // After a long stall, catch up a little rather than replaying seconds of input at once.
-    net.tick_clock = net.tick_clock.min(tick * 4.0);
-    while net.tick_clock >= tick {
-        net.tick_clock -= tick;
-        let input = auto.input_for_tick(
-            held.0,
-            session.me.as_ref().map(|m| m.pos),
-            session.speed * tick,
-        );
-        session.step(input);
-    }
-    session.fade_correction(time.delta_secs());
     session.flush();
     // The other plugins follow the session's state; only the loss is worth a log line.
     for e in session.drain_events() {
@@ -208,7 +209,7 @@ fn retry_when_asked(
     fields: Query<(), With<bevy::text::EditableText>>,
 ) {
     if keys.just_pressed(KeyCode::KeyR)
-        && !super::panel::typing(&focus, &fields)
+        && !super::ui::typing(&focus, &fields)
         && matches!(net.state(), ConnState::Lost(_))
         && net.joining.is_none()
     {

@@ -12,23 +12,26 @@ use bevy::ui::FocusPolicy;
 use madang_shared::path::{find_path, tile_of};
 use madang_shared::protocol::AvatarId;
 
-use super::hall::DrawnHall;
+use super::avatars::Locate;
+use super::base::{ClientArgs, FrameSet};
+use super::hall::{DrawnHall, map_and_me};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::typing;
+use super::ui::typing;
+use super::ui::{font, rgba_image, small_button};
 use super::walk::AutoWalk;
-use super::{ClientArgs, FrameSet, rgba_image, small_button};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<People>();
-    app.init_resource::<Locate>();
-    app.add_systems(OnEnter(super::Phase::Hall), spawn_people_ui);
-    app.add_systems(OnExit(super::Phase::Hall), |mut p: ResMut<People>| {
+    app.add_systems(OnEnter(super::base::Phase::Hall), spawn_people_ui);
+    app.add_systems(OnExit(super::base::Phase::Hall), |mut p: ResMut<People>| {
         p.drawn = None
     });
     app.add_systems(
         Update,
-        (people_keys, choose, follow).chain().in_set(FrameSet::Sync),
+        (people_keys, choose, follow, click_minimap)
+            .chain()
+            .in_set(FrameSet::Sync),
     );
     app.add_systems(
         Update,
@@ -53,10 +56,6 @@ struct People {
     last_path: Option<Instant>,
 }
 
-/// Someone the camera points out, until when.
-#[derive(Resource, Default)]
-pub struct Locate(pub Option<(AvatarId, Instant)>);
-
 #[derive(Component)]
 struct PeopleToggle;
 #[derive(Component)]
@@ -68,14 +67,14 @@ enum PersonAction {
     Report(AvatarId),
 }
 #[derive(Component)]
-pub(super) struct Minimap;
+struct Minimap;
 #[derive(Component)]
 struct MinimapDot;
 
 fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
     let lang = args.lang;
     commands.spawn((
-        DespawnOnExit(super::Phase::Hall),
+        DespawnOnExit(super::base::Phase::Hall),
         Interaction::default(),
         FocusPolicy::Block,
         GlobalZIndex(5),
@@ -90,7 +89,7 @@ fn spawn_people_ui(mut commands: Commands, args: Res<ClientArgs>) {
         children![
             (
                 Minimap,
-                // A click on it walks there (see `walk`).
+                // A click on it walks there (`click_minimap`).
                 Interaction::default(),
                 bevy::ui::RelativeCursorPosition::default(),
                 ImageNode::default(),
@@ -243,6 +242,36 @@ fn follow(
     }
 }
 
+/// A click on the minimap walks to that place of the hall.
+fn click_minimap(
+    minimap: Query<
+        (&Interaction, &bevy::ui::RelativeCursorPosition),
+        (Changed<Interaction>, With<Minimap>),
+    >,
+    drawn: Res<DrawnHall>,
+    net: Res<Net>,
+    mut auto: ResMut<AutoWalk>,
+) {
+    let Some((interaction, cursor)) = minimap.iter().next() else {
+        return;
+    };
+    let (Interaction::Pressed, Some(at)) = (interaction, cursor.normalized) else {
+        return;
+    };
+    let Some((map, me)) = map_and_me(&net, &drawn) else {
+        return;
+    };
+    // From (-0.5, -0.5) at the top left to (0.5, 0.5) at the bottom right.
+    let p = madang_shared::Vec2::new(
+        (at.x + 0.5) * map.width as f32,
+        (at.y + 0.5) * map.height as f32,
+    );
+    match map.path_to_point(me.pos, p) {
+        Some(path) => auto.start(path, None),
+        None => debug!(?p, "no way there"),
+    }
+}
+
 fn rebuild_list(
     mut commands: Commands,
     mut people: ResMut<People>,
@@ -278,7 +307,7 @@ fn rebuild_list(
         if ids.is_empty() {
             list.spawn((
                 Text::new(t(lang, Key::NobodyNear)),
-                TextFont::from_font_size(14.0),
+                font(14.0),
                 TextColor(Color::srgb(0.7, 0.73, 0.78)),
             ));
         }
@@ -295,7 +324,7 @@ fn rebuild_list(
             .with_children(|row| {
                 row.spawn((
                     Text::new(r.name.clone()),
-                    TextFont::from_font_size(14.0),
+                    font(14.0),
                     TextColor(Color::WHITE),
                     Node {
                         flex_grow: 1.0,

@@ -9,10 +9,11 @@ use bevy::text::EditableText;
 use bevy::ui::FocusPolicy;
 use madang_shared::map::Lang;
 
+use super::base::{ClientArgs, FrameSet, Phase, Prefs};
 use super::i18n::{Key, lang_code, t};
-use super::panel::{CaptureMark, typing};
+use super::ui::{CaptureMark, font, typing};
+use super::ui::{Tr, set_display, small_button};
 use super::voice::{MicLevel, TestTone};
-use super::{ClientArgs, FrameSet, Phase, Prefs, Tr, set_display, small_button};
 use crate::settings::UI_SCALES;
 
 pub(super) fn plugin(app: &mut App) {
@@ -77,7 +78,7 @@ fn spawn_settings(mut commands: Commands, args: Res<ClientArgs>) {
         (
             Text::new(t(lang, key)),
             Tr(key),
-            TextFont::from_font_size(16.0),
+            font(16.0),
             TextColor(Color::srgb(0.82, 0.85, 0.9)),
             // A fixed height too: a text's own measure of its height can run tall and push it
             // off its row.
@@ -93,7 +94,7 @@ fn spawn_settings(mut commands: Commands, args: Res<ClientArgs>) {
         (
             Text::new(""),
             shows,
-            TextFont::from_font_size(16.0),
+            font(16.0),
             TextColor(Color::WHITE),
             Node {
                 min_width: px(70.0),
@@ -145,7 +146,7 @@ fn spawn_settings(mut commands: Commands, args: Res<ClientArgs>) {
                 .with_children(|p| {
                     p.spawn((
                         Text::new(t(lang, Key::Settings)),
-                        TextFont::from_font_size(22.0),
+                        font(22.0),
                         TextColor(Color::WHITE),
                     ));
                     p.spawn(row()).with_children(|r| {

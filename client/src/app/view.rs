@@ -9,8 +9,9 @@ use bevy::input::mouse::MouseWheel;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 
+use super::base::{ClientArgs, FrameSet, Prefs};
 use super::i18n::{Key, t};
-use super::{ClientArgs, FrameSet, Prefs};
+use super::ui::font;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Zoom>();
@@ -106,7 +107,7 @@ fn spawn_toast(mut commands: Commands) {
     commands.spawn((
         Toast,
         Text::new(""),
-        TextFont::from_font_size(16.0),
+        font(16.0),
         TextColor(Color::srgb(0.7, 1.0, 0.7)),
         Node {
             position_type: PositionType::Absolute,
@@ -139,12 +140,8 @@ fn next_shot(dir: &std::path::Path) -> PathBuf {
 #[allow(clippy::too_many_arguments)]
 fn window_keys(
     mut commands: Commands,
-    marks: Query<(
-        &super::panel::CaptureMark,
-        &ComputedNode,
-        &UiGlobalTransform,
-    )>,
-    labels: Res<super::labels::LabelStats>,
+    marks: Query<(&super::ui::CaptureMark, &ComputedNode, &UiGlobalTransform)>,
+    labels: Res<super::avatars::labels::LabelStats>,
     keys: Res<ButtonInput<KeyCode>>,
     args: Res<ClientArgs>,
     mut toast: Query<&mut Text, With<Toast>>,

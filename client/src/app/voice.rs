@@ -12,11 +12,12 @@ use bevy::text::EditableText;
 use madang_shared::map::Lang;
 use madang_shared::protocol::ConversationKind;
 
+use super::avatars::Speaking;
+use super::base::{ClientArgs, FrameSet};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::typing;
 use super::talk::TalkUi;
-use super::{ClientArgs, FrameSet};
+use super::ui::typing;
 use crate::audio::AudioIo;
 use crate::voice::{FRAME, VoiceDecoders, VoiceEncoder, mix, volume_at};
 
@@ -208,8 +209,9 @@ fn listen(
     mut voice: ResMut<VoiceState>,
     mut net: ResMut<Net>,
     mut talk: ResMut<TalkUi>,
+    mut speaking: ResMut<Speaking>,
     args: Res<ClientArgs>,
-    prefs: Res<super::Prefs>,
+    prefs: Res<super::base::Prefs>,
     mut tone: ResMut<TestTone>,
 ) {
     let voice = &mut *voice;
@@ -239,7 +241,7 @@ fn listen(
     let now = Instant::now();
     for (from, seq, data) in session.talk.voice.drain(..) {
         if voice.decoders.push(from, seq, &data).is_ok() {
-            talk.speaking.push((from, now));
+            speaking.0.push((from, now));
         }
     }
     voice.decoders.retain(|id| session.others.contains_key(&id));

@@ -2,7 +2,9 @@
 //! the walls) that a click on the floor, on a booth or kiosk, or on the minimap started, or the
 //! directory, or following someone. The walk presses the same keys a person would, so the
 //! server moves you by the ordinary rule; any movement key takes over at once. At the end of a
-//! walk to a booth or kiosk, its panel opens. A ring on the floor shows where you are going.
+//! walk to a booth or kiosk, [`OpenVisit`] asks for its panel. A ring on the floor shows where
+//! you are going. Parts of the window that take the keys or the mouse for themselves (the
+//! help, the editor) say so in [`Claims`]; this module knows none of them.
 
 use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
@@ -14,29 +16,47 @@ use madang_shared::path::{PathWalker, Tile, tile_center};
 use madang_shared::rules::MoveInput;
 use madang_shared::visit::Visit;
 
-use super::hall::DrawnHall;
+use super::base::{FrameSet, NetSet, to_world};
+use super::hall::{DrawnHall, map_and_me};
+use super::keys::{KeysSet, on_a_button};
 use super::net::Net;
-use super::panel::{Panel, typing};
-use super::{FrameSet, map_and_me, to_world};
+use super::ui::typing;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Held>();
     app.init_resource::<AutoWalk>();
+    app.init_resource::<Claims>();
+    app.add_message::<OpenVisit>();
     app.add_systems(Startup, spawn_goal_marker);
     app.add_systems(
         Update,
-        read_keys
-            .in_set(FrameSet::Net)
-            .before(super::net::drive_session),
+        (read_keys, step_avatar)
+            .chain()
+            .in_set(NetSet::Steer)
+            .after(KeysSet),
     );
     app.add_systems(
         Update,
-        (click_to_walk, click_minimap, arrive)
-            .chain()
-            .in_set(FrameSet::Sync),
+        (click_to_walk, arrive).chain().in_set(FrameSet::Sync),
     );
     app.add_systems(Update, show_goal.in_set(FrameSet::View));
 }
+
+/// What other parts of the window take for themselves now; they set it before
+/// [`NetSet::Steer`] in each frame they change it.
+#[derive(Resource, Default, Debug, Clone, Copy)]
+pub struct Claims {
+    /// No key walks (an overlay such as the help is open).
+    pub keys: bool,
+    /// The arrows are taken (the editor moves the selection with them); WASD still walk.
+    pub arrows: bool,
+    /// A click on the hall is taken (the editor selects with it).
+    pub clicks: bool,
+}
+
+/// A booth or kiosk to open: a walk reached it, or a click on it where you stand.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct OpenVisit(pub Visit);
 
 /// The movement keys held this frame (idle while typing).
 #[derive(Resource, Default)]
@@ -98,29 +118,44 @@ fn held_input(keys: &ButtonInput<KeyCode>, arrows: bool) -> MoveInput {
     )
 }
 
-pub(super) fn read_keys(
+fn read_keys(
     keys: Res<ButtonInput<KeyCode>>,
     focus: Res<InputFocus>,
     fields: Query<(), With<EditableText>>,
     buttons: Query<(), With<Button>>,
-    editor: Res<super::edit::Editor>,
-    help: Res<super::help::Help>,
+    claims: Res<Claims>,
     mut held: ResMut<Held>,
     mut auto: ResMut<AutoWalk>,
 ) {
-    // Letters typed into a text field do not walk; nor do keys under the help.
-    held.0 = if typing(&focus, &fields) || help.open {
+    // Letters typed into a text field do not walk; nor do keys under an overlay.
+    held.0 = if typing(&focus, &fields) || claims.keys {
         MoveInput::IDLE
     } else {
         // With a button in focus the arrows move the focus (see `keys`).
-        held_input(
-            &keys,
-            !editor.captures_arrows() && !super::keys::on_a_button(&focus, &buttons),
-        )
+        held_input(&keys, !claims.arrows && !on_a_button(&focus, &buttons))
     };
     if !held.0.is_idle() {
         auto.walk = None;
     }
+}
+
+/// Steps your avatar once for each server tick due, with the keys held or the walk's next
+/// step.
+fn step_avatar(mut net: ResMut<Net>, time: Res<Time>, held: Res<Held>, mut auto: ResMut<AutoWalk>) {
+    let due = net.ticks_due(time.delta_secs());
+    let Some(session) = net.session.as_mut() else {
+        return;
+    };
+    let tick = session.tick_dt();
+    for _ in 0..due {
+        let input = auto.input_for_tick(
+            held.0,
+            session.me.as_ref().map(|m| m.pos),
+            session.speed * tick,
+        );
+        session.step(input);
+    }
+    session.fade_correction(time.delta_secs());
 }
 
 /// Where the pointer is in the hall, in tiles (y down), when it is over the hall and not over
@@ -143,18 +178,17 @@ pub(super) fn pointer_in_hall(
 
 /// Starts the walk a click at `p` asks for: to the kiosk or booth under it (opened at once
 /// when you stand there already), or to the floor tile. False when there is no way.
-pub(super) fn walk_to(
+fn walk_to(
     map: &HallMap,
     from: TileVec,
     p: TileVec,
     auto: &mut AutoWalk,
-    panel: &mut Panel,
-    session: Option<&mut crate::session::Session>,
+    opens: &mut MessageWriter<OpenVisit>,
 ) -> bool {
     match map.clicked(p) {
         Some(v) if map.visit_at(from) == Some(v) => {
             auto.walk = None;
-            panel.open(v, session);
+            opens.write(OpenVisit(v));
             true
         }
         Some(v) => match map.path_to_visit(from, v) {
@@ -180,14 +214,14 @@ fn click_to_walk(
     windows: Query<&Window, With<PrimaryWindow>>,
     cameras: Query<(&Camera, &GlobalTransform)>,
     ui: Query<&Interaction>,
-    editor: Res<super::edit::Editor>,
+    claims: Res<Claims>,
     drawn: Res<DrawnHall>,
-    mut net: ResMut<Net>,
+    net: Res<Net>,
     mut auto: ResMut<AutoWalk>,
-    mut panel: ResMut<Panel>,
+    mut opens: MessageWriter<OpenVisit>,
 ) {
     // In the editor a click selects.
-    if editor.on || !mouse.just_pressed(MouseButton::Left) {
+    if claims.clicks || !mouse.just_pressed(MouseButton::Left) {
         return;
     }
     let Some(p) = pointer_in_hall(&windows, &cameras, &ui) else {
@@ -196,45 +230,16 @@ fn click_to_walk(
     let Some(from) = map_and_me(&net, &drawn).map(|(_, me)| me.pos) else {
         return;
     };
-    // The shared map, not a copy of it: the session is borrowed mutably below.
-    let Some(map) = drawn.map.clone() else { return };
-    if !walk_to(&map, from, p, &mut auto, &mut panel, net.session.as_mut()) {
+    let Some(map) = drawn.map.as_deref() else {
+        return;
+    };
+    if !walk_to(map, from, p, &mut auto, &mut opens) {
         debug!(?p, "no way there");
     }
 }
 
-/// A click on the minimap walks to that place of the hall.
-fn click_minimap(
-    minimap: Query<
-        (&Interaction, &bevy::ui::RelativeCursorPosition),
-        (Changed<Interaction>, With<super::people::Minimap>),
-    >,
-    drawn: Res<DrawnHall>,
-    net: Res<Net>,
-    mut auto: ResMut<AutoWalk>,
-) {
-    let Some((interaction, cursor)) = minimap.iter().next() else {
-        return;
-    };
-    let (Interaction::Pressed, Some(at)) = (interaction, cursor.normalized) else {
-        return;
-    };
-    let Some((map, me)) = map_and_me(&net, &drawn) else {
-        return;
-    };
-    // From (-0.5, -0.5) at the top left to (0.5, 0.5) at the bottom right.
-    let p = TileVec::new(
-        (at.x + 0.5) * map.width as f32,
-        (at.y + 0.5) * map.height as f32,
-    );
-    match map.path_to_point(me.pos, p) {
-        Some(path) => auto.start(path, None),
-        None => debug!(?p, "no way there"),
-    }
-}
-
 /// At the end of a walk, what it was for opens.
-fn arrive(mut auto: ResMut<AutoWalk>, mut panel: ResMut<Panel>, mut net: ResMut<Net>) {
+pub(super) fn arrive(mut auto: ResMut<AutoWalk>, mut opens: MessageWriter<OpenVisit>) {
     let Some(walk) = &auto.walk else {
         return;
     };
@@ -242,7 +247,7 @@ fn arrive(mut auto: ResMut<AutoWalk>, mut panel: ResMut<Panel>, mut net: ResMut<
         let open = walk.open;
         auto.walk = None;
         if let Some(v) = open {
-            panel.open(v, net.session.as_mut());
+            opens.write(OpenVisit(v));
         }
     }
 }
@@ -261,7 +266,7 @@ fn spawn_goal_marker(mut commands: Commands, mut images: ResMut<Assets<Image>>) 
             data.extend_from_slice(&[120, 220, 255, a]);
         }
     }
-    let image = images.add(super::rgba_image(size, size, data));
+    let image = images.add(super::ui::rgba_image(size, size, data));
     commands.spawn((
         GoalMarker,
         Sprite::from_image(image),

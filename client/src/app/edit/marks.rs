@@ -5,8 +5,8 @@ use bevy::prelude::*;
 use madang_shared::map::{Rect as TileRect, TILE_PX};
 
 use super::{Editor, mouse, objects};
+use crate::app::base::to_world;
 use crate::app::hall::DrawnHall;
-use crate::app::to_world;
 
 /// The outline's four edges.
 #[derive(Component)]

@@ -21,16 +21,17 @@ use madang_shared::edit::MapEdit;
 use madang_shared::map::Rect as TileRect;
 use madang_shared::protocol::Role;
 
+use super::base::{ClientArgs, FrameSet, NetSet, Phase};
 use super::hall::DrawnHall;
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::panel::typing;
-use super::{ClientArgs, FrameSet};
+use super::ui::typing;
+use super::walk::Claims;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Editor>();
-    app.add_systems(OnEnter(super::Phase::Hall), (panel::spawn, marks::spawn));
-    app.add_systems(OnExit(super::Phase::Hall), |mut e: ResMut<Editor>| {
+    app.add_systems(OnEnter(Phase::Hall), (panel::spawn, marks::spawn));
+    app.add_systems(OnExit(Phase::Hall), |mut e: ResMut<Editor>| {
         e.shown = None;
         e.drag = None;
     });
@@ -50,6 +51,16 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (panel::show, marks::show, marks::grid).in_set(FrameSet::View),
     );
+    app.add_systems(Update, claim_input.in_set(NetSet::Receive));
+}
+
+/// In edit mode a click selects rather than walks, and with a selection the arrows move it.
+fn claim_input(editor: Res<Editor>, mut claims: ResMut<Claims>) {
+    let (arrows, clicks) = (editor.captures_arrows(), editor.on);
+    if claims.arrows != arrows || claims.clicks != clicks {
+        claims.arrows = arrows;
+        claims.clicks = clicks;
+    }
 }
 
 /// The edit mode's state.

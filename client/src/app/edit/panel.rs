@@ -10,11 +10,11 @@ use madang_shared::map::{HallMap, Lang, Theme};
 
 use super::Editor;
 use super::objects::{self, CAPACITIES, FIELDS, Kind, Object};
+use crate::app::base::ClientArgs;
 use crate::app::hall::DrawnHall;
 use crate::app::i18n::{Key, class_name, field_label, t};
 use crate::app::net::Net;
-use crate::app::panel::CaptureMark;
-use crate::app::{ClientArgs, set_display, show_notice, small_button, text_field};
+use crate::app::ui::{CaptureMark, font, set_display, show_notice, small_button, text_field};
 
 /// A class to place, from the palette.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +163,7 @@ pub(super) fn spawn(mut commands: Commands, args: Res<ClientArgs>) {
     let small = |s: &str| {
         (
             Text::new(s),
-            TextFont::from_font_size(14.0),
+            font(14.0),
             TextColor(Color::srgb(0.85, 0.87, 0.9)),
         )
     };
@@ -200,7 +200,7 @@ pub(super) fn spawn(mut commands: Commands, args: Res<ClientArgs>) {
         p.spawn((
             EditorTitle,
             Text::new(t(lang, Key::EditMode)),
-            TextFont::from_font_size(16.0),
+            font(16.0),
             TextColor(Color::srgb(1.0, 0.8, 0.4)),
         ));
         p.spawn(small(t(lang, Key::EditHelp)));
@@ -282,11 +282,7 @@ fn choice(c: impl Component, label: &str) -> impl Bundle {
         },
         BackgroundColor(Color::srgb(0.22, 0.3, 0.45)),
         BorderColor::all(Color::NONE),
-        children![(
-            Text::new(label),
-            TextFont::from_font_size(14.0),
-            TextColor(Color::WHITE),
-        )],
+        children![(Text::new(label), font(14.0), TextColor(Color::WHITE),)],
     )
 }
 

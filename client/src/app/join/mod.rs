@@ -5,20 +5,25 @@
 //! in focus. A refusal or an unreachable server is said here in the chosen language, and the
 //! button becomes "try again". What was chosen is remembered for next time.
 
+mod form;
+
 use bevy::input_focus::{FocusCause, InputFocus};
 use bevy::prelude::*;
 use bevy::text::EditableText;
-use madang_shared::map::Lang;
 use madang_shared::protocol::Look;
 
-use super::i18n::{Key, join_error, lang_code, t};
-use super::net::{Net, begin};
-use super::{ClientArgs, Phase, Prefs, Tr, text_field};
+use crate::app::base::{ClientArgs, Phase, Prefs};
+use crate::app::i18n::{Key, join_error, lang_code, t};
+use crate::app::net::{Net, begin};
 use crate::session::{LostWhy, server_url};
+use form::{
+    FOCUS_RING, InviteField, JoinButton, JoinButtonLabel, JoinStatus, LangButton, NameField, Pick,
+    Preview, ServerField, Stop,
+};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<JoinForm>();
-    app.add_systems(OnEnter(Phase::Join), spawn_join_screen);
+    app.add_systems(OnEnter(Phase::Join), form::spawn);
     app.add_systems(OnExit(Phase::Join), |mut focus: ResMut<InputFocus>| {
         focus.clear()
     });
@@ -44,28 +49,6 @@ struct JoinForm {
     asked: bool,
 }
 
-#[derive(Component)]
-struct NameField;
-#[derive(Component)]
-struct ServerField;
-#[derive(Component)]
-struct InviteField;
-#[derive(Component, Clone, Copy)]
-struct LangButton(Lang);
-#[derive(Component)]
-struct JoinButton;
-/// The look's arrows: the outfit or the colour, back or on.
-#[derive(Component, Clone, Copy)]
-enum Pick {
-    Body(i8),
-    Colour(i8),
-}
-#[derive(Component, Clone, Copy, PartialEq)]
-enum Preview {
-    Body,
-    Detail,
-}
-
 /// The look one arrow further.
 fn picked(look: Look, pick: Pick) -> Look {
     let step = |v: u8, by: i8, n: u8| (v as i16 + by as i16).rem_euclid(n as i16) as u8;
@@ -79,212 +62,6 @@ fn picked(look: Look, pick: Pick) -> Look {
             ..look
         },
     }
-}
-#[derive(Component)]
-struct JoinButtonLabel;
-#[derive(Component)]
-struct JoinStatus;
-/// What Tab goes through, in this order.
-#[derive(Component, Clone, Copy)]
-struct Stop(u8);
-
-const FIELD_FONT: f32 = 18.0;
-const LABEL_FONT: f32 = 16.0;
-const FOCUS_RING: Color = Color::srgb(0.45, 0.8, 1.0);
-
-fn spawn_join_screen(
-    mut commands: Commands,
-    mut args: ResMut<ClientArgs>,
-    prefs: Res<Prefs>,
-    mut focus: ResMut<InputFocus>,
-) {
-    // A look to start from (remembered, else any), shown and joined with.
-    if args.look.is_none() {
-        args.look = Some(Look::from_number(rand::random::<u64>()));
-    }
-    let lang = args.lang;
-    let name = args
-        .name
-        .clone()
-        .or_else(|| prefs.settings.name.clone())
-        .unwrap_or_default();
-    let label = |key: Key| {
-        (
-            Text::new(t(lang, key)),
-            Tr(key),
-            TextFont::from_font_size(LABEL_FONT),
-            TextColor(Color::srgb(0.8, 0.83, 0.88)),
-            // A fixed height too: a text's own measure of its height can run tall and push it
-            // off its row.
-            Node {
-                width: px(190.0),
-                height: px(22.0),
-                flex_shrink: 0.0,
-                ..default()
-            },
-        )
-    };
-    // Fixed heights: a field's first layout (before its width is known) would stretch the row.
-    let row = || Node {
-        flex_direction: FlexDirection::Row,
-        align_items: AlignItems::Center,
-        column_gap: px(10.0),
-        width: percent(100.0),
-        height: px(44.0),
-        ..default()
-    };
-    let mut name_field = Entity::PLACEHOLDER;
-    commands
-        .spawn((
-            DespawnOnExit(Phase::Join),
-            Node {
-                width: percent(100.0),
-                height: percent(100.0),
-                justify_content: JustifyContent::Center,
-                align_items: AlignItems::Center,
-                ..default()
-            },
-            BackgroundColor(Color::srgb(0.11, 0.12, 0.15)),
-            GlobalZIndex(50),
-        ))
-        .with_children(|screen| {
-            screen
-                .spawn((
-                    Node {
-                        flex_direction: FlexDirection::Column,
-                        row_gap: px(14.0),
-                        padding: UiRect::all(px(28.0)),
-                        width: px(620.0),
-                        ..default()
-                    },
-                    BackgroundColor(Color::srgb(0.16, 0.18, 0.23)),
-                ))
-                .with_children(|form| {
-                    form.spawn((
-                        Text::new(t(lang, Key::JoinTitle)),
-                        Tr(Key::JoinTitle),
-                        TextFont::from_font_size(24.0),
-                        TextColor(Color::WHITE),
-                    ));
-                    form.spawn(row()).with_children(|r| {
-                        r.spawn(label(Key::JoinName));
-                        name_field = r
-                            .spawn((text_field(NameField, &name, 32, FIELD_FONT), Stop(0)))
-                            .id();
-                    });
-                    form.spawn(row()).with_children(|r| {
-                        r.spawn(label(Key::JoinLanguage));
-                        r.spawn(form_button(LangButton(Lang::Ko), "한국어", 1));
-                        r.spawn(form_button(LangButton(Lang::En), "English", 2));
-                    });
-                    form.spawn(Node {
-                        height: px(60.0),
-                        ..row()
-                    })
-                    .with_children(|r| {
-                        r.spawn(label(Key::JoinLook));
-                        r.spawn(form_button(Pick::Body(-1), "<", 10));
-                        r.spawn(form_button(Pick::Body(1), ">", 11));
-                        // The preview: the clothes tinted, what keeps its colour over them.
-                        r.spawn((
-                            Node {
-                                width: px(56.0),
-                                height: px(56.0),
-                                ..default()
-                            },
-                            children![
-                                (
-                                    Preview::Body,
-                                    ImageNode::default(),
-                                    Node {
-                                        position_type: PositionType::Absolute,
-                                        width: percent(100.0),
-                                        height: percent(100.0),
-                                        ..default()
-                                    },
-                                ),
-                                (
-                                    Preview::Detail,
-                                    ImageNode::default(),
-                                    Node {
-                                        position_type: PositionType::Absolute,
-                                        width: percent(100.0),
-                                        height: percent(100.0),
-                                        ..default()
-                                    },
-                                ),
-                            ],
-                        ));
-                        r.spawn(form_button(Pick::Colour(-1), "<", 12));
-                        r.spawn(form_button(Pick::Colour(1), ">", 13));
-                    });
-                    form.spawn(row()).with_children(|r| {
-                        r.spawn(label(Key::JoinServer));
-                        r.spawn((
-                            text_field(ServerField, &args.server, 200, FIELD_FONT),
-                            Stop(20),
-                        ));
-                    });
-                    form.spawn(row()).with_children(|r| {
-                        r.spawn(label(Key::JoinInvite));
-                        let invite = args.invite.clone().unwrap_or_default();
-                        r.spawn((text_field(InviteField, &invite, 64, FIELD_FONT), Stop(21)));
-                    });
-                    form.spawn((
-                        Button,
-                        JoinButton,
-                        Stop(30),
-                        Node {
-                            padding: UiRect::axes(px(24.0), px(10.0)),
-                            border: UiRect::all(px(2.0)),
-                            align_self: AlignSelf::Center,
-                            ..default()
-                        },
-                        BorderColor::all(Color::NONE),
-                        BackgroundColor(Color::srgb(0.2, 0.45, 0.3)),
-                        children![(
-                            Text::new(t(lang, Key::JoinButton)),
-                            JoinButtonLabel,
-                            TextFont::from_font_size(20.0),
-                            TextColor(Color::WHITE),
-                        )],
-                    ));
-                    form.spawn((
-                        Text::new(""),
-                        JoinStatus,
-                        TextFont::from_font_size(LABEL_FONT),
-                        TextColor(Color::WHITE),
-                    ));
-                    form.spawn((
-                        Text::new(t(lang, Key::JoinHint)),
-                        Tr(Key::JoinHint),
-                        TextFont::from_font_size(14.0),
-                        TextColor(Color::srgb(0.65, 0.68, 0.74)),
-                    ));
-                });
-        });
-    focus.set(name_field, FocusCause::Navigated);
-}
-
-/// A button of the form: what it does (`action`), its word, and its place in the Tab order.
-fn form_button(action: impl Component, word: &str, stop: u8) -> impl Bundle {
-    (
-        Button,
-        action,
-        Stop(stop),
-        Node {
-            padding: UiRect::axes(px(13.0), px(6.0)),
-            border: UiRect::all(px(2.0)),
-            ..default()
-        },
-        BorderColor::all(Color::NONE),
-        BackgroundColor(Color::srgb(0.2, 0.24, 0.32)),
-        children![(
-            Text::new(word),
-            TextFont::from_font_size(LABEL_FONT),
-            TextColor(Color::WHITE),
-        )],
-    )
 }
 
 /// Tab and Shift+Tab move the focus; Enter joins (or presses the button in focus, as Space

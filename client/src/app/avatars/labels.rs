@@ -13,11 +13,11 @@ use bevy::prelude::*;
 use bevy::text::{TextBackgroundColor, TextLayoutInfo};
 use madang_shared::protocol::AvatarId;
 
-use super::FrameSet;
-use super::avatars::LABEL_OFFSET;
-use super::net::Net;
-use super::talk::TalkUi;
 use madang_shared::map::TILE_PX;
+
+use super::{LABEL_OFFSET, Speaking};
+use crate::app::base::FrameSet;
+use crate::app::net::Net;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<LabelStats>();
@@ -215,7 +215,7 @@ impl Grid {
 #[allow(clippy::type_complexity)]
 fn arrange_labels(
     net: Res<Net>,
-    talk: Res<TalkUi>,
+    speaking: Res<Speaking>,
     parents: Query<&GlobalTransform>,
     mut labels: Query<(
         &NameLabel,
@@ -241,7 +241,7 @@ fn arrange_labels(
     let Some(me) = session.me.as_ref() else {
         return;
     };
-    let my_pos = super::to_world(me.pos);
+    let my_pos = crate::app::base::to_world(me.pos);
     let mut own = None;
     let mut candidates = Vec::new();
     let mut entities = Vec::new();
@@ -326,8 +326,8 @@ fn arrange_labels(
     }
     let now = Instant::now();
     for (mark, mut vis) in &mut marks {
-        let talking = talk
-            .speaking
+        let talking = speaking
+            .0
             .iter()
             .any(|(id, at)| *id == mark.0 && now.duration_since(*at) < TALKING_FOR);
         let want = if talking {

@@ -5,19 +5,27 @@
 //! (tinted with the colour chosen) and over them what keeps its colour (skin, hair, eyes,
 //! shoes). It faces the way it last moved and steps through two walking frames as it goes.
 
+pub mod labels;
+
 use std::collections::HashMap;
+use std::time::Instant;
 
 use bevy::prelude::*;
 use bevy::sprite::Anchor;
 use bevy::text::TextBackgroundColor;
 use madang_shared::protocol::{AvatarId, Look};
 
-use super::labels::{NameLabel, TalkingMark};
+use super::base::{ClientArgs, FrameSet, to_world};
 use super::net::Net;
-use super::{ClientArgs, FrameSet, load_image, to_world};
+use super::ui::load_image;
+use crate::app::ui::font;
+use labels::{NameLabel, TalkingMark};
 
 pub(super) fn plugin(app: &mut App) {
+    app.add_plugins(labels::plugin);
     app.init_resource::<AvatarSprites>();
+    app.init_resource::<Locate>();
+    app.init_resource::<Speaking>();
     app.add_systems(Startup, (load_avatar_images, spawn_camera));
     app.add_systems(
         Update,
@@ -31,6 +39,15 @@ pub(super) fn plugin(app: &mut App) {
 const Z_AVATARS: f32 = 100.0;
 /// Name labels sit this far above an avatar's centre, in pixels.
 pub const LABEL_OFFSET: f32 = 20.0;
+
+/// Someone the camera points out (the people list's "locate"), until when.
+#[derive(Resource, Default)]
+pub struct Locate(pub Option<(AvatarId, Instant)>);
+
+/// Who was heard speaking lately, and when (the voice plugin fills it): a ♪ over them, and
+/// in the conversation box.
+#[derive(Resource, Default)]
+pub struct Speaking(pub Vec<(AvatarId, Instant)>);
 
 #[derive(Resource, Default)]
 struct AvatarSprites {
@@ -170,20 +187,20 @@ fn ring_image() -> Image {
             data.extend_from_slice(&[255, 210, 40, a]);
         }
     }
-    super::rgba_image(size, size, data)
+    super::ui::rgba_image(size, size, data)
 }
 
 /// A name label over an avatar (`whose`: `None` for yours, drawn above the others'); the
 /// labels plugin decides which show.
 fn name_label(name: &str, whose: Option<AvatarId>) -> impl Bundle {
     let (plate, z) = match whose {
-        None => (super::labels::OWN_PLATE, 20.0),
-        Some(_) => (super::labels::PLATE, 1.0),
+        None => (labels::OWN_PLATE, 20.0),
+        Some(_) => (labels::PLATE, 1.0),
     };
     (
         Text2d::new(name.to_owned()),
         NameLabel(whose),
-        TextFont::from_font_size(14.0),
+        font(14.0),
         TextColor(Color::WHITE),
         TextBackgroundColor(plate),
         Anchor::BOTTOM_CENTER,
@@ -196,7 +213,7 @@ fn talking_mark(id: AvatarId) -> impl Bundle {
     (
         Text2d::new("♪"),
         TalkingMark(id),
-        TextFont::from_font_size(16.0),
+        font(16.0),
         TextColor(Color::srgb(1.0, 0.85, 0.3)),
         Anchor::BOTTOM_CENTER,
         Transform::from_xyz(0.0, LABEL_OFFSET + 18.0, 2.0),
@@ -342,7 +359,7 @@ fn step_avatars(
 fn follow_camera(
     own: Query<&Transform, (With<OwnAvatar>, Without<Camera2d>)>,
     remotes: Query<(&RemoteAvatar, &Transform), Without<Camera2d>>,
-    locate: Res<super::people::Locate>,
+    locate: Res<Locate>,
     mut camera: Query<&mut Transform, With<Camera2d>>,
 ) {
     // Someone being located, else you.

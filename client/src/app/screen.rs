@@ -11,10 +11,11 @@ use bevy::sprite::Anchor;
 use madang_shared::map::{Lang, TILE_PX};
 use madang_shared::visit::distance_to;
 
+use super::base::{ClientArgs, FrameSet, to_world};
 use super::hall::{DrawnHall, HallPart};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::{ClientArgs, FrameSet, rgba_image, to_world};
+use super::ui::{font, rgba_image};
 use crate::feed::{FeedState, ScreenFeed};
 
 pub(super) fn plugin(app: &mut App) {
@@ -102,7 +103,9 @@ fn draw_screens(
         ));
         commands.spawn((
             Text2d::new(""),
-            TextFont::from_font_size(10.0),
+            font(14.0),
+            // Wrapped to the picture's width.
+            bevy::text::TextBounds::new_horizontal(size.x),
             TextColor(Color::srgb(1.0, 0.75, 0.7)),
             TextLayout::justify(Justify::Center),
             Anchor::CENTER,

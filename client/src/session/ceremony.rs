@@ -1,0 +1,59 @@
+//! The awards ceremony and the timetable: the ceremony as last told, its steps (organizers),
+//! going to its room, and what is on now and next by the server's wall clock.
+
+use madang_shared::protocol::{CeremonyStep, CeremonyView, ClientMsg, ScheduleEntry};
+
+use super::{Session, now_since_epoch};
+
+/// What a session knows of the ceremony and the timetable.
+#[derive(Debug, Default)]
+pub struct Ceremony {
+    /// The awards ceremony as last told, and how many ceremony messages came.
+    pub view: Option<CeremonyView>,
+    pub messages: u64,
+    /// The expo's timetable around now, soonest first.
+    pub schedule: Vec<ScheduleEntry>,
+    /// The server's wall clock minus ours (ms), for counting down to the timetable.
+    pub wall_offset_ms: i64,
+}
+
+impl Ceremony {
+    /// The ceremony changed.
+    pub(super) fn ceremony_came(&mut self, view: CeremonyView) {
+        self.messages += 1;
+        self.view = Some(view);
+    }
+
+    /// The timetable, stamped with the server's wall clock (Unix ms).
+    pub(super) fn schedule_came(&mut self, entries: Vec<ScheduleEntry>, wall_ms: i64) {
+        let local = now_since_epoch().as_millis() as i64;
+        self.schedule = entries;
+        self.wall_offset_ms = wall_ms - local;
+    }
+}
+
+impl Session {
+    /// The server's wall clock now (Unix ms), as estimated here.
+    pub fn wall_now_ms(&self) -> i64 {
+        now_since_epoch().as_millis() as i64 + self.ceremony.wall_offset_ms
+    }
+
+    /// What is on now and what comes next, by the timetable.
+    pub fn now_and_next(&self) -> (Option<&ScheduleEntry>, Option<&ScheduleEntry>) {
+        let now = self.wall_now_ms();
+        let schedule = &self.ceremony.schedule;
+        let on = schedule.iter().find(|e| e.starts <= now && now < e.ends);
+        let next = schedule.iter().find(|e| e.starts > now);
+        (on, next)
+    }
+
+    /// Runs a step of the awards ceremony; organizers only.
+    pub fn ceremony_step(&mut self, step: CeremonyStep) -> u32 {
+        self.request(|req| ClientMsg::Ceremony { req, step })
+    }
+
+    /// Goes to the ceremony room while the ceremony is open.
+    pub fn join_ceremony(&mut self) -> u32 {
+        self.request(|req| ClientMsg::JoinCeremony { req })
+    }
+}
