@@ -58,6 +58,9 @@ fn main() -> ExitCode {
             hash: hash_invite(CODE),
             label: "organizers".into(),
         }],
+        // The watcher is pumped only while the test waits for a saved edit: a step of drags
+        // and screenshots in between can take longer than the suite's usual 3 s.
+        client_timeout_secs: 30,
         ..test_settings()
     })
     .expect("the server starts");
@@ -146,6 +149,14 @@ fn on_screen(p: Vec2, me: Vec2) -> (f32, f32) {
 fn accepted(tmx: &Path, edit: &MapEdit) -> bool {
     let text = std::fs::read_to_string(tmx).unwrap_or_default();
     apply_edit(&text, edit).is_ok_and(|(t, _)| load_hall_text(tmx, &t).is_ok())
+}
+
+/// Whether resizing the booth `id` to `rect` is accepted once it has been moved to `moved`.
+fn accepted_after(tmx: &Path, id: u32, moved: Rect, rect: Rect) -> bool {
+    let text = std::fs::read_to_string(tmx).unwrap_or_default();
+    apply_edit(&text, &MapEdit::Place { id, rect: moved })
+        .and_then(|(t, _)| apply_edit(&t, &MapEdit::Place { id, rect }))
+        .is_ok_and(|(t, _)| load_hall_text(tmx, &t).is_ok())
 }
 
 /// Waits (keeping the watcher connected) until the saved hall passes `done`.
@@ -238,32 +249,53 @@ fn organizer(shots: &Path, url: &str, tmx: &Path) -> Result<Steps, String> {
         grid_lines(&before, &grid),
     ));
 
-    // The booth nearest the organizer, and a move and a resize the map accepts.
+    // The booth nearest the organizer with a move and a resize the map accepts, all of whose
+    // presses and releases fall on the hall where no panel covers it (which booth is nearest
+    // depends on where in the plaza the organizer arrived).
     let map = load_hall(tmx).map_err(|e| e.to_string())?;
-    let booth = map
-        .booths
-        .iter()
-        .filter(|b| on_screen(Vec2::new(b.rect.x + b.rect.w, b.rect.y), me).0 < panel.0 as f32)
-        .min_by(|a, b| {
-            let d = |r: &Rect| Vec2::new(r.x + r.w / 2.0, r.y + r.h / 2.0).distance(me);
-            d(&a.rect).total_cmp(&d(&b.rect))
-        })
-        .ok_or("no booth in sight")?
-        .clone();
-    let id = booth.object_id;
-    let grab = free_point(&map, id, me).ok_or("the booth is covered by its kiosks")?;
+    let clear = |p: Vec2| {
+        let (x, y) = on_screen(p, me);
+        (230.0..panel.0 as f32 - 10.0).contains(&x) && (60.0..600.0).contains(&y)
+    };
+    let mut booths: Vec<_> = map.booths.iter().collect();
+    booths.sort_by(|a, b| {
+        let d = |r: &Rect| Vec2::new(r.x + r.w / 2.0, r.y + r.h / 2.0).distance(me);
+        d(&a.rect).total_cmp(&d(&b.rect))
+    });
+    let resizes = [(1.0, 1.0), (-1.0, -1.0), (1.0, 0.0), (-1.0, 0.0)];
     let moves = [(3.0, 0.0), (-3.0, 0.0), (0.0, 2.0), (0.0, -2.0), (1.0, 0.0)];
-    let &(dx, dy) = moves
-        .iter()
-        .find(|(dx, dy)| {
-            let rect = Rect {
-                x: booth.rect.x + dx,
-                y: booth.rect.y + dy,
-                ..booth.rect
-            };
-            accepted(tmx, &MapEdit::Place { id, rect })
+    let (booth, grab, (dx, dy), (rx, ry)) = booths
+        .into_iter()
+        .find_map(|booth| {
+            let id = booth.object_id;
+            let grab = free_point(&map, id, me).filter(|g| clear(*g))?;
+            moves.iter().find_map(|&(dx, dy)| {
+                let moved = Rect {
+                    x: booth.rect.x + dx,
+                    y: booth.rect.y + dy,
+                    ..booth.rect
+                };
+                if !clear(Vec2::new(grab.x + dx, grab.y + dy))
+                    || !accepted(tmx, &MapEdit::Place { id, rect: moved })
+                {
+                    return None;
+                }
+                let corner = Vec2::new(moved.x + moved.w, moved.y + moved.h);
+                resizes.iter().find_map(|&(rx, ry)| {
+                    let rect = Rect {
+                        w: moved.w + rx,
+                        h: moved.h + ry,
+                        ..moved
+                    };
+                    let fits = clear(corner)
+                        && clear(Vec2::new(corner.x + rx, corner.y + ry))
+                        && accepted_after(tmx, id, moved, rect);
+                    fits.then_some((booth.clone(), grab, (dx, dy), (rx, ry)))
+                })
+            })
         })
-        .ok_or("no move of the booth is allowed")?;
+        .ok_or("no booth in sight that can be moved and resized where no panel covers it")?;
+    let id = booth.object_id;
     let moved = Rect {
         x: booth.rect.x + dx,
         y: booth.rect.y + dy,
@@ -289,17 +321,6 @@ fn organizer(shots: &Path, url: &str, tmx: &Path) -> Result<Steps, String> {
 
     // Its bottom right corner, a tile further right and down (or in, where that is a wall).
     let corner = Vec2::new(moved.x + moved.w, moved.y + moved.h);
-    let &(rx, ry) = [(1.0, 1.0), (-1.0, -1.0), (1.0, 0.0), (-1.0, 0.0)]
-        .iter()
-        .find(|(rx, ry)| {
-            let rect = Rect {
-                w: moved.w + rx,
-                h: moved.h + ry,
-                ..moved
-            };
-            accepted(tmx, &MapEdit::Place { id, rect })
-        })
-        .ok_or("no resize of the booth is allowed")?;
     drag(
         on_screen(corner, me),
         on_screen(Vec2::new(corner.x + rx, corner.y + ry), me),

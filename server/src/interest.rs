@@ -136,6 +136,71 @@ struct FineMove {
     cell: Cell,
 }
 
+/// One hall's movers of this tick by fine cell, laid out flat over the box of fine cells they
+/// span (`start[c]..start[c + 1]` of `movers` are those of cell `c`): a cell is found by
+/// arithmetic, where a map's probing was a tenth of the search. Rebuilt every tick in the
+/// movers plus the cells of their box (at most a hall's 1,024² fine cells).
+#[derive(Debug, Default)]
+struct FineGrid {
+    origin: Cell,
+    width: i32,
+    height: i32,
+    start: Vec<u32>,
+    movers: Vec<FineMove>,
+    /// Scratch for `build`: where each cell's next mover goes.
+    next: Vec<u32>,
+}
+
+impl FineGrid {
+    /// The movers of fine cell `c`.
+    fn get(&self, c: Cell) -> &[FineMove] {
+        let (x, y) = (c.0 - self.origin.0, c.1 - self.origin.1);
+        if x < 0 || y < 0 || x >= self.width || y >= self.height {
+            return &[];
+        }
+        let i = (y * self.width + x) as usize;
+        &self.movers[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+
+    /// Lays out `movers` (fine cell, move), reusing the room of the last tick.
+    fn build(&mut self, movers: &[(Cell, FineMove)]) {
+        self.movers.clear();
+        self.start.clear();
+        let (Some(min_x), Some(max_x), Some(min_y), Some(max_y)) = (
+            movers.iter().map(|(c, _)| c.0).min(),
+            movers.iter().map(|(c, _)| c.0).max(),
+            movers.iter().map(|(c, _)| c.1).min(),
+            movers.iter().map(|(c, _)| c.1).max(),
+        ) else {
+            self.width = 0;
+            self.height = 0;
+            return;
+        };
+        self.origin = (min_x, min_y);
+        self.width = max_x - min_x + 1;
+        self.height = max_y - min_y + 1;
+        let cells = (self.width as usize) * (self.height as usize);
+        // Counts, then where each cell starts, then each mover into its place.
+        self.start.resize(cells + 1, 0);
+        let index = |c: Cell| ((c.1 - min_y) * (max_x - min_x + 1) + (c.0 - min_x)) as usize;
+        for (c, _) in movers {
+            self.start[index(*c) + 1] += 1;
+        }
+        for i in 1..=cells {
+            self.start[i] += self.start[i - 1];
+        }
+        let placeholder = movers[0].1;
+        self.movers.resize(movers.len(), placeholder);
+        self.next.clear();
+        self.next.extend_from_slice(&self.start);
+        for (c, m) in movers {
+            let slot = &mut self.next[index(*c)];
+            self.movers[*slot as usize] = *m;
+            *slot += 1;
+        }
+    }
+}
+
 /// Fine cells per interest cell side, for the nearest-movers search (2 tiles at 16).
 const FINE_PER_CELL: i32 = 8;
 
@@ -170,8 +235,11 @@ pub struct Interest {
     fresh: Vec<AvatarId>,
     /// This tick's moves by cell, built by [`Interest::collect_moves`].
     moves: HashMap<(u16, Cell), Vec<Moved>>,
-    /// The same moves by fine cell (an eighth of a cell's side), for the nearest-first search.
-    fine: HashMap<(u16, Cell), Vec<FineMove>>,
+    /// The same moves by hall and fine cell (an eighth of a cell's side), for the
+    /// nearest-first search.
+    fine: Vec<FineGrid>,
+    /// Scratch for building `fine`: each hall's movers with their fine cells.
+    fine_scratch: Vec<Vec<(Cell, FineMove)>>,
     /// The tick [`Interest::collect_moves`] last gathered.
     tick: u32,
     /// Up to how many movers in view the nearest are found by reading them all
@@ -190,7 +258,8 @@ impl Interest {
             tracked: HashMap::new(),
             fresh: Vec::new(),
             moves: HashMap::new(),
-            fine: HashMap::new(),
+            fine: Vec::new(),
+            fine_scratch: Vec::new(),
             tick: 0,
             scan_movers: SCAN_MOVERS,
             near: Vec::new(),
@@ -414,12 +483,18 @@ impl Interest {
     /// after every position is set and before [`Interest::moves_for`].
     pub fn collect_moves(&mut self, tick: u32) {
         self.tick = tick;
-        self.moves.clear();
-        self.fine.clear();
+        // The lists are emptied, not dropped: the cells people walk keep their room from tick to
+        // tick (as many as the halls have cells, at most).
+        for list in self.moves.values_mut() {
+            list.clear();
+        }
+        for list in &mut self.fine_scratch {
+            list.clear();
+        }
         let size = self.cell_tiles as f32 / FINE_PER_CELL as f32;
         let tracked = &mut self.tracked;
         let moves = &mut self.moves;
-        let fine = &mut self.fine;
+        let fine = &mut self.fine_scratch;
         let cells = &mut self.cells;
         self.fresh.retain(|id| {
             let Some(t) = tracked.get_mut(id) else {
@@ -441,13 +516,27 @@ impl Interest {
             moves.entry((t.hall, t.cell)).or_default().push(moved);
             let p = t.qpos.to_tiles();
             let f = ((p.x / size).floor() as i32, (p.y / size).floor() as i32);
-            fine.entry((t.hall, f)).or_default().push(FineMove {
-                moved,
-                cell: t.cell,
-            });
+            let h = t.hall as usize;
+            if fine.len() <= h {
+                fine.resize_with(h + 1, Vec::new);
+            }
+            fine[h].push((
+                f,
+                FineMove {
+                    moved,
+                    cell: t.cell,
+                },
+            ));
             t.fresh = t.fresh.saturating_sub(1);
             t.fresh > 0
         });
+        self.fine.resize_with(
+            self.fine_scratch.len().max(self.fine.len()),
+            Default::default,
+        );
+        for (grid, movers) in self.fine.iter_mut().zip(&self.fine_scratch) {
+            grid.build(movers);
+        }
     }
 
     /// The moves `id` should be sent this tick (not its own): the `budget.near` nearest movers
@@ -517,12 +606,12 @@ impl Interest {
         let fine_size = self.cell_tiles as f32 * QUANT_PER_TILE / FINE_PER_CELL as f32;
         // The view reaches at most two cells and the margin from the viewer's own cell.
         let max_ring = 2 * FINE_PER_CELL + 2;
+        let Some(grid) = self.fine.get(hall as usize) else {
+            return;
+        };
         for r in 0..=max_ring {
             for (dx, dy) in ring(r) {
-                let Some(list) = self.fine.get(&(hall, (centre.0 + dx, centre.1 + dy))) else {
-                    continue;
-                };
-                for f in list {
+                for f in grid.get((centre.0 + dx, centre.1 + dy)) {
                     if f.moved.id != id && cells_adjacent(cell, f.cell) {
                         found.push((dist2(&f.moved), f.moved));
                     }
@@ -581,11 +670,10 @@ impl Interest {
         }
         let back = ROUNDS_KEPT - budget.rounds.clamp(1, ROUNDS_KEPT);
         let since = |t: &Turns| t.began[back].saturating_sub(RESEND_TICKS as u32);
-        // The nearest, already in `out`, by id for a quick "already sent".
+        // The nearest, already in `out` (a few dozen: a plain scan beats a search).
         let near = &mut self.near_ids;
         near.clear();
         near.extend(out.iter().map(|m| m.id));
-        near.sort_unstable();
         let mut left = far_bytes;
         // At most two looks per move that would fit: people who did not move cost a look.
         let most_looks = far_bytes / 3;
@@ -607,9 +695,7 @@ impl Interest {
             } else {
                 let o = lists[li][off];
                 looks += 1;
-                let wanted = o.id != id
-                    && o.changed_at >= since(&turns)
-                    && near.binary_search(&o.id).is_err();
+                let wanted = o.id != id && o.changed_at >= since(&turns) && !near.contains(&o.id);
                 if wanted {
                     let m = Moved {
                         id: o.id,

@@ -3,8 +3,9 @@
 //! client can reconcile its prediction.
 
 use madang_shared::refusal::ServerNotice;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use madang_shared::protocol::{InputFrame, ServerMsg, channel};
 use madang_shared::rules::step;

@@ -4,9 +4,9 @@
 //! handled in [`ServerSet::Receive`], where the connect token's claims are read (and checked
 //! again), the avatar is placed at its spawn, and the client is welcomed.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use bevy_renet::RenetServerEvent;
 use bevy_renet::netcode::NetcodeServerTransport;
@@ -332,16 +332,20 @@ pub(crate) fn deliver_notices(
     tick: u32,
     out: &mut Outbox,
 ) {
-    let mut waiting = Vec::new();
-    for (to, left, entered) in net_changes(notices) {
+    // Only those whose turn it is are told; the rest wait, in the order they happened.
+    let turn = |to: AvatarId| tick.wrapping_add(to.0).is_multiple_of(NOTICE_TURNS);
+    let mut due = Vec::new();
+    notices.retain(|n| {
+        let now = turn(n.to());
+        if now {
+            due.push(*n);
+        }
+        !now
+    });
+    for (to, left, entered) in net_changes(&mut due) {
         let Some(client) = connections.avatars.get(&to).map(|w| w.client) else {
             continue;
         };
-        if !tick.wrapping_add(to.0).is_multiple_of(NOTICE_TURNS) {
-            waiting.extend(left.into_iter().map(|who| Notice::Leave { to, who }));
-            waiting.extend(entered.into_iter().map(|who| Notice::Enter { to, who }));
-            continue;
-        }
         let entered: Vec<AvatarInfo> = entered
             .into_iter()
             .filter_map(|w| interest.info(w))
@@ -363,7 +367,6 @@ pub(crate) fn deliver_notices(
             }
         }
     }
-    *notices = waiting;
 }
 
 /// Ticks between two messages of who entered and left one person's view (200 ms at 20 Hz).

@@ -179,17 +179,18 @@ fn send_snapshots(
         }
         inputs.sent_ack = Some(inputs.last_applied);
         inputs.sent_pos = Some(pos.0);
-        out.send(
-            avatar.client,
-            channel::SNAPSHOT,
-            &ServerMsg::Snapshot {
-                tick: tick.count,
-                hall: hall.0,
-                ack: inputs.last_applied,
-                pos: pos.0,
-                moved: std::mem::take(&mut *moves),
-            },
-        );
+        let msg = ServerMsg::Snapshot {
+            tick: tick.count,
+            hall: hall.0,
+            ack: inputs.last_applied,
+            pos: pos.0,
+            moved: std::mem::take(&mut *moves),
+        };
+        out.send(avatar.client, channel::SNAPSHOT, &msg);
+        // The list's room serves the next client.
+        if let ServerMsg::Snapshot { moved, .. } = msg {
+            *moves = moved;
+        }
     }
 }
 

@@ -11,9 +11,10 @@
 //! and its newest lines are shown to those who arrive later.
 
 use madang_shared::refusal::Refusal;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hash, Hasher};
 
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use madang_shared::names::clean_chat;
 use madang_shared::protocol::{
@@ -297,7 +298,7 @@ fn form_conversations(
         for (members, kind, locked) in bubbles.chain(areas) {
             let mut ids: Vec<AvatarId> = members.iter().map(|&j| c.people[j].id).collect();
             ids.sort();
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let mut hasher = bevy::platform::hash::FixedHasher.build_hasher();
             (&kind, &ids, locked).hash(&mut hasher);
             let total = ids.len() as u32;
             ids.truncate(MAX_LISTED_MEMBERS);

@@ -9,9 +9,9 @@
 //! person; a visit costs one write to the store when it ends.
 
 use madang_shared::refusal::{Counted, Refusal};
-use std::collections::HashMap;
 
 use bevy::ecs::system::SystemParam;
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use madang_shared::protocol::AvatarId;
 

@@ -85,46 +85,61 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
     let max = rules.max_size.max(1);
     // Cells of side reach/√2: two people in one cell are within reach of each other, and
     // everyone within reach of a person is in the 5×5 cells around theirs. People are kept by
-    // cell and by lock, since people under different locks never share a bubble.
+    // lock and cell, since people under different locks never share a bubble: sorted so that
+    // each cell's people lie together in the order they came, with a map from a cell to its
+    // run, so finding a neighbouring cell costs one lookup per cell rather than per person.
     let side = reach / std::f32::consts::SQRT_2;
     let cell = |p: Vec2| ((p.x / side).floor() as i32, (p.y / side).floor() as i32);
-    let mut buckets: HashMap<((i32, i32), Option<u32>), Vec<usize>> = HashMap::new();
-    for (i, t) in people.iter().enumerate() {
-        if t.area.is_none() {
-            buckets.entry((cell(t.pos), t.lock)).or_default().push(i);
-        }
-    }
+    let mut sorted: Vec<(CellKey, usize)> = people
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.area.is_none())
+        .map(|(i, t)| ((t.lock, cell(t.pos)), i))
+        .collect();
+    sorted.sort_unstable();
     let mut groups = Groups::new(people.len());
     // A crowd packed into one cell (a thousand people on one tile) is cut into full bubbles at
     // once, in the order they came: they are all within reach of each other, and a full bubble
     // takes no one more, so only the rest (fewer than `max`) is linked one by one. Linking them
     // all would make n² links.
     let dense = 4 * max;
-    for members in buckets.values_mut() {
-        if members.len() <= dense {
-            continue;
-        }
-        let full = members.len() / max * max;
-        for chunk in members[..full].chunks(max) {
-            for &j in &chunk[1..] {
-                groups.parent[j] = chunk[0];
+    let mut runs: Vec<(CellKey, usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < sorted.len() {
+        let key = sorted[start].0;
+        let end = start
+            + sorted[start..]
+                .iter()
+                .take_while(|(k, _)| *k == key)
+                .count();
+        let mut first = start;
+        if end - start > dense {
+            let full = (end - start) / max * max;
+            for chunk in sorted[start..start + full].chunks(max) {
+                for &(_, j) in &chunk[1..] {
+                    groups.parent[j] = chunk[0].1;
+                }
+                groups.size[chunk[0].1] = chunk.len();
             }
-            groups.size[chunk[0]] = chunk.len();
+            first += full;
         }
-        members.drain(..full);
+        runs.push((key, first, end));
+        start = end;
     }
+    let run_of: HashMap<CellKey, (usize, usize), foldhash::fast::FixedState> =
+        runs.iter().map(|&(k, s, e)| (k, (s, e))).collect();
     // Links between people within reach: each pair once, from the cells around one of them;
     // at most 25 cells of at most `dense` people each, so linear in the crowd.
     let mut links: Vec<(f32, usize, usize)> = Vec::new();
-    for (&((cx, cy), lock), members) in &buckets {
-        for &i in members.iter() {
-            let pos = people[i].pos;
-            for dx in -2..=2 {
-                for dy in -2..=2 {
-                    let Some(others) = buckets.get(&((cx + dx, cy + dy), lock)) else {
-                        continue;
-                    };
-                    for &j in others {
+    for &((lock, (cx, cy)), s, e) in &runs {
+        for dx in -2..=2 {
+            for dy in -2..=2 {
+                let Some(&(os, oe)) = run_of.get(&(lock, (cx + dx, cy + dy))) else {
+                    continue;
+                };
+                for &(_, i) in &sorted[s..e] {
+                    let pos = people[i].pos;
+                    for &(_, j) in &sorted[os..oe] {
                         if j <= i {
                             continue;
                         }
@@ -137,7 +152,7 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
             }
         }
     }
-    links.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    links.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     for (_, i, j) in links {
         let (a, b) = (groups.root(i), groups.root(j));
         if a == b || groups.size[a] + groups.size[b] > max {
@@ -151,24 +166,26 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
         groups.parent[small] = big;
         groups.size[big] += groups.size[small];
     }
-    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
-    let mut order = Vec::new();
+    // The bubbles in the order of their first member.
+    let mut bubble_of_root = vec![usize::MAX; people.len()];
+    let mut bubbles: Vec<Vec<usize>> = Vec::new();
     for (i, t) in people.iter().enumerate() {
         if t.area.is_some() {
             continue;
         }
         let r = groups.root(i);
-        let members = by_root.entry(r).or_default();
-        if members.is_empty() {
-            order.push(r);
+        if bubble_of_root[r] == usize::MAX {
+            bubble_of_root[r] = bubbles.len();
+            bubbles.push(Vec::new());
         }
-        members.push(i);
+        bubbles[bubble_of_root[r]].push(i);
     }
-    order
-        .into_iter()
-        .filter_map(|r| by_root.remove(&r))
-        .collect()
+    bubbles
 }
+
+/// A grid cell of the bubbles, with the lock its people share (people under different locks
+/// never share a bubble).
+type CellKey = (Option<u32>, (i32, i32));
 
 /// The people of each private area: `(area index, indices into people)`, by area.
 pub fn area_groups(people: &[Talker]) -> Vec<(usize, Vec<usize>)> {

@@ -8,6 +8,10 @@ use bytes::Bytes;
 use octets::OctetsMut;
 
 use std::collections::{BTreeMap, HashMap};
+
+// PATCH(madang): the channel maps (looked up for every message sent and received) hash their
+// one-byte keys with foldhash, not SipHash. See vendor/PATCHES.md.
+type ChannelMap<V> = HashMap<u8, V, foldhash::fast::FixedState>;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -97,10 +101,10 @@ pub struct RenetClient {
     sent_packets: BTreeMap<u64, PacketSent>,
     pending_acks: Vec<Range<u64>>,
     channel_send_order: Vec<ChannelOrder>,
-    send_unreliable_channels: HashMap<u8, SendChannelUnreliable>,
-    receive_unreliable_channels: HashMap<u8, ReceiveChannelUnreliable>,
-    send_reliable_channels: HashMap<u8, SendChannelReliable>,
-    receive_reliable_channels: HashMap<u8, ReceiveChannelReliable>,
+    send_unreliable_channels: ChannelMap<SendChannelUnreliable>,
+    receive_unreliable_channels: ChannelMap<ReceiveChannelUnreliable>,
+    send_reliable_channels: ChannelMap<SendChannelReliable>,
+    receive_reliable_channels: ChannelMap<ReceiveChannelReliable>,
     stats: ConnectionStats,
     available_bytes_per_tick: u64,
     connection_status: RenetConnectionStatus,
@@ -142,8 +146,8 @@ impl RenetClient {
         send_channels_config: Vec<ChannelConfig>,
         receive_channels_config: Vec<ChannelConfig>,
     ) -> Self {
-        let mut send_unreliable_channels = HashMap::new();
-        let mut send_reliable_channels = HashMap::new();
+        let mut send_unreliable_channels = ChannelMap::default();
+        let mut send_reliable_channels = ChannelMap::default();
         let mut channel_send_order: Vec<ChannelOrder> = Vec::with_capacity(send_channels_config.len());
         for channel_config in send_channels_config.iter() {
             match channel_config.send_type {
@@ -164,8 +168,8 @@ impl RenetClient {
             }
         }
 
-        let mut receive_unreliable_channels = HashMap::new();
-        let mut receive_reliable_channels = HashMap::new();
+        let mut receive_unreliable_channels = ChannelMap::default();
+        let mut receive_reliable_channels = ChannelMap::default();
         for channel_config in receive_channels_config.iter() {
             match channel_config.send_type {
                 SendType::Unreliable => {

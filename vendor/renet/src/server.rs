@@ -16,7 +16,9 @@ pub enum ServerEvent {
 
 #[derive(Debug)]
 pub struct RenetServer {
-    connections: HashMap<ClientId, RenetClient>,
+    // PATCH(madang): looked up for every message sent and received; the ids are the server's
+    // own (sealed in the connect tokens it hands out), so foldhash rather than SipHash.
+    connections: HashMap<ClientId, RenetClient, foldhash::fast::FixedState>,
     connection_config: ConnectionConfig,
     events: VecDeque<ServerEvent>,
 }
@@ -24,7 +26,7 @@ pub struct RenetServer {
 impl RenetServer {
     pub fn new(connection_config: ConnectionConfig) -> Self {
         Self {
-            connections: HashMap::new(),
+            connections: HashMap::default(),
             connection_config,
             events: VecDeque::new(),
         }

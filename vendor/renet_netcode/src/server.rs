@@ -2,8 +2,8 @@ use std::{
     io,
     net::{SocketAddr, UdpSocket},
     sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
-        mpsc::{sync_channel, Receiver, TryRecvError, TrySendError},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+        mpsc::{channel, sync_channel, Receiver, TryRecvError},
         Arc,
     },
     time::Duration,
@@ -26,8 +26,18 @@ use super::NetcodeTransportError;
 pub const RECEIVE_QUEUE_PACKETS: usize = 16_384;
 /// How often the reader thread looks whether the transport is gone.
 const READER_WAKE: Duration = Duration::from_millis(100);
-/// PATCH(madang): how long the reader sleeps once it has read all there was.
-const READER_GATHER: Duration = Duration::from_millis(1);
+/// PATCH(madang): the reader sleeps between one and eight milliseconds once it has read all
+/// there was, so that a drain holds about what a quarter of the kernel's buffer takes (see
+/// `drain_target`): a quiet server wakes it 125 times a second, a crowd up to 1,000.
+const READER_GATHER_MIN: Duration = Duration::from_millis(1);
+const READER_GATHER_MAX: Duration = Duration::from_millis(8);
+
+/// PATCH(madang): the datagrams one drain may hold: a quarter of the socket's receive buffer,
+/// counting 2 KiB a datagram (what the kernel charges a small one, with its bookkeeping).
+fn drain_target(socket: &UdpSocket) -> usize {
+    let buffer = socket2::SockRef::from(socket).recv_buffer_size().unwrap_or(212_992);
+    (buffer / 4 / 2048).clamp(16, 1024)
+}
 
 /// PATCH(madang): reads a datagram only if one is there (`WouldBlock` otherwise), on a socket
 /// that is blocking for everyone else.
@@ -49,10 +59,22 @@ fn recv_now(socket: &UdpSocket, buffer: &mut [u8]) -> io::Result<(usize, SocketA
     socket.recv_from(buffer)
 }
 
+/// PATCH(madang): datagrams read in one drain, back to back, with their sources: one
+/// allocation and one message on the queue a drain, not one per datagram.
+#[derive(Debug, Default)]
+struct Received {
+    bytes: Vec<u8>,
+    packets: Vec<(SocketAddr, usize, usize)>,
+}
+
 #[derive(Debug)]
 struct Reader {
     /// In a mutex only to make the transport `Sync` (a bevy resource); one thread uses it.
-    packets: std::sync::Mutex<Receiver<(SocketAddr, Vec<u8>)>>,
+    packets: std::sync::Mutex<Receiver<Received>>,
+    /// Emptied drains go back to the reader to be filled again.
+    spare: std::sync::mpsc::SyncSender<Received>,
+    /// Datagrams in the queue, to keep it within `RECEIVE_QUEUE_PACKETS`.
+    queued: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     /// Datagrams dropped because the queue was full.
     dropped: Arc<AtomicU64>,
@@ -134,40 +156,74 @@ pub struct NetcodeServerTransport {
 }
 
 fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
-    let (tx, rx) = sync_channel(RECEIVE_QUEUE_PACKETS);
+    let (tx, rx) = channel::<Received>();
+    let (spare_tx, spare_rx) = sync_channel::<Received>(64);
     let stop = Arc::new(AtomicBool::new(false));
     let dropped = Arc::new(AtomicU64::new(0));
+    let queued = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(std::sync::Mutex::new(None));
     let reader = Reader {
         packets: std::sync::Mutex::new(rx),
+        spare: spare_tx,
+        queued: queued.clone(),
         stop: stop.clone(),
         dropped: dropped.clone(),
         failed: failed.clone(),
     };
+    let target = drain_target(&socket);
     std::thread::Builder::new().name("netcode-reader".into()).spawn(move || {
         let mut buffer = [0u8; NETCODE_MAX_PACKET_BYTES];
         // PATCH(madang): the thread waits for a datagram, reads every other one already there
-        // without waiting, then sleeps `READER_GATHER` while more arrive. Waking for each
-        // datagram (twenty thousand a second with a thousand clients) cost a context switch
-        // and an interrupt on the other core each; the kernel's buffer holds a millisecond of
-        // any crowd with room to spare.
+        // without waiting, hands them to `update` in one piece, then sleeps while more arrive.
+        // Waking for each datagram (twenty thousand a second with a thousand clients) cost a
+        // context switch and an interrupt on the other core each. `update` also reads the
+        // socket itself before each tick, so the sleep adds no latency; it only has to be short
+        // enough for the kernel's buffer (`drain_target`).
         let mut wait = true;
+        let mut gather = READER_GATHER_MIN;
+        let mut drain = Received::default();
+        // Hands the drain to `update`, or drops it whole if the queue is full.
+        let flush = |drain: &mut Received| -> bool {
+            let n = drain.packets.len();
+            if n == 0 {
+                return true;
+            }
+            if queued.load(Ordering::Relaxed) + n > RECEIVE_QUEUE_PACKETS {
+                dropped.fetch_add(n as u64, Ordering::Relaxed);
+                drain.bytes.clear();
+                drain.packets.clear();
+                return true;
+            }
+            queued.fetch_add(n, Ordering::Relaxed);
+            let next = spare_rx.try_recv().unwrap_or_default();
+            tx.send(std::mem::replace(drain, next)).is_ok()
+        };
         while !stop.load(Ordering::Relaxed) {
             let got = if wait { socket.recv_from(&mut buffer) } else { recv_now(&socket, &mut buffer) };
             match got {
                 Ok((len, addr)) => {
                     wait = false;
-                    match tx.try_send((addr, buffer[..len].to_vec())) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full(_)) => {
-                            dropped.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(TrySendError::Disconnected(_)) => return,
+                    let start = drain.bytes.len();
+                    drain.bytes.extend_from_slice(&buffer[..len]);
+                    drain.packets.push((addr, start, start + len));
+                    if drain.packets.len() >= 4 * target && !flush(&mut drain) {
+                        return;
                     }
                 }
                 Err(ref e) if e.kind() == io::ErrorKind::WouldBlock && !wait => {
-                    // Drained: let the next ones gather.
-                    std::thread::sleep(READER_GATHER);
+                    // Drained: let the next ones gather, longer when few came.
+                    let n = drain.packets.len();
+                    if !flush(&mut drain) {
+                        return;
+                    }
+                    gather = if n > target {
+                        (gather / 2).max(READER_GATHER_MIN)
+                    } else if n < target / 4 {
+                        (gather * 2).min(READER_GATHER_MAX)
+                    } else {
+                        gather
+                    };
+                    std::thread::sleep(gather);
                     wait = true;
                 }
                 Err(ref e)
@@ -178,7 +234,12 @@ fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
                             | io::ErrorKind::Interrupted
                             | io::ErrorKind::ConnectionReset
                             | io::ErrorKind::InvalidData
-                    ) => {}
+                    ) =>
+                {
+                    if !flush(&mut drain) {
+                        return;
+                    }
+                }
                 Err(e) => {
                     if let Ok(mut f) = failed.lock() {
                         *f = Some(e);
@@ -272,16 +333,23 @@ impl NetcodeServerTransport {
     pub fn update(&mut self, duration: Duration, server: &mut RenetServer) -> Result<(), NetcodeTransportError> {
         self.netcode_server.update(duration);
 
-        // PATCH(madang): what the reader thread received since the last update.
+        // PATCH(madang): what the reader thread received since the last update, then what
+        // arrived since it last looked.
         let packets = match self.reader.packets.get_mut() {
             Ok(p) => p,
             Err(poisoned) => poisoned.into_inner(),
         };
         loop {
             match packets.try_recv() {
-                Ok((addr, mut packet)) => {
-                    let server_result = self.netcode_server.process_packet(addr, &mut packet);
-                    handle_server_result(server_result, &self.socket, server);
+                Ok(mut drain) => {
+                    self.reader.queued.fetch_sub(drain.packets.len(), Ordering::Relaxed);
+                    for &(addr, start, end) in &drain.packets {
+                        let server_result = self.netcode_server.process_packet(addr, &mut drain.bytes[start..end]);
+                        handle_server_result(server_result, &self.socket, server);
+                    }
+                    drain.bytes.clear();
+                    drain.packets.clear();
+                    let _ = self.reader.spare.try_send(drain);
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
@@ -289,6 +357,19 @@ impl NetcodeServerTransport {
                     return Err(e.unwrap_or_else(|| io::Error::other("the socket reader stopped")).into());
                 }
             };
+        }
+        // (Elsewhere a read would wait: the reader thread's queue is all there is.) At most a
+        // queue's worth, so that a flood cannot hold the tick.
+        #[cfg(unix)]
+        {
+            let mut buffer = [0u8; NETCODE_MAX_PACKET_BYTES];
+            for _ in 0..RECEIVE_QUEUE_PACKETS {
+                let Ok((len, addr)) = recv_now(&self.socket, &mut buffer) else {
+                    break;
+                };
+                let server_result = self.netcode_server.process_packet(addr, &mut buffer[..len]);
+                handle_server_result(server_result, &self.socket, server);
+            }
         }
 
         for client_id in self.netcode_server.clients_id() {
