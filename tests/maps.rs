@@ -125,15 +125,33 @@ fn a_good_fixture_loads_and_has_its_walls() {
 }
 
 #[test]
-fn a_map_without_a_spawn_is_refused() {
-    let e = problems("no_spawn.tmx");
-    assert_mentions(&e, "no_spawn.tmx: the map has no spawn");
+fn a_map_without_a_spawn_has_arrivals_in_its_middle_and_a_note() {
+    let hall = load_hall(&fixture("no_spawn.tmx")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(hall.spawns.len(), 1);
+    assert_eq!(hall.spawns[0].name, "start");
+    assert!(
+        !overlaps_blocked(&hall.collision, hall.spawns[0].pos),
+        "on free floor"
+    );
+    assert!(
+        hall.notes.iter().any(|n| n
+            .to_string()
+            .contains("no_spawn.tmx: the map marks no arrival")),
+        "{:?}",
+        hall.notes
+    );
 }
 
 #[test]
-fn an_unknown_class_is_named_with_its_object() {
-    let e = problems("unknown_class.tmx");
-    assert_mentions(&e, "object 3 (k): unknown class `kiosk`");
+fn an_unknown_class_is_a_note_that_names_its_object() {
+    let hall = load_hall(&fixture("unknown_class.tmx")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        hall.notes.iter().any(|n| n
+            .to_string()
+            .contains("object 3 (k): the class `kiosk` has no meaning in Madang")),
+        "{:?}",
+        hall.notes
+    );
 }
 
 #[test]
@@ -181,11 +199,10 @@ fn all_problems_of_a_map_are_listed_at_once() {
     let e = problems("many_problems.tmx");
     let msgs = messages(&e);
     assert!(
-        msgs.len() >= 4,
-        "expected at least four problems, got:\n{e}"
+        msgs.len() >= 3,
+        "expected at least three problems, got:\n{e}"
     );
     assert_mentions(&e, "object 8 (stuck): the spawn is outside the map");
-    assert_mentions(&e, "object 9 (thing): unknown class `statue`");
     assert_mentions(
         &e,
         "object 10 (table): a private_area needs the property `id`",

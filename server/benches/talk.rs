@@ -33,6 +33,7 @@ fn run(people: u32, hall: f32) -> f64 {
             area: (i % 10 == 0).then_some(i as usize % 16),
             on_stage: false,
             lock: None,
+            silent: false,
         })
         .collect();
     let mut members = 0usize;

@@ -20,11 +20,16 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Run,
-    /// Check Tiled maps against Madang's conventions; exits non-zero on any problem.
+    /// Check Tiled maps against Madang's conventions: lists the problems (what stops a hall
+    /// from working) and the notes (what a map holds that Madang does not use); exits non-zero
+    /// on any problem.
     CheckMap {
         /// TMX files to check (maps their portals lead to are checked too).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Also fail on notes.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the results of every ballot from the store (CSV or JSON), naming the booths from
     /// the maps. Works while the server runs.
@@ -145,7 +150,7 @@ impl RunArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::CheckMap { files }) => check_maps(&files),
+        Some(Command::CheckMap { files, strict }) => check_maps(&files, strict),
         Some(Command::Report { out, font }) => {
             let settings = match cli.run.settings() {
                 Ok(s) => s,
@@ -293,26 +298,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn check_maps(files: &[PathBuf]) -> ExitCode {
-    match load_expo(files) {
-        Ok(halls) => {
-            for h in &halls {
-                println!(
-                    "{}: ok ({}×{} tiles, {} spawns, {} booths, {} portals)",
-                    h.source.display(),
-                    h.width,
-                    h.height,
-                    h.spawns.len(),
-                    h.booths.len(),
-                    h.portals.len()
-                );
-            }
-            ExitCode::SUCCESS
+fn check_maps(files: &[PathBuf], strict: bool) -> ExitCode {
+    let (halls, problems) = madang_shared::map::check_expo(files);
+    for h in &halls {
+        let ok = if problems.iter().any(|p| p.file == h.source) {
+            "read, with problems"
+        } else {
+            "ok"
+        };
+        println!(
+            "{}: {ok} ({}×{} tiles of {}×{} px, {} spawns, {} booths, {} doors, {} notes)",
+            h.source.display(),
+            h.width,
+            h.height,
+            h.tile_width,
+            h.tile_height,
+            h.spawns.len(),
+            h.booths.len(),
+            h.portals.len(),
+            h.notes.len()
+        );
+    }
+    if !problems.is_empty() {
+        print!("{}", madang_shared::map::MapErrors(problems.clone()));
+    }
+    let notes: Vec<_> = halls.iter().flat_map(|h| &h.notes).collect();
+    if !notes.is_empty() {
+        println!(
+            "{} note{} (loaded; what Madang does not use):",
+            notes.len(),
+            if notes.len() == 1 { "" } else { "s" }
+        );
+        for n in &notes {
+            println!("  {n}");
         }
-        Err(errors) => {
-            print!("{errors}");
-            ExitCode::FAILURE
-        }
+    }
+    if !problems.is_empty() || (strict && !notes.is_empty()) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

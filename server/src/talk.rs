@@ -221,6 +221,7 @@ fn form_conversations(
                 .position(|a| a.rect.contains(pos.0)),
             on_stage: map.on_spotlight(pos.0),
             lock: talk.lock,
+            silent: map.silent_at(pos.0),
         });
         h.clients.push(avatar.client);
     }

@@ -1,4 +1,5 @@
-//! `madang-server check-map`: prints every problem and exits non-zero; passes good maps.
+//! `madang-server check-map`: prints every problem and exits non-zero; prints the notes apart
+//! and passes a map that has only notes (unless `--strict`); passes good maps.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,8 +9,13 @@ fn fixtures() -> PathBuf {
 }
 
 fn check_map(files: &[PathBuf]) -> (bool, String) {
+    check_map_with(&[], files)
+}
+
+fn check_map_with(flags: &[&str], files: &[PathBuf]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_madang-server"))
         .arg("check-map")
+        .args(flags)
         .args(files)
         .output()
         .expect("the server binary runs");
@@ -26,15 +32,32 @@ fn check_map_lists_every_problem_and_fails() {
         fixtures().join("no_spawn.tmx"),
     ]);
     assert!(!ok, "broken maps make check-map fail:\n{text}");
+    let (problems, notes) = text
+        .split_once("(loaded; what Madang does not use)")
+        .expect("the notes come after the problems");
     assert!(
-        text.contains("many_problems.tmx: object 9 (thing): unknown class `statue`"),
+        problems.contains("many_problems.tmx: object 8 (stuck): the spawn is outside the map")
+            && problems.contains("problems in the maps"),
         "{text}"
     );
     assert!(
-        text.contains("no_spawn.tmx: the map has no spawn"),
+        notes.contains("many_problems.tmx: object 9 (thing): the class `statue`")
+            && notes.contains("no_spawn.tmx: the map marks no arrival"),
         "{text}"
     );
-    assert!(text.contains("problems in the maps"), "{text}");
+}
+
+#[test]
+fn notes_alone_pass_unless_strict() {
+    let notes = fixtures().join("tiled/notes.tmx");
+    let (ok, text) = check_map(std::slice::from_ref(&notes));
+    assert!(ok, "a map with notes only loads:\n{text}");
+    assert!(
+        text.contains("notes.tmx: ok") && text.contains("6 notes (loaded;"),
+        "{text}"
+    );
+    let (ok, text) = check_map_with(&["--strict"], &[notes]);
+    assert!(!ok, "--strict fails on notes:\n{text}");
 }
 
 #[test]

@@ -2,13 +2,15 @@
 //! the change and everything else in the file as it was: the XML is read and written back
 //! event by event (quick-xml), touching only the object edited.
 //!
-//! Positions and sizes are in tiles here and in pixels in the file.
+//! Positions and sizes are in tiles here and in pixels in the file (the map's own cell size,
+//! whatever it is). Infinite maps are edited in Tiled only: their tiles are counted from the
+//! corner of their chunks, which an edit here would have to follow.
 
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
 use serde::{Deserialize, Serialize};
 
-use crate::map::{Rect, TILE_PX};
+use crate::map::Rect;
 
 /// One edit of a hall's objects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,10 +49,38 @@ pub enum EditError {
     NoObjectLayer,
     #[error("a size or position is not a number of tiles")]
     BadRect,
+    #[error("the map is infinite: edit it in Tiled")]
+    Infinite,
 }
 
-fn px(tiles: f32) -> String {
-    let v = tiles * TILE_PX as f32;
+/// The size of the map's cells in pixels, from its `<map>` element.
+fn cell_size(tmx: &str) -> Result<(f32, f32), EditError> {
+    let mut reader = Reader::from_str(tmx);
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| EditError::Xml(e.to_string()))?
+        {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"map" => {
+                if attr(&e, "infinite").as_deref() == Some("1") {
+                    return Err(EditError::Infinite);
+                }
+                let size = |key: &str| {
+                    attr(&e, key)
+                        .and_then(|v| v.parse::<f32>().ok())
+                        .filter(|v| v.is_finite() && *v > 0.0)
+                        .ok_or_else(|| EditError::Xml(format!("the map has no {key}")))
+                };
+                return Ok((size("tilewidth")?, size("tileheight")?));
+            }
+            Event::Eof => return Err(EditError::Xml("no <map> element".into())),
+            _ => {}
+        }
+    }
+}
+
+fn px(tiles: f32, cell: f32) -> String {
+    let v = tiles * cell;
     if v.fract() == 0.0 {
         format!("{}", v as i64)
     } else {
@@ -114,6 +144,7 @@ pub fn apply_edit(tmx: &str, edit: &MapEdit) -> Result<(String, Option<u32>), Ed
     {
         return Err(EditError::BadRect);
     }
+    let (cw, ch) = cell_size(tmx)?;
     if let MapEdit::Delete { id } = edit {
         // The element goes with the line it stood on.
         return match locate_object(tmx, *id)? {
@@ -177,10 +208,10 @@ pub fn apply_edit(tmx: &str, edit: &MapEdit) -> Result<(String, Option<u32>), Ed
                         let start = with_attrs(
                             &e,
                             &[
-                                ("x", px(rect.x)),
-                                ("y", px(rect.y)),
-                                ("width", px(rect.w)),
-                                ("height", px(rect.h)),
+                                ("x", px(rect.x, cw)),
+                                ("y", px(rect.y, ch)),
+                                ("width", px(rect.w, cw)),
+                                ("height", px(rect.h, ch)),
                             ],
                         );
                         let ev = if is_empty {
@@ -240,10 +271,10 @@ pub fn apply_edit(tmx: &str, edit: &MapEdit) -> Result<(String, Option<u32>), Ed
                     o.push_attribute(("id", id.to_string().as_str()));
                     o.push_attribute(("name", name.as_str()));
                     o.push_attribute(("type", class.as_str()));
-                    o.push_attribute(("x", px(rect.x).as_str()));
-                    o.push_attribute(("y", px(rect.y).as_str()));
-                    o.push_attribute(("width", px(rect.w).as_str()));
-                    o.push_attribute(("height", px(rect.h).as_str()));
+                    o.push_attribute(("x", px(rect.x, cw).as_str()));
+                    o.push_attribute(("y", px(rect.y, ch).as_str()));
+                    o.push_attribute(("width", px(rect.w, cw).as_str()));
+                    o.push_attribute(("height", px(rect.h, ch).as_str()));
                     writer
                         .write_event(Event::Text(BytesText::new(" ")))
                         .map_err(xml)?;
@@ -591,7 +622,7 @@ mod tests {
     use super::*;
 
     const TMX: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<map version="1.10" nextobjectid="4">
+<map version="1.10" tilewidth="32" tileheight="32" nextobjectid="4">
  <objectgroup id="3" name="objects">
   <object id="1" name="a" type="booth" x="32" y="64" width="96" height="64">
    <properties>
@@ -606,6 +637,31 @@ mod tests {
 
     fn rect(x: f32, y: f32, w: f32, h: f32) -> Rect {
         Rect { x, y, w, h }
+    }
+
+    #[test]
+    fn positions_are_written_in_the_maps_own_cells_and_infinite_maps_are_left_to_tiled() {
+        let small = TMX.replace(
+            r#"tilewidth="32" tileheight="32""#,
+            r#"tilewidth="16" tileheight="24""#,
+        );
+        let (out, _) = apply_edit(
+            &small,
+            &MapEdit::Place {
+                id: 1,
+                rect: rect(2.0, 3.0, 4.5, 2.0),
+            },
+        )
+        .expect("placed");
+        assert!(
+            out.contains(r#"x="32" y="72" width="72" height="48""#),
+            "16 × 24 px cells: {out}"
+        );
+        let infinite = TMX.replace(r#"<map version"#, r#"<map infinite="1" version"#);
+        assert_eq!(
+            apply_edit(&infinite, &MapEdit::Delete { id: 1 }).map(|_| ()),
+            Err(EditError::Infinite)
+        );
     }
 
     #[test]

@@ -175,11 +175,14 @@ pub enum Refusal {
     EditBreaksMap { detail: String },
     #[error("the map cannot be saved")]
     MapNotSaved,
+    /// The live editor edits finite maps only.
+    #[error("the map is infinite: edit it in Tiled")]
+    MapInfinite,
 }
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 50;
+    pub const KINDS: usize = 51;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -235,6 +238,7 @@ impl Refusal {
             MapNotSaved => 47,
             NothingToRedo => 48,
             ChangedSince { .. } => 49,
+            MapInfinite => 50,
         }
     }
 
@@ -304,6 +308,7 @@ impl Refusal {
             MapNotSaved,
             NothingToRedo,
             ChangedSince { id: 7 },
+            MapInfinite,
         ]
     }
 }
@@ -333,6 +338,7 @@ impl From<crate::edit::EditError> for Refusal {
             crate::edit::EditError::NoObject(id) => Refusal::NoSuchObject { id },
             crate::edit::EditError::NoObjectLayer => Refusal::NoObjectLayer,
             crate::edit::EditError::BadRect => Refusal::BadRect,
+            crate::edit::EditError::Infinite => Refusal::MapInfinite,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - **Private areas** (discussion tables): everyone inside one area is one conversation,
 //!   whatever the distance, and they take no part in bubbles.
 //! - **The stage**: whoever stands on a spotlight reaches the whole hall.
+//! - **Silent areas**: whoever stands in one is in a bubble of their own, whoever is near.
 
 use std::collections::HashMap;
 
@@ -30,6 +31,8 @@ pub struct Talker {
     pub on_stage: bool,
     /// The lock they share with the rest of a locked bubble.
     pub lock: Option<u32>,
+    /// They stand where proximity talk is off (a silent area): alone, whoever is near.
+    pub silent: bool,
 }
 
 /// How bubbles form.
@@ -93,7 +96,7 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
     let mut sorted: Vec<(CellKey, usize)> = people
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.area.is_none())
+        .filter(|(_, t)| t.area.is_none() && !t.silent)
         .map(|(i, t)| ((t.lock, cell(t.pos)), i))
         .collect();
     sorted.sort_unstable();
@@ -315,7 +318,21 @@ mod tests {
             area: None,
             on_stage: false,
             lock: None,
+            silent: false,
         }
+    }
+
+    #[test]
+    fn someone_in_a_silent_area_talks_with_nobody_however_near() {
+        let mut quiet = at(2, 1.5, 1.0);
+        quiet.silent = true;
+        let people = vec![at(1, 1.0, 1.0), quiet, at(3, 2.0, 1.0)];
+        let bubbles = form_bubbles(&people, BubbleRules::default());
+        assert_eq!(
+            bubbles,
+            vec![vec![0, 2], vec![1]],
+            "the two others still talk"
+        );
     }
 
     fn ids(people: &[Talker], groups: &[Vec<usize>]) -> Vec<Vec<u32>> {
@@ -460,6 +477,7 @@ mod tests {
                     area: area.filter(|_| i % 5 == 0),
                     on_stage: stage && i % 7 == 0,
                     lock: lock.filter(|_| i % 3 == 0),
+                    silent: false,
                 })
                 .collect()
         })
@@ -527,6 +545,7 @@ mod tests {
                     area: None,
                     on_stage: false,
                     lock: lock.filter(|_| i % 2 == 0),
+                    silent: false,
                 })
                 .collect()
         })

@@ -14,12 +14,14 @@ use crate::rules::Blocking;
 /// How near a kiosk's area (in tiles, from the avatar's centre) one must stand to open it.
 pub const KIOSK_REACH: f32 = 1.6;
 
-/// Something a visitor can open, by map object id.
+/// Something a visitor can open: a booth or kiosk by its map object id, a link kiosk by its
+/// place in the hall's list (those read from a WorkAdventure layer share one object id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Visit {
     Booth(u32),
     Gallery(u32),
     Screen(u32),
+    Link(u32),
 }
 
 /// The distance from `p` to the nearest point of `r` (0 inside).
@@ -70,8 +72,14 @@ impl HallMap {
             .iter()
             .filter(|k| self.booth_of(&k.rect).is_none())
             .map(|k| (distance_to(&k.rect, p), Visit::Screen(k.object_id)));
+        let links = self
+            .link_kiosks
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (distance_to(&k.rect, p), Visit::Link(i as u32)));
         galleries
             .chain(screens)
+            .chain(links)
             .filter(|(d, _)| *d <= KIOSK_REACH)
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, v)| v)
@@ -141,6 +149,14 @@ impl HallMap {
             .iter()
             .find(|k| k.rect.contains(p))
             .map(|k| (k.rect, Visit::Screen(k.object_id)));
+        let link = self
+            .link_kiosks
+            .iter()
+            .position(|k| k.rect.contains(p))
+            .map(|i| Visit::Link(i as u32));
+        if let Some(link) = link {
+            return Some(link);
+        }
         match gallery.or(screen) {
             // A kiosk in a booth opens with its booth.
             Some((rect, v)) => Some(
@@ -162,6 +178,7 @@ impl HallMap {
             }
             Visit::Gallery(id) => self.photo_kiosks.iter().find(|k| k.object_id == id)?.rect,
             Visit::Screen(id) => self.video_kiosks.iter().find(|k| k.object_id == id)?.rect,
+            Visit::Link(i) => self.link_kiosks.get(i as usize)?.rect,
         };
         let start = tile_of(from);
         let reach = KIOSK_REACH.ceil() as i32 + 1;
@@ -216,15 +233,7 @@ mod tests {
             collision.set_blocked(x, 2, true);
         }
         HallMap {
-            id: "t".into(),
-            source: PathBuf::new(),
-            title: Bilingual::default(),
-            width: 30,
-            height: 20,
-            tilesets: vec![],
-            layers: vec![],
             collision,
-            spawns: vec![],
             booths: vec![Booth {
                 object_id: 1,
                 rect: rect(12.0, 2.0, 8.0, 5.0),
@@ -257,9 +266,7 @@ mod tests {
                 video: PathBuf::new(),
                 schedule: None,
             }],
-            private_areas: vec![],
-            spotlights: vec![],
-            portals: vec![],
+            ..HallMap::empty("t", 30, 20)
         }
     }
 

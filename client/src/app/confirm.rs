@@ -38,6 +38,11 @@ pub enum Pending {
         id: u32,
         what: String,
     },
+    /// A link kiosk's address, to open in the browser.
+    OpenLink {
+        title: String,
+        url: String,
+    },
 }
 
 impl Pending {
@@ -63,6 +68,12 @@ impl Pending {
             }
             (Pending::Delete { what, .. }, Lang::En) => {
                 format!("Delete {what} from the map? (Ctrl+Z takes it back)")
+            }
+            (Pending::OpenLink { title, url }, Lang::Ko) => {
+                format!("{title}: 이 주소를 브라우저에서 열까요?\n{url}")
+            }
+            (Pending::OpenLink { title, url }, Lang::En) => {
+                format!("{title}: open this address in your browser?\n{url}")
             }
         }
     }
@@ -249,6 +260,10 @@ mod tests {
                 id: 4,
                 what: "부스 A".into(),
             },
+            Pending::OpenLink {
+                title: "안내".into(),
+                url: "https://example.org/a".into(),
+            },
         ];
         for p in &all {
             let (ko, en) = (p.question(Lang::Ko), p.question(Lang::En));
@@ -256,6 +271,7 @@ mod tests {
             let name = match p {
                 Pending::Kick { name, .. } | Pending::Ban { name, .. } => name,
                 Pending::Delete { what, .. } => what,
+                Pending::OpenLink { url, .. } => url,
             };
             assert!(ko.contains(name.as_str()) && en.contains(name.as_str()));
         }

@@ -194,8 +194,9 @@ fn ring_image() -> Image {
 /// labels plugin decides which show.
 fn name_label(name: &str, whose: Option<AvatarId>) -> impl Bundle {
     let (plate, z) = match whose {
+        // Over tiles drawn above the people (z 110), yours over everyone's.
         None => (labels::OWN_PLATE, 20.0),
-        Some(_) => (labels::PLATE, 1.0),
+        Some(_) => (labels::PLATE, 15.0),
     };
     (
         Text2d::new(name.to_owned()),
@@ -216,7 +217,7 @@ fn talking_mark(id: AvatarId) -> impl Bundle {
         font(16.0),
         TextColor(Color::srgb(1.0, 0.85, 0.3)),
         Anchor::BOTTOM_CENTER,
-        Transform::from_xyz(0.0, LABEL_OFFSET + 18.0, 2.0),
+        Transform::from_xyz(0.0, LABEL_OFFSET + 18.0, 16.0),
         Visibility::Hidden,
     )
 }

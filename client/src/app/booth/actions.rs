@@ -120,6 +120,11 @@ fn act(
         Action::ZoomVideo if c.screen.is_some() => panel.zoom = Some(Zoom::Video),
         Action::ZoomPhoto | Action::ZoomVideo => {}
         Action::Unzoom => panel.zoom = None,
+        Action::OpenLink => {
+            if let Some(url) = c.link {
+                panel.open_link = Some((c.title, url));
+            }
+        }
         Action::Heart | Action::Vote | Action::More | Action::Hide(..) | Action::Send => {
             let (Some(booth), Some(session)) = (c.booth, session) else {
                 return;

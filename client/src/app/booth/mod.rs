@@ -12,6 +12,7 @@
 
 mod actions;
 mod comments;
+mod link;
 mod panel;
 mod photos;
 mod show;
@@ -51,6 +52,7 @@ pub(super) fn plugin(app: &mut App) {
             comments::send_comment,
             comments::hear_the_server,
             photos::load_photos,
+            link::ask_and_open,
         )
             .chain()
             .in_set(FrameSet::Sync)
@@ -91,6 +93,8 @@ pub struct Panel {
     asked: Vec<(u32, Ask)>,
     /// The last answer worth telling: the text, and whether it is an error.
     notice: Option<(String, bool)>,
+    /// A link kiosk's address to open once the visitor agrees (`link`).
+    open_link: Option<(String, String)>,
 }
 
 /// What the zoomed view shows.
@@ -149,6 +153,8 @@ pub(super) struct Contents {
     photos: Vec<(PathBuf, String)>,
     screen: Option<u32>,
     booth: Option<u32>,
+    /// A link kiosk's address.
+    link: Option<String>,
 }
 
 pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Contents> {
@@ -169,6 +175,7 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 photos: map.galleries_of(b).flat_map(gallery).collect(),
                 screen: map.screens_of(b).next().map(|k| k.object_id),
                 booth: Some(id),
+                link: None,
             })
         }
         Visit::Gallery(id) => {
@@ -180,6 +187,7 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 photos: gallery(k),
                 screen: None,
                 booth: None,
+                link: None,
             })
         }
         Visit::Screen(id) => {
@@ -191,6 +199,19 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 photos: Vec::new(),
                 screen: Some(id),
                 booth: None,
+                link: None,
+            })
+        }
+        Visit::Link(i) => {
+            let k = map.link_kiosks.get(i as usize)?;
+            Some(Contents {
+                title: k.title.get(lang).to_owned(),
+                subtitle: t(lang, Key::Website).to_owned(),
+                description: k.url.clone(),
+                photos: Vec::new(),
+                screen: None,
+                booth: None,
+                link: Some(k.url.clone()),
             })
         }
     }
@@ -214,6 +235,7 @@ fn visit_rect(map: &HallMap, visit: Visit) -> Option<madang_shared::map::Rect> {
             .iter()
             .find(|k| k.object_id == id)
             .map(|k| k.rect),
+        Visit::Link(i) => map.link_kiosks.get(i as usize).map(|k| k.rect),
     }
 }
 

@@ -40,6 +40,7 @@ pub(super) enum Section {
     Media,
     Booth,
     Description,
+    Link,
 }
 #[derive(Component)]
 pub(super) struct PhotoView;
@@ -65,6 +66,7 @@ pub(super) enum Action {
     Send,
     More,
     Hide(i64, bool),
+    OpenLink,
 }
 
 const PANEL_W: f32 = 470.0;
@@ -307,6 +309,15 @@ pub(super) fn spawn(mut commands: Commands, args: Res<ClientArgs>) {
             header,
             (Section::Description, text("", 14.0, INK), Slot::Description),
             media,
+            (
+                Section::Link,
+                CaptureMark("link"),
+                Node {
+                    flex_direction: FlexDirection::Row,
+                    ..default()
+                },
+                children![button(Action::OpenLink, t(lang, Key::OpenLink))],
+            ),
             comments,
             text(t(lang, Key::PanelKeys), 14.0, DIM),
         ],

@@ -92,6 +92,7 @@ pub(super) fn show_panel(
             Section::Media => !c.photos.is_empty() || c.screen.is_some(),
             Section::Booth => c.booth.is_some(),
             Section::Description => !c.description.is_empty(),
+            Section::Link => c.link.is_some(),
         };
         set_display(&mut node, shown);
     }

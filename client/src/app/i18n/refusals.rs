@@ -222,6 +222,10 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "크기나 위치가 타일 수가 아닙니다".into(),
             "A size or position is not a number of tiles".into(),
         ),
+        MapInfinite => (
+            "무한 지도는 여기서 고칠 수 없습니다. Tiled에서 고쳐 주세요".into(),
+            "This map is infinite: edit it in Tiled".into(),
+        ),
         NothingToUndo => (
             "되돌릴 것이 없습니다".into(),
             "There is nothing to take back".into(),

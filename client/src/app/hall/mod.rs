@@ -1,7 +1,8 @@
-//! Draws the hall you are in: its tile layers, then booths with their names, kiosks, private
-//! areas outlined, the stage marked, and the doors with where they lead.
+//! Draws the hall you are in: its tile layers (`tiles`), then booths with their names,
+//! kiosks, private areas outlined, the stage marked, and the doors with where they lead.
 
-use std::collections::HashMap;
+mod tiles;
+
 use std::sync::Arc;
 
 use bevy::prelude::*;
@@ -12,11 +13,12 @@ use madang_shared::map::{Bilingual, HallMap, Lang, Rect as TileRect, TILE_PX};
 use super::base::{ClientArgs, FrameSet, to_world};
 use super::i18n::{Key, t};
 use super::net::Net;
-use super::ui::{font, load_image};
+use super::ui::font;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<DrawnHall>();
     app.add_systems(Update, redraw_hall.in_set(FrameSet::Sync));
+    app.add_systems(Update, tiles::animate.in_set(FrameSet::View));
 }
 
 /// Which hall is on screen.
@@ -37,7 +39,6 @@ pub struct DrawnHall {
 #[derive(Component)]
 pub(super) struct HallPart;
 
-const Z_TILES: f32 = 0.0;
 const Z_ZONES: f32 = 1.0;
 const Z_LABELS: f32 = 50.0;
 
@@ -68,60 +69,8 @@ pub(super) fn redraw_hall(
     let Some(map) = drawn.map.clone() else {
         return;
     };
-    draw_tiles(&mut commands, &map, &mut images, &mut layouts);
+    tiles::draw(&mut commands, &map, &mut images, &mut layouts);
     draw_things(&mut commands, &map, args.lang);
-}
-
-fn draw_tiles(
-    commands: &mut Commands,
-    map: &HallMap,
-    images: &mut Assets<Image>,
-    layouts: &mut Assets<TextureAtlasLayout>,
-) {
-    let mut sheets = Vec::new();
-    let mut cache: HashMap<std::path::PathBuf, Handle<Image>> = HashMap::new();
-    for ts in &map.tilesets {
-        let image = cache
-            .entry(ts.image.clone())
-            .or_insert_with(|| load_image(&ts.image, images))
-            .clone();
-        let rows = ts.tile_count.div_ceil(ts.columns.max(1));
-        let layout = layouts.add(TextureAtlasLayout::from_grid(
-            UVec2::splat(TILE_PX),
-            ts.columns.max(1),
-            rows.max(1),
-            Some(UVec2::splat(ts.spacing)),
-            Some(UVec2::splat(ts.margin)),
-        ));
-        sheets.push((image, layout));
-    }
-    let px = TILE_PX as f32;
-    for (li, layer) in map.layers.iter().enumerate() {
-        let alpha = layer.opacity.clamp(0.0, 1.0);
-        for (i, tile) in layer.tiles.iter().enumerate() {
-            let Some(tile) = tile else { continue };
-            let Some((image, layout)) = sheets.get(tile.tileset as usize) else {
-                continue;
-            };
-            let x = (i as u32 % map.width) as f32;
-            let y = (i as u32 / map.width) as f32;
-            let mut sprite = Sprite::from_atlas_image(
-                image.clone(),
-                TextureAtlas {
-                    layout: layout.clone(),
-                    index: tile.index as usize,
-                },
-            );
-            sprite.flip_x = tile.flip_h;
-            sprite.flip_y = tile.flip_v;
-            sprite.color = Color::srgba(1.0, 1.0, 1.0, alpha);
-            commands.spawn((
-                sprite,
-                Transform::from_xyz((x + 0.5) * px, -(y + 0.5) * px, Z_TILES + li as f32 * 0.01),
-                HallPart,
-            ));
-        }
-    }
 }
 
 fn label(commands: &mut Commands, text: String, at: Vec2, size: f32, color: Color, plate: Color) {
@@ -254,6 +203,34 @@ fn draw_things(commands: &mut Commands, map: &HallMap, lang: Lang) {
             14.0,
             Color::WHITE,
             dark,
+        );
+    }
+    for (i, link) in map.link_kiosks.iter().enumerate() {
+        outline(commands, &link.rect, Color::srgb(0.55, 0.3, 0.75), 2.0);
+        // Zones read from one layer share a title: name the first only.
+        if map.link_kiosks[..i].iter().any(|k| k.title == link.title) {
+            continue;
+        }
+        let text = format!("{} {}", t(lang, Key::Website), pick(&link.title, lang, ""));
+        anchored_label(
+            commands,
+            text.trim().to_owned(),
+            below(&link.rect),
+            Anchor::TOP_CENTER,
+            14.0,
+            Color::WHITE,
+            Color::srgba(0.3, 0.15, 0.45, 0.92),
+        );
+    }
+    for quiet in &map.silent_areas {
+        fill(commands, &quiet.rect, Color::srgba(0.45, 0.55, 0.75, 0.14));
+        label(
+            commands,
+            t(lang, Key::QuietZone).to_owned(),
+            above(&quiet.rect),
+            14.0,
+            Color::WHITE,
+            Color::srgba(0.25, 0.3, 0.45, 0.9),
         );
     }
     for area in &map.private_areas {
