@@ -140,12 +140,37 @@ fn copy_assets(root: &Path, to: &Path) {
     }
 }
 
+/// Copies a folder and what it holds.
+fn copy_tree(from: &Path, to: &Path) {
+    let _ = std::fs::create_dir_all(to);
+    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(e.file_name()));
+        } else {
+            let _ = std::fs::copy(&path, to.join(e.file_name()));
+        }
+    }
+}
+
 fn fuzz_maps(root: &Path, work: &Path, n: u64, rng: &mut StdRng) -> Tally {
     let assets = work.join("assets");
     copy_assets(root, &assets);
-    let seeds: Vec<String> = ["lobby", "hall", "ceremony"]
+    // The seeds: the demo's halls, the small maps of each thing other tools put in maps
+    // (tile sizes, encodings, infinite maps, WorkAdventure's conventions), and WorkAdventure's
+    // starter kit; all in one folder, so that their tilesets are found.
+    copy_tree(
+        &root.join("tests/fixtures/maps/tiled"),
+        &assets.join("maps"),
+    );
+    copy_tree(
+        &root.join("tests/fixtures/workadventure"),
+        &assets.join("maps"),
+    );
+    let seeds: Vec<String> = madang_shared::map::maps_in_dir(&assets.join("maps"))
+        .unwrap_or_default()
         .iter()
-        .filter_map(|m| std::fs::read_to_string(assets.join("maps").join(format!("{m}.tmx"))).ok())
+        .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
     let mut tally = Tally::default();
     for i in 0..n {

@@ -270,7 +270,19 @@ fn workadventures_conventions_read_as_madangs() {
         (door.to_map.as_str(), door.to_spawn.as_str(), door.rect),
         ("wa_other", "arrive", rect(9.0, 5.0, 1.0, 2.0))
     );
-    assert!(other.spawn(Some("arrive")).is_some());
+    let arrivals: Vec<(&str, Vec2)> = other
+        .spawns
+        .iter()
+        .map(|s| (s.name.as_str(), s.pos))
+        .collect();
+    assert_eq!(
+        arrivals,
+        [
+            ("arrive", Vec2::new(2.0, 2.0)),
+            ("arrivals", Vec2::new(2.5, 2.5))
+        ],
+        "an area with start, and a layer with startLayer"
+    );
     let link = &main.link_kiosks[0];
     assert_eq!(
         (link.url.as_str(), link.title.en.as_str(), link.rect),

@@ -61,8 +61,13 @@ fn a_map_changed_on_disk_is_taken_live_and_moves_people_out_of_new_walls() {
     // Let the server see the file once before it changes.
     pump_for(&mut [&mut s], Duration::from_millis(1500));
 
-    // A broken edit is refused: the hall stays.
-    std::fs::write(&path, original.replace("type=\"booth\"", "type=\"statue\"")).unwrap();
+    // A broken edit is refused: the hall stays (a booth's theme that does not exist is a
+    // problem; an unknown class would only be a note).
+    std::fs::write(
+        &path,
+        original.replace("value=\"social_value\"", "value=\"no_such_theme\""),
+    )
+    .unwrap();
     pump_for(&mut [&mut s], Duration::from_millis(2500));
     assert_eq!(s.hall_generation, 0, "a broken map is not sent");
 

@@ -313,10 +313,19 @@ pub(super) fn read_object(
         "collision" => {
             // Any rectangle, even one smaller than a tile: the tiles whose centres it covers
             // block.
+            // Only its part inside the map (a rectangle may reach far out of it).
             match rect {
                 Some(r) => {
-                    for (x, y) in r.tiles() {
-                        if x >= 0 && y >= 0 {
+                    let (x0, y0) = (r.x.max(0.0), r.y.max(0.0));
+                    let (x1, y1) = ((r.x + r.w).min(size.x), (r.y + r.h).min(size.y));
+                    if x1 > x0 && y1 > y0 {
+                        let inside = Rect {
+                            x: x0,
+                            y: y0,
+                            w: x1 - x0,
+                            h: y1 - y0,
+                        };
+                        for (x, y) in inside.tiles() {
                             hall.collision.set_blocked(x as u32, y as u32, true);
                         }
                     }

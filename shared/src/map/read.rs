@@ -99,7 +99,10 @@ pub(super) fn read_hall(
     let (origin, width, height) = if map.infinite() {
         match tile_box(&map) {
             Some((x0, y0, x1, y1)) => {
-                let (w, h) = ((x1 - x0 + 1) as u32, (y1 - y0 + 1) as u32);
+                // Counted wide: a damaged chunk may sit at the ends of the numbers.
+                let span =
+                    |a: i32, b: i32| u32::try_from(b as i64 - a as i64 + 1).unwrap_or(u32::MAX);
+                let (w, h) = (span(x0, x1), span(y0, y1));
                 report.note(
                     Place::File,
                     format!(
@@ -510,7 +513,10 @@ fn tile_box(map: &tiled::Map) -> Option<(i32, i32, i32, i32)> {
                     for y in 0..h {
                         for x in 0..w {
                             if chunk.get_tile(x, y).is_some() {
-                                let (tx, ty) = (cx * w + x, cy * h + y);
+                                let (tx, ty) = (
+                                    cx.saturating_mul(w).saturating_add(x),
+                                    cy.saturating_mul(h).saturating_add(y),
+                                );
                                 *b = Some(match *b {
                                     None => (tx, ty, tx, ty),
                                     Some((x0, y0, x1, y1)) => {

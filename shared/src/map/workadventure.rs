@@ -21,13 +21,14 @@ use super::{
 pub const MEETING_ROOM_CAPACITY: u32 = 64;
 
 /// The properties of an area (or a zone layer) that Madang reads.
-const READ: [&str; 7] = [
+const READ: [&str; 8] = [
     "start",
     "startlayer",
     "jitsiroom",
     "silent",
     "exiturl",
     "openwebsite",
+    "openwebsitetriggermessage",
     "capacity",
 ];
 

@@ -26,6 +26,13 @@ impl std::error::Error for CsvDecodingError {}
 pub enum InvalidTilesetError {
     /// An invalid width or height (0) dimension was found in the input.
     InvalidTileDimensions,
+    /// PATCH(madang): a tileset cut from one image says it holds more tiles than its image can.
+    TooManyTiles {
+        /// The tiles the tileset says it holds.
+        tilecount: u32,
+        /// The most its image can hold.
+        most: u32,
+    },
 }
 
 impl fmt::Display for InvalidTilesetError {
@@ -34,6 +41,10 @@ impl fmt::Display for InvalidTilesetError {
             InvalidTileDimensions => write!(
                 f,
                 "An invalid width or height (0) dimension was found in the input."
+            ),
+            Self::TooManyTiles { tilecount, most } => write!(
+                f,
+                "the tileset says it holds {tilecount} tiles; its image holds at most {most}"
             ),
         }
     }

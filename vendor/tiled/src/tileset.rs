@@ -481,7 +481,9 @@ impl Tileset {
         cache: &mut impl ResourceCache,
     ) -> Result<Tileset> {
         let mut image = Option::None;
-        let mut tiles = HashMap::with_capacity(prop.tilecount as usize);
+        // PATCH(madang): `tilecount` comes from the file; as a capacity it let one number ask for
+        // tens of gigabytes and abort the process. It is only a hint. See vendor/PATCHES.md.
+        let mut tiles = HashMap::with_capacity((prop.tilecount as usize).min(1024));
         let mut properties = HashMap::new();
         let mut wang_sets = Vec::new();
         let mut offset = (0i32, 0i32);
@@ -531,6 +533,26 @@ impl Tileset {
                 ));
             }
 
+            // PATCH(madang): every tile up to `tilecount` gets an entry here, and `tilecount`
+            // comes from the file: one number could make billions of entries (minutes and
+            // gigabytes). A sheet holds at most what its image can (with a row and a column of
+            // slack for margins), 65,536 tiles when the image's size is not given. See
+            // vendor/PATCHES.md.
+            let most = image
+                .as_ref()
+                .filter(|i| i.width > 0 && i.height > 0)
+                .map(|i| {
+                    let across = i.width as u64 / prop.tile_width as u64 + 1;
+                    let down = i.height as u64 / prop.tile_height as u64 + 1;
+                    (across * down).min(u32::MAX as u64) as u32
+                })
+                .unwrap_or(1 << 16);
+            if prop.tilecount > most {
+                return Err(Error::InvalidTileset(InvalidTilesetError::TooManyTiles {
+                    tilecount: prop.tilecount,
+                    most,
+                }));
+            }
             for tile_id in 0..prop.tilecount {
                 tiles.entry(tile_id).or_default();
             }

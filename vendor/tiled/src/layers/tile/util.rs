@@ -26,7 +26,13 @@ pub(crate) fn parse_data_line<R: std::io::BufRead>(
             .map(|v| convert_to_tiles(&v, tilesets)),
         #[cfg(feature = "zstd")]
         (Some("base64"), Some("zstd")) => parse_base64(text)
-            .and_then(|data| process_decoder(zstd::stream::read::Decoder::with_buffer(&data[..])))
+            .and_then(|data| {
+                // PATCH(madang): a frame may not ask for a window over 16 MiB.
+                process_decoder(zstd::stream::read::Decoder::with_buffer(&data[..]).and_then(|mut d| {
+                    d.window_log_max(24)?;
+                    Ok(d)
+                }))
+            })
             .map(|v| convert_to_tiles(&v, tilesets)),
 
         _ => Err(Error::InvalidEncodingFormat {
@@ -45,11 +51,22 @@ fn parse_base64(text: &str) -> Result<Vec<u8>> {
     .map_err(Error::Base64DecodingError)
 }
 
+/// PATCH(madang): the most a layer's data may decompress to: 16 million tiles (4,096 × 4,096).
+/// Decompressed without a bound, a few kilobytes of a file could ask for any amount of memory.
+/// See vendor/PATCHES.md.
+const MAX_DECODED_BYTES: u64 = 64 << 20;
+
 fn process_decoder(decoder: std::io::Result<impl Read>) -> Result<Vec<u8>> {
     decoder
-        .and_then(|mut decoder| {
+        .and_then(|decoder| {
             let mut data = Vec::new();
-            decoder.read_to_end(&mut data)?;
+            decoder.take(MAX_DECODED_BYTES + 1).read_to_end(&mut data)?;
+            if data.len() as u64 > MAX_DECODED_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "a layer's data decompresses to more than 64 MiB",
+                ));
+            }
             Ok(data)
         })
         .map_err(Error::DecompressingError)
