@@ -26,6 +26,10 @@ fn main() -> ExitCode {
         eprintln!("client_booth: no X display. Run the tests with the README's test command.");
         return ExitCode::FAILURE;
     }
+    if !display_answers() {
+        eprintln!("client_booth: the X server at $DISPLAY does not answer");
+        return ExitCode::FAILURE;
+    }
     let artifacts = root().join("target/artifacts");
     std::fs::create_dir_all(&artifacts).expect("the artifacts folder can be made");
     let shot = artifacts.join("client_booth.png");

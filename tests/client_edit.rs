@@ -40,6 +40,10 @@ fn main() -> ExitCode {
         eprintln!("client_edit: no X display. Run the tests with the README's test command.");
         return ExitCode::FAILURE;
     }
+    if !display_answers() {
+        eprintln!("client_edit: the X server at $DISPLAY does not answer");
+        return ExitCode::FAILURE;
+    }
     if Command::new("xdotool").arg("version").output().is_err() {
         eprintln!("client_edit: xdotool is missing. The README's test command installs it.");
         return ExitCode::FAILURE;

@@ -25,6 +25,10 @@ fn main() -> ExitCode {
         eprintln!("client_maps: no X display. Run the tests with scripts/test, which starts Xvfb.");
         return ExitCode::FAILURE;
     }
+    if !display_answers() {
+        eprintln!("client_maps: the X server at $DISPLAY does not answer");
+        return ExitCode::FAILURE;
+    }
     let artifacts = root().join("target/artifacts");
     std::fs::create_dir_all(&artifacts).expect("the artifacts folder can be made");
     let shot = artifacts.join("client_maps.png");

@@ -28,6 +28,10 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    if !display_answers() {
+        eprintln!("client_window: the X server at $DISPLAY does not answer");
+        return ExitCode::FAILURE;
+    }
     let artifacts = root().join("target/artifacts");
     std::fs::create_dir_all(&artifacts).expect("the artifacts folder can be made");
     let shot = artifacts.join("client_window.png");

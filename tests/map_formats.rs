@@ -244,9 +244,10 @@ fn workadventures_conventions_read_as_madangs() {
         spawns,
         [
             ("from-hall", Vec2::new(1.5, 1.5)),
+            ("by-site", Vec2::new(4.5, 2.5)),
             ("start", Vec2::new(3.5, 6.5)),
         ],
-        "an area with start, and the start layer's middle tile"
+        "areas with start, and the start layer's middle tile"
     );
     let rooms: Vec<(&str, Rect, u32)> = main
         .private_areas

@@ -338,3 +338,21 @@ pub fn copy_assets(to: &std::path::Path) {
         }
     }
 }
+
+/// Waits until the X server at `$DISPLAY` takes a connection (up to 20 s). Between two window
+/// tests it was once seen refusing a new window's connection for a moment (XOpenDisplay
+/// failed), and a window that cannot connect fails at once.
+pub fn display_answers() -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(20) {
+        let answered = std::process::Command::new("xdotool")
+            .arg("getdisplaygeometry")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if answered {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    false
+}

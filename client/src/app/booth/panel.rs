@@ -311,12 +311,14 @@ pub(super) fn spawn(mut commands: Commands, args: Res<ClientArgs>) {
             media,
             (
                 Section::Link,
-                CaptureMark("link"),
                 Node {
                     flex_direction: FlexDirection::Row,
                     ..default()
                 },
-                children![button(Action::OpenLink, t(lang, Key::OpenLink))],
+                children![(
+                    button(Action::OpenLink, t(lang, Key::OpenLink)),
+                    CaptureMark("link")
+                )],
             ),
             comments,
             text(t(lang, Key::PanelKeys), 14.0, DIM),
