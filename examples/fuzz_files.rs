@@ -1,9 +1,12 @@
 //! Mutated files through what reads files we did not make: TMX maps through the map loader
 //! and the expo check behind `check-map`, MP4 videos through the server's header probe and the
-//! client's decoder. Each input runs on a thread of its own with a time limit; a panic or an
-//! overrun is counted and named.
+//! client's decoder, PDFs through the document check (the server's and `check-map`'s) and the
+//! client's page drawing, as the window runs it (on a thread with a time limit, a panic in the
+//! PDF library caught and shown as a damaged document: counted apart, not a failure). Each
+//! input runs on a thread of its own with a time limit; a panic or an overrun is counted and
+//! named.
 //!
-//!     cargo run --example fuzz_files -- [MAPS] [VIDEOS] [SEED]     # defaults: 1000 300 1
+//!     cargo run --example fuzz_files -- [MAPS] [VIDEOS] [SEED] [PDFS]   # defaults: 1000 300 1 1000
 //!
 //! Prints inputs run, inputs per second, problems found (a clear error, the expected outcome
 //! for most), panics and time-outs; exits non-zero on any panic or time-out.
@@ -85,6 +88,7 @@ fn main() {
     let maps: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let videos: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
+    let pdfs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     // Quiet: the panics are counted and printed here, with where they happened.
     std::panic::set_hook(Box::new(|info| {
@@ -105,8 +109,12 @@ fn main() {
     let start = Instant::now();
     let video_tally = fuzz_videos(&root, &work, videos, &mut rng);
     video_tally.print("videos", start.elapsed().as_secs_f64());
+    let start = Instant::now();
+    let (pdf_tally, caught) = fuzz_pdfs(&root, &work, pdfs, &mut rng);
+    pdf_tally.print("pdfs", start.elapsed().as_secs_f64());
+    println!("  of the PDFs refused, {caught} were a panic inside the PDF library, caught");
     let _ = std::fs::remove_dir_all(&work);
-    let bad = [&map_tally, &video_tally]
+    let bad = [&map_tally, &video_tally, &pdf_tally]
         .iter()
         .map(|t| t.panics.len() + t.timeouts.len())
         .sum::<usize>();
@@ -128,7 +136,7 @@ fn keep_failure(tally: &Tally, before: usize, name: &str, bytes: &[u8]) {
 
 /// A copy of the demo's assets, so that mutated maps find their tilesets and media.
 fn copy_assets(root: &Path, to: &Path) {
-    for dir in ["maps", "tilesets", "photos", "videos"] {
+    for dir in ["maps", "tilesets", "photos", "videos", "documents"] {
         let from = root.join("assets").join(dir);
         std::fs::create_dir_all(to.join(dir)).expect("a temp folder");
         for e in std::fs::read_dir(&from)
@@ -358,6 +366,123 @@ fn mutate_mp4(bytes: &mut Vec<u8>, rng: &mut StdRng) {
             3 => {
                 let len = rng.random_range(1..64).min(bytes.len() - at);
                 bytes.drain(at..at + len);
+            }
+            _ => bytes.insert(at, rng.random()),
+        }
+    }
+}
+
+/// Mutated PDFs: the document check, then page 1 drawn as the window draws it. Returns the
+/// tally and how many refusals were the PDF library's panics, caught.
+fn fuzz_pdfs(root: &Path, work: &Path, n: u64, rng: &mut StdRng) -> (Tally, u64) {
+    use madang_shared::document::{DocumentError, inspect_bytes, within};
+    let dir = work.join("pdfs");
+    let _ = std::fs::create_dir_all(&dir);
+    let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(root.join("assets/documents"))
+        .expect("the demo's documents")
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .collect();
+    seeds.sort();
+    let font = std::sync::Arc::new(
+        std::fs::read(root.join("assets/fonts/NanumGothic.ttf")).expect("the bundled font"),
+    );
+    let settings = madang_client::documents::interpreter_settings(Some(font));
+    let caught = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut tally = Tally::default();
+    for i in 0..n {
+        let mut bytes = seeds[rng.random_range(0..seeds.len())].clone();
+        mutate_pdf(&mut bytes, rng);
+        let kept = bytes.clone();
+        let settings = settings.clone();
+        let caught = caught.clone();
+        let bad = tally.panics.len() + tally.timeouts.len();
+        tally.run(&format!("pdf {i}"), move || {
+            let path = PathBuf::from(format!("fuzz{i}.pdf"));
+            let p = path.clone();
+            let b = bytes.clone();
+            let checked = within(&path, LIMIT / 3, move || inspect_bytes(b, &p));
+            let p = path.clone();
+            let drawn = within(&path, LIMIT / 3, move || {
+                madang_client::documents::render_page(bytes, 1, 200, &settings, &p)
+            });
+            for r in [checked.as_ref().err(), drawn.as_ref().err()] {
+                if let Some(DocumentError::Damaged { why, .. }) = r
+                    && why.starts_with("the reader failed")
+                {
+                    if caught.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3 {
+                        let place = LAST_PANIC.lock().map(|l| l.clone()).unwrap_or_default();
+                        println!("  pdf {i}: the PDF library panicked at {place}: {why}");
+                    }
+                }
+                // An overrun inside is an overrun of the whole.
+                if let Some(DocumentError::TimedOut { .. }) = r {
+                    panic!("a PDF took over its time limit");
+                }
+            }
+            checked.is_ok() && drawn.is_ok()
+        });
+        keep_failure(&tally, bad, &format!("pdf{i}.pdf"), &kept);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let caught = caught.load(std::sync::atomic::Ordering::Relaxed);
+    (tally, caught)
+}
+
+/// Changes aimed at PDF's structure: numbers (offsets, lengths, counts, object numbers) set to
+/// edge values, keywords broken, bytes flipped, cut, dropped or repeated.
+fn mutate_pdf(bytes: &mut Vec<u8>, rng: &mut StdRng) {
+    for _ in 0..rng.random_range(1..6) {
+        if bytes.len() < 16 {
+            return;
+        }
+        let at = rng.random_range(0..bytes.len());
+        match rng.random_range(0..7) {
+            0 => bytes[at] ^= 1 << rng.random_range(0..8),
+            1 => {
+                // The next number from here, replaced by an edge value.
+                if let Some(start) = (at..bytes.len()).find(|&k| bytes[k].is_ascii_digit()) {
+                    let end = (start..bytes.len())
+                        .find(|&k| !bytes[k].is_ascii_digit())
+                        .unwrap_or(bytes.len());
+                    const EDGES: [&str; 7] = [
+                        "0",
+                        "-1",
+                        "1",
+                        "99999999999",
+                        "2147483648",
+                        "65536",
+                        "1e308",
+                    ];
+                    let v = EDGES[rng.random_range(0..EDGES.len())].as_bytes();
+                    bytes.splice(start..end, v.iter().copied());
+                }
+            }
+            2 => {
+                const WORDS: [&[u8]; 8] = [
+                    b"obj",
+                    b"endobj",
+                    b"stream",
+                    b"endstream",
+                    b"R",
+                    b"/Kids",
+                    b"<<",
+                    b">>",
+                ];
+                let w = WORDS[rng.random_range(0..WORDS.len())];
+                let end = (at + w.len()).min(bytes.len());
+                bytes.splice(at..end, w.iter().copied());
+            }
+            3 => bytes.truncate(at.max(8)),
+            4 => {
+                let len = rng.random_range(1..256).min(bytes.len() - at);
+                bytes.drain(at..at + len);
+            }
+            5 => {
+                let len = rng.random_range(1..512).min(bytes.len() - at);
+                let chunk: Vec<u8> = bytes[at..at + len].to_vec();
+                let to = rng.random_range(0..bytes.len());
+                bytes.splice(to..to, chunk);
             }
             _ => bytes.insert(at, rng.random()),
         }

@@ -84,6 +84,14 @@ fn the_demo_expo_loads_with_its_three_halls() {
     assert_eq!(lobby.private_areas.len(), 2, "two discussion tables");
     assert_eq!(lobby.photo_kiosks[0].images.len(), 3);
     assert_eq!(lobby.video_kiosks.len(), 1, "the lobby's welcome screen");
+    // Documents: every booth its theme's casebook, the lobby's stand all four, the stage
+    // screen its deck.
+    assert!(hall.booths.iter().all(|b| b.documents.len() == 1));
+    assert_eq!(lobby.document_kiosks[0].documents.len(), 4);
+    assert_eq!(
+        ceremony.slide_screens[0].decks,
+        ["documents/slides_daegu.pdf"]
+    );
     let broadcast = &hall.video_kiosks[0];
     assert_eq!(broadcast.schedule.as_deref(), Some("daily 14:00"));
     let info = madang_shared::video::probe(&broadcast.video).unwrap_or_else(|e| panic!("{e}"));
@@ -308,4 +316,56 @@ fn a_layer_with_fewer_tiles_than_its_size_is_refused_not_a_panic() {
     let e = load_expo(&[path]).expect_err("a short layer is refused");
     let text = messages(&e).join("\n");
     assert!(text.contains("one tile for every cell"), "{text}");
+}
+
+/// A copy of the demo's maps and documents where one casebook is replaced by `bytes` (or
+/// removed): what `check-map` says of the hall that names it.
+fn with_casebook(bytes: Option<&[u8]>) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!(
+        "madang-maps-docs-{}-{}",
+        std::process::id(),
+        bytes.map(|b| b.len()).unwrap_or(0)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["maps", "tilesets", "photos", "videos", "documents"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("a folder");
+        for e in std::fs::read_dir(root().join("assets").join(sub)).expect("demo assets") {
+            let e = e.expect("an entry");
+            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).expect("a copy");
+        }
+    }
+    let book = dir.join("documents/casebook_social_value.pdf");
+    match bytes {
+        Some(b) => std::fs::write(&book, b).expect("writes"),
+        None => std::fs::remove_file(&book).expect("removes"),
+    }
+    let (_, problems) = madang_shared::map::check_expo(&[dir.join("maps/hall.tmx")]);
+    let _ = std::fs::remove_dir_all(&dir);
+    problems.iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn check_map_finds_documents_that_are_missing_are_not_pdfs_or_do_not_open() {
+    let missing = with_casebook(None);
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.contains("casebook_social_value.pdf` does not exist")),
+        "{missing:?}"
+    );
+    let foreign = with_casebook(Some(b"PK\x03\x04 a spreadsheet"));
+    assert!(
+        foreign.iter().any(|m| m.contains("is not a PDF")),
+        "{foreign:?}"
+    );
+    let broken = with_casebook(Some(
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF",
+    ));
+    assert!(
+        broken.iter().any(|m| m.contains("does not open")),
+        "{broken:?}"
+    );
+    // Four booths of the theme and the lobby's stand (reached through the hall's door) name
+    // the casebook: each is a problem of its own.
+    assert_eq!(missing.len(), 5, "{missing:?}");
 }

@@ -31,7 +31,7 @@ fn maps_with_screens() -> PathBuf {
     let dir = assets.join("maps");
     std::fs::create_dir_all(&dir).expect("maps dir");
     // Media must stay inside the expo's assets folder: the copy brings its own.
-    for media in ["photos", "videos"] {
+    for media in ["photos", "videos", "documents"] {
         std::fs::create_dir_all(assets.join(media)).expect("media dir");
         for e in std::fs::read_dir(root().join("assets").join(media)).expect("demo media") {
             let e = e.expect("entry");
@@ -187,6 +187,7 @@ fn the_timetable_starts_a_screen_it_names() {
             hall: Some("lobby".into()),
             opens_ceremony: false,
             screen: Some("환영 영상".into()),
+            deck: None,
         }],
         ..test_settings()
     })

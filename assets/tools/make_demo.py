@@ -400,6 +400,12 @@ def lobby():
         m.put(x, 1, "screen")
     m.obj("video_kiosk", 28, 1, 6, 3, name="welcome screen", video="../videos/intro.mp4",
           title="박람회 소개 영상", title_en="Welcome to the expo")
+    # The casebook stand on the south wall: every theme's casebook.
+    for x in range(26, 32):
+        m.put(x, 22, "board")
+    m.obj("document_kiosk", 26, 20, 6, 3, name="casebooks", title="사례집 자료실",
+          title_en="Casebooks",
+          documents=", ".join(f"../documents/casebook_{t}.pdf" for t in THEME_TITLES))
     # Discussion tables (Namyangju-style citizen tables) in the south-west.
     m.fill(3, 16, 12, 6, "floor_participation")
     for i, x in enumerate((5, 11)):
@@ -515,9 +521,10 @@ def hall():
             m.put(bx + 8, by + 1, "screen")
             m.put(bx + 9, by + 1, "screen")
             org, org_en, title, title_en, desc, desc_en = booth
+            # Each booth offers its theme's casebook (`cargo run --example make_documents`).
             m.obj("booth", bx, by, 11, 6, name=title_en, org=org, org_en=org_en, title=title,
                   title_en=title_en, description=desc, description_en=desc_en, theme=theme,
-                  ballot=ballot)
+                  ballot=ballot, documents=f"../documents/casebook_{theme}.pdf")
             # The booth's photo board and video screen: kiosks inside a booth belong to it.
             m.obj("photo_kiosk", bx + 1, by + 1, 2, 1, name=f"{title_en} photos",
                   title=f"{title} 사진", title_en=f"{title_en}: photos",
@@ -543,6 +550,10 @@ def ceremony():
     m.fill(8, 8, 24, 1, "rope", layer="things")
     m.clear(18, 8, 4, 1)
     m.obj("spotlight", 8, 2, 24, 6, name="stage", title="무대", title_en="Stage")
+    # The big screen at the back of the stage, 16:9, for the presenters' slides.
+    m.fill(16, 1, 8, 3, "screen", layer="things")
+    m.obj("slide_screen", 16, 1, 8, 4, name="stage screen", title="무대 화면",
+          title_en="Stage screen", decks="../documents/slides_daegu.pdf")
     for y in range(11, 25, 2):
         for x in list(range(6, 18)) + list(range(22, 34)):
             m.put(x, y, "chair")

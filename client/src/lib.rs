@@ -34,6 +34,8 @@ pub mod voice;
 pub mod app;
 #[cfg(feature = "window")]
 pub mod audio;
+#[cfg(feature = "window")]
+pub mod documents;
 
 pub use madang_shared::map::Lang;
 

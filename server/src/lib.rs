@@ -71,6 +71,7 @@ pub mod report;
 mod schedule;
 mod screen;
 pub mod settings;
+mod slides;
 mod snapshot;
 pub mod stats;
 pub mod store;
@@ -345,7 +346,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         reload::plugin,
         stats::plugin,
     ));
-    app.add_plugins(mutes::plugin);
+    app.add_plugins((mutes::plugin, slides::plugin));
     app.insert_resource(stats::GameSocket(udp_addr));
     let scheme = if cert.is_some() { "https" } else { "http" };
     info!(udp = %udp_addr, public = %public_addr, join = %format!("{scheme}://{http_addr}"), "madang server listening");

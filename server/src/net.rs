@@ -345,7 +345,8 @@ pub fn drain_client(
                 Ok(
                     msg @ (ClientMsg::React { .. }
                     | ClientMsg::Emote { .. }
-                    | ClientMsg::Voice { .. }),
+                    | ClientMsg::Voice { .. }
+                    | ClientMsg::SlidePointer { .. }),
                 ) => take(Received::Expression(msg)),
                 Ok(msg) => {
                     if conduct.requests.take(tick) {

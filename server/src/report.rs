@@ -38,9 +38,29 @@ pub struct Report {
     pub ballots: BTreeMap<String, Vec<(String, u64)>>,
     /// (award, winner, Unix seconds).
     pub awards: Vec<(String, String, i64)>,
+    /// Slide decks shown on the screens, in the order they went up.
+    pub decks: Vec<DeckShow>,
     /// Minutes in which one booth got many votes, most first: what organizers look at for a
     /// stuffed ballot.
     pub bursts: Vec<VoteBurst>,
+}
+
+/// A deck shown on a slide screen: where, which, from when (Unix ms) and until when (`None`
+/// while still up when the report was made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeckShow {
+    pub hall: String,
+    pub screen: u32,
+    pub deck: String,
+    pub opened_ms: i64,
+    pub closed_ms: Option<i64>,
+}
+
+impl DeckShow {
+    /// How long it was up, in ms (until `now_ms` if still up).
+    pub fn shown_ms(&self, now_ms: i64) -> i64 {
+        (self.closed_ms.unwrap_or(now_ms) - self.opened_ms).max(0)
+    }
 }
 
 /// Votes for one booth within one minute, when there were at least [`BURST_VOTES`].
@@ -201,6 +221,26 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
     }
     let mut q = conn
         .prepare(
+            "SELECT hall, screen, deck, opened_ms, closed_ms FROM deck_shows
+             ORDER BY opened_ms, hall, screen",
+        )
+        .map_err(sql)?;
+    let rows = q
+        .query_map([], |r| {
+            Ok(DeckShow {
+                hall: r.get(0)?,
+                screen: r.get::<_, i64>(1)? as u32,
+                deck: r.get(2)?,
+                opened_ms: r.get(3)?,
+                closed_ms: r.get(4)?,
+            })
+        })
+        .map_err(sql)?;
+    for row in rows {
+        report.decks.push(row.map_err(sql)?);
+    }
+    let mut q = conn
+        .prepare(
             "SELECT v.ballot, v.booth, v.at / 60 AS minute, COUNT(*) AS n,
                     SUM(CASE WHEN w.first_seen IS NULL OR v.at - w.first_seen < 3600
                         THEN 1 ELSE 0 END)
@@ -300,6 +340,20 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
         ));
     }
     write_file(dir, "vote_bursts.csv", csv, &mut out)?;
+    let now_ms = crate::unix_now() * 1000;
+    let mut csv = String::from("hall,screen,deck,opened_unix_ms,closed_unix_ms,shown_s\n");
+    for d in &report.decks {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{:.1}\n",
+            field(&d.hall),
+            d.screen,
+            field(&d.deck),
+            d.opened_ms,
+            d.closed_ms.map(|c| c.to_string()).unwrap_or_default(),
+            d.shown_ms(now_ms) as f64 / 1000.0
+        ));
+    }
+    write_file(dir, "decks.csv", csv, &mut out)?;
 
     for (name, png) in charts(report, font, None)? {
         let path = dir.join(&name);

@@ -87,6 +87,7 @@ mod tests {
             hall: None,
             opens_ceremony: false,
             screen: None,
+            deck: None,
         }
     }
 

@@ -216,6 +216,11 @@ pub struct ScheduleItem {
     /// time.
     #[serde(default)]
     pub screen: Option<String>,
+    /// A slide deck (a PDF by its path in the expo's assets, `documents/daegu.pdf`) that goes
+    /// up on `hall`'s slide screen at this time (the one `screen` names, or the first) and
+    /// comes down at the item's end.
+    #[serde(default)]
+    pub deck: Option<String>,
 }
 
 fn default_minutes() -> u32 {
@@ -678,6 +683,7 @@ mod tests {
                 hall: None,
                 opens_ceremony: false,
                 screen: None,
+                deck: None,
             }],
             ..Settings::default()
         };

@@ -117,6 +117,15 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
+    // 7: slide decks shown on the stage screens, and until when (NULL while still up).
+    "CREATE TABLE deck_shows (
+        hall TEXT NOT NULL,
+        screen INTEGER NOT NULL,
+        deck TEXT NOT NULL,
+        opened_ms INTEGER NOT NULL,
+        closed_ms INTEGER,
+        PRIMARY KEY (hall, screen, opened_ms)
+    );",
 ];
 
 /// Reports loaded at start (the newest).
@@ -251,6 +260,21 @@ pub enum Write {
         target_name: String,
         reason: String,
         at: i64,
+    },
+    /// A slide deck went up on a screen (wall clock, Unix ms).
+    DeckShown {
+        hall: String,
+        screen: u32,
+        deck: String,
+        opened_ms: i64,
+    },
+    /// The deck that went up at `opened_ms` came down.
+    DeckTakenDown {
+        hall: String,
+        screen: u32,
+        deck: String,
+        opened_ms: i64,
+        closed_ms: i64,
     },
     /// A visit to a booth ended: when it began (Unix ms) and how long it lasted.
     Visit {
@@ -734,6 +758,31 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
             tx.execute(
                 "INSERT INTO occupancy (hall, at, people) VALUES (?1, ?2, ?3)",
                 params![hall, at, people],
+            )?;
+        }
+        Write::DeckShown {
+            hall,
+            screen,
+            deck,
+            opened_ms,
+        } => {
+            tx.execute(
+                "INSERT OR REPLACE INTO deck_shows (hall, screen, deck, opened_ms, closed_ms)
+                 VALUES (?1, ?2, ?3, ?4, NULL)",
+                params![hall, screen, deck, opened_ms],
+            )?;
+        }
+        Write::DeckTakenDown {
+            hall,
+            screen,
+            deck,
+            opened_ms,
+            closed_ms,
+        } => {
+            tx.execute(
+                "INSERT OR REPLACE INTO deck_shows (hall, screen, deck, opened_ms, closed_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![hall, screen, deck, opened_ms, closed_ms],
             )?;
         }
         Write::Award {

@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -566,6 +566,42 @@ pub enum ClientMsg {
     },
     /// 20 ms of your voice, Opus (channel [`channel::VOICE`]), numbered.
     Voice { seq: u32, data: Vec<u8> },
+    /// What a slide screen of your hall shows (by map object id). Presenters and organizers
+    /// standing on a stage of the hall or at the screen.
+    SlideControl {
+        req: u32,
+        screen: u32,
+        action: SlideAction,
+    },
+    /// The presenter's pointer over a slide screen, from its top-left (0, 0) to its bottom-right
+    /// (65535, 65535), or `None` when it leaves the slide. Frequent and small: limited per
+    /// second, sent on to the hall without an answer.
+    SlidePointer { screen: u32, at: Option<(u16, u16)> },
+}
+
+/// The longest name of a slide deck (a PDF's path in the expo's assets), in bytes.
+pub const DECK_MAX_BYTES: usize = 200;
+
+/// What a presenter does to a slide screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlideAction {
+    /// Shows a deck, at its first page: a PDF by its path in the expo's assets folder
+    /// (`slides/daegu.pdf`).
+    Open { deck: String },
+    /// Turns to a page (from 1; past the last is the last).
+    Goto { page: u32 },
+    /// Takes the deck down.
+    Close,
+}
+
+/// What a slide screen shows: a deck and its page (both `None` and 0 when it shows none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlideState {
+    pub screen: u32,
+    pub deck: Option<String>,
+    /// From 1.
+    pub page: u32,
+    pub pages: u32,
 }
 
 /// What an organizer can do to a screen.
@@ -681,6 +717,15 @@ impl ClientMsg {
                     return Err(DecodeError::Invalid("a search is too long"));
                 }
             }
+            ClientMsg::SlideControl {
+                action: SlideAction::Open { deck },
+                ..
+            } => {
+                if deck.is_empty() || deck.len() > DECK_MAX_BYTES {
+                    return Err(DecodeError::Invalid("a deck's name is empty or too long"));
+                }
+            }
+            ClientMsg::SlideControl { .. } | ClientMsg::SlidePointer { .. } => {}
             ClientMsg::EditMap {
                 edit:
                     crate::edit::MapEdit::SetProperty { key, value, .. }
@@ -726,7 +771,8 @@ impl ClientMsg {
             ClientMsg::Input { .. }
             | ClientMsg::React { .. }
             | ClientMsg::Emote { .. }
-            | ClientMsg::Voice { .. } => None,
+            | ClientMsg::Voice { .. }
+            | ClientMsg::SlidePointer { .. } => None,
             ClientMsg::Chat { req, .. }
             | ClientMsg::LockBubble { req, .. }
             | ClientMsg::Mute { req, .. }
@@ -741,7 +787,8 @@ impl ClientMsg {
             | ClientMsg::People { req, .. }
             | ClientMsg::Reports { req }
             | ClientMsg::Figures { req, .. }
-            | ClientMsg::Announce { req, .. } => Some(*req),
+            | ClientMsg::Announce { req, .. }
+            | ClientMsg::SlideControl { req, .. } => Some(*req),
             ClientMsg::Heart { req, .. }
             | ClientMsg::Comment { req, .. }
             | ClientMsg::Comments { req, .. }
@@ -943,6 +990,12 @@ pub enum ServerMsg {
         timer_ends_ms: Option<u64>,
         server_ms: u64,
     },
+    /// The slide screens of `hall`: all of them on arrival, one when it changes (a deck opened
+    /// or taken down, a page turned).
+    Slides { hall: u16, screens: Vec<SlideState> },
+    /// The presenter's pointer over a slide screen of your hall (as in
+    /// [`ClientMsg::SlidePointer`]).
+    SlidePointer { screen: u32, at: Option<(u16, u16)> },
 }
 
 impl ServerMsg {

@@ -178,11 +178,23 @@ pub enum Refusal {
     /// The live editor edits finite maps only.
     #[error("the map is infinite: edit it in Tiled")]
     MapInfinite,
+    #[error("only presenters and organizers show slides")]
+    PresentersOnly,
+    /// A presenter must stand on a stage of the hall or at the screen.
+    #[error("stand on the stage or at the screen to show slides")]
+    NotAtTheScreen,
+    #[error("there is no slide screen {screen} in this hall")]
+    NoSuchSlideScreen { screen: u32 },
+    /// `deck` as asked (the check's reason goes to the log).
+    #[error("the deck `{deck}` cannot be shown")]
+    NoSuchDeck { deck: String },
+    #[error("the screen shows no deck")]
+    NoDeckShown,
 }
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 51;
+    pub const KINDS: usize = 56;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -239,6 +251,11 @@ impl Refusal {
             NothingToRedo => 48,
             ChangedSince { .. } => 49,
             MapInfinite => 50,
+            PresentersOnly => 51,
+            NotAtTheScreen => 52,
+            NoSuchSlideScreen { .. } => 53,
+            NoSuchDeck { .. } => 54,
+            NoDeckShown => 55,
         }
     }
 
@@ -309,6 +326,13 @@ impl Refusal {
             NothingToRedo,
             ChangedSince { id: 7 },
             MapInfinite,
+            PresentersOnly,
+            NotAtTheScreen,
+            NoSuchSlideScreen { screen: 9 },
+            NoSuchDeck {
+                deck: "slides/없는 발표.pdf".into(),
+            },
+            NoDeckShown,
         ]
     }
 }

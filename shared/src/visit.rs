@@ -22,6 +22,8 @@ pub enum Visit {
     Gallery(u32),
     Screen(u32),
     Link(u32),
+    /// A document kiosk outside a booth, by its object id.
+    Documents(u32),
 }
 
 /// The distance from `p` to the nearest point of `r` (0 inside).
@@ -56,6 +58,23 @@ impl HallMap {
             .filter(|k| booth.rect.contains(k.rect.center()))
     }
 
+    /// Every document a booth shows: its own list, then its document kiosks'.
+    pub fn documents_of(&self, booth: &Booth) -> Vec<std::path::PathBuf> {
+        let mut out = booth.documents.clone();
+        for k in self
+            .document_kiosks
+            .iter()
+            .filter(|k| booth.rect.contains(k.rect.center()))
+        {
+            for d in &k.documents {
+                if !out.contains(d) {
+                    out.push(d.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// What a visitor at `p` can open: the booth they stand in, else the nearest kiosk (not in
     /// a booth) within [`KIOSK_REACH`].
     pub fn visit_at(&self, p: Vec2) -> Option<Visit> {
@@ -77,9 +96,15 @@ impl HallMap {
             .iter()
             .enumerate()
             .map(|(i, k)| (distance_to(&k.rect, p), Visit::Link(i as u32)));
+        let documents = self
+            .document_kiosks
+            .iter()
+            .filter(|k| self.booth_of(&k.rect).is_none())
+            .map(|k| (distance_to(&k.rect, p), Visit::Documents(k.object_id)));
         galleries
             .chain(screens)
             .chain(links)
+            .chain(documents)
             .filter(|(d, _)| *d <= KIOSK_REACH)
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, v)| v)
@@ -157,7 +182,12 @@ impl HallMap {
         if let Some(link) = link {
             return Some(link);
         }
-        match gallery.or(screen) {
+        let documents = self
+            .document_kiosks
+            .iter()
+            .find(|k| k.rect.contains(p))
+            .map(|k| (k.rect, Visit::Documents(k.object_id)));
+        match gallery.or(screen).or(documents) {
             // A kiosk in a booth opens with its booth.
             Some((rect, v)) => Some(
                 self.booth_of(&rect)
@@ -179,6 +209,12 @@ impl HallMap {
             Visit::Gallery(id) => self.photo_kiosks.iter().find(|k| k.object_id == id)?.rect,
             Visit::Screen(id) => self.video_kiosks.iter().find(|k| k.object_id == id)?.rect,
             Visit::Link(i) => self.link_kiosks.get(i as usize)?.rect,
+            Visit::Documents(id) => {
+                self.document_kiosks
+                    .iter()
+                    .find(|k| k.object_id == id)?
+                    .rect
+            }
         };
         let start = tile_of(from);
         let reach = KIOSK_REACH.ceil() as i32 + 1;
@@ -242,6 +278,7 @@ mod tests {
                 description: Bilingual::default(),
                 theme: Theme::SocialValue,
                 ballot: None,
+                documents: Vec::new(),
             }],
             photo_kiosks: vec![
                 PhotoKiosk {

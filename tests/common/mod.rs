@@ -329,7 +329,7 @@ pub fn count(
 
 /// A copy of the demo's assets (maps and what they point to) to edit.
 pub fn copy_assets(to: &std::path::Path) {
-    for dir in ["maps", "tilesets", "photos", "videos"] {
+    for dir in ["maps", "tilesets", "photos", "videos", "documents"] {
         let from = root().join("assets").join(dir);
         std::fs::create_dir_all(to.join(dir)).unwrap();
         for e in std::fs::read_dir(&from).unwrap() {

@@ -40,9 +40,12 @@ mod keys;
 mod loading;
 mod moderation;
 mod net;
+mod pages;
 mod people;
+mod reader;
 mod screen;
 mod settings;
+mod slides;
 mod talk;
 mod ui;
 mod view;
@@ -95,6 +98,8 @@ pub fn run(args: ClientArgs) -> AppExit {
         confirm::plugin,
         loading::plugin,
         keys::plugin,
+        pages::plugin,
+        reader::plugin,
     ));
     app.add_plugins((
         net::plugin,
@@ -112,5 +117,6 @@ pub fn run(args: ClientArgs) -> AppExit {
         edit::plugin,
         capture::plugin,
     ));
+    app.add_plugins(slides::plugin);
     app.run()
 }

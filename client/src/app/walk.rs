@@ -52,6 +52,8 @@ pub struct Claims {
     pub arrows: bool,
     /// A click on the hall is taken (the editor selects with it).
     pub clicks: bool,
+    /// A view over the whole window (the document reader) has the keys and the clicks.
+    pub modal: bool,
 }
 
 /// A booth or kiosk to open: a walk reached it, or a click on it where you stand.
@@ -128,7 +130,7 @@ fn read_keys(
     mut auto: ResMut<AutoWalk>,
 ) {
     // Letters typed into a text field do not walk; nor do keys under an overlay.
-    held.0 = if typing(&focus, &fields) || claims.keys {
+    held.0 = if typing(&focus, &fields) || claims.keys || claims.modal {
         MoveInput::IDLE
     } else {
         // With a button in focus the arrows move the focus (see `keys`).
@@ -221,7 +223,7 @@ fn click_to_walk(
     mut opens: MessageWriter<OpenVisit>,
 ) {
     // In the editor a click selects.
-    if claims.clicks || !mouse.just_pressed(MouseButton::Left) {
+    if claims.clicks || claims.modal || !mouse.just_pressed(MouseButton::Left) {
         return;
     }
     let Some(p) = pointer_in_hall(&windows, &cameras, &ui) else {

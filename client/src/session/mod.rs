@@ -43,6 +43,7 @@ mod join;
 mod moderation;
 mod movement;
 mod screen;
+mod slides;
 mod talk;
 
 pub use ballot::Ballots;
@@ -156,6 +157,8 @@ pub struct Session {
     pub ballot: Ballots,
     /// The screens of your hall, and the server's clock.
     pub screen: Screens,
+    /// The slide screens of your hall.
+    pub slides: slides::Slides,
     /// The awards ceremony and the timetable.
     pub ceremony: Ceremony,
     /// The banner, and lists organizers asked for.
@@ -169,6 +172,9 @@ pub struct Session {
     pub welcomed_at: u32,
     pub bytes_received: u64,
 }
+
+/// Answers kept for requests whose senders have not taken them.
+pub const ANSWERS_KEPT: usize = 256;
 
 fn now_since_epoch() -> Duration {
     SystemTime::now()
@@ -212,6 +218,7 @@ impl Session {
             booth: Booths::default(),
             ballot: Ballots::default(),
             screen: Screens::default(),
+            slides: slides::Slides::default(),
             ceremony: Ceremony::default(),
             moderation: Moderation::default(),
             talk: TalkState::default(),
@@ -331,6 +338,19 @@ impl Session {
         self.answers.remove(&req)
     }
 
+    /// Keeps an answer until it is taken; of answers nobody takes, the oldest go beyond
+    /// [`ANSWERS_KEPT`].
+    fn keep_answer(&mut self, req: u32, answer: Result<(), Refusal>) {
+        self.answers.insert(req, answer);
+        if self.answers.len() > ANSWERS_KEPT {
+            let newest = self.next_req;
+            // The oldest: the furthest behind the newest request number, wrapping.
+            if let Some(&old) = self.answers.keys().max_by_key(|&&r| newest.wrapping_sub(r)) {
+                self.answers.remove(&old);
+            }
+        }
+    }
+
     /// Sends bytes as they are, bypassing the protocol: for tests and tools that probe how the
     /// server treats malformed or hostile input.
     pub fn send_raw(&mut self, channel: u8, bytes: Vec<u8>) {
@@ -343,12 +363,8 @@ impl Session {
         let here = self.me.as_ref().map(|m| m.hall);
         match msg {
             // The connection's own: answers to requests.
-            ServerMsg::Done { req } => {
-                self.answers.insert(req, Ok(()));
-            }
-            ServerMsg::Refused { req, why } => {
-                self.answers.insert(req, Err(why));
-            }
+            ServerMsg::Done { req } => self.keep_answer(req, Ok(())),
+            ServerMsg::Refused { req, why } => self.keep_answer(req, Err(why)),
             // movement.rs
             ServerMsg::Welcome {
                 you,
@@ -394,6 +410,9 @@ impl Session {
                 server_ms,
                 screens,
             } => self.screen.screens_came(here, hall, server_ms, screens),
+            // slides.rs
+            ServerMsg::Slides { hall, screens } => self.slides.slides_came(here, hall, screens),
+            ServerMsg::SlidePointer { screen, at } => self.slides.pointer_came(screen, at),
             // talk.rs
             ServerMsg::Conversation {
                 kind,
@@ -436,6 +455,7 @@ impl Session {
     fn enter_hall(&mut self, hall: u16) {
         self.booth.facts.clear();
         self.screen.playback.clear();
+        self.slides.clear();
         let id = self.halls.get(hall as usize).cloned().unwrap_or_default();
         self.hall_map = self.maps.get(&id);
         debug!(hall = %id, "entered hall");

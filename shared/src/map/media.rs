@@ -48,6 +48,23 @@ pub fn media_path(folder: &Path, raw: &str) -> Result<PathBuf, String> {
     Ok(lexical)
 }
 
+/// The expo's assets folder for maps in `folder`: the folder above the maps'.
+pub fn assets_root(folder: &Path) -> PathBuf {
+    normalize(folder.parent().unwrap_or(folder))
+}
+
+/// A file's name inside the expo's assets folder `root` (`documents/a.pdf`), with `/` between
+/// its parts, as the protocol names decks; `None` for a file outside it.
+pub fn name_in_assets(root: &Path, path: &Path) -> Option<String> {
+    let inside = normalize(path);
+    let rest = inside.strip_prefix(normalize(root)).ok()?;
+    let parts: Vec<&str> = rest
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect::<Option<_>>()?;
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 /// `path` with `.` dropped and each `..` taking away the name before it (leading ones kept).
 fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;

@@ -28,7 +28,7 @@ mod objects;
 mod read;
 mod workadventure;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ use glam::Vec2;
 
 use crate::rules::Blocking;
 
-pub use media::media_path;
+pub use media::{assets_root, media_path, name_in_assets};
 pub use workadventure::{ExitTarget, exit_target};
 
 /// The size a tile is drawn at on screen, in pixels, whatever the size of the map's own tiles
@@ -170,6 +170,8 @@ pub struct Booth {
     pub description: Bilingual,
     pub theme: Theme,
     pub ballot: Option<String>,
+    /// PDFs shown in the booth's panel (casebooks), resolved against the map file's folder.
+    pub documents: Vec<PathBuf>,
 }
 
 /// A photo gallery.
@@ -194,6 +196,27 @@ pub struct VideoKiosk {
     pub video: PathBuf,
     /// When it plays by itself, e.g. `daily 14:00` (in the expo's time zone).
     pub schedule: Option<String>,
+}
+
+/// A stand of PDF documents (casebooks, leaflets) a visitor pages through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentKiosk {
+    pub object_id: u32,
+    pub rect: Rect,
+    pub title: Bilingual,
+    /// PDF files, resolved against the map file's folder.
+    pub documents: Vec<PathBuf>,
+}
+
+/// A big screen for slides, which presenters turn for the whole hall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlideScreen {
+    pub object_id: u32,
+    pub rect: Rect,
+    pub title: Bilingual,
+    /// Decks offered to its presenters, by their names in the expo's assets folder
+    /// (`documents/daegu.pdf`, as [`crate::protocol::SlideAction::Open`] names them).
+    pub decks: Vec<String>,
 }
 
 /// A place that shows a web address and opens it in the visitor's browser once they agree
@@ -403,6 +426,8 @@ pub struct HallMap {
     pub photo_kiosks: Vec<PhotoKiosk>,
     pub video_kiosks: Vec<VideoKiosk>,
     pub link_kiosks: Vec<LinkKiosk>,
+    pub document_kiosks: Vec<DocumentKiosk>,
+    pub slide_screens: Vec<SlideScreen>,
     pub private_areas: Vec<PrivateArea>,
     pub silent_areas: Vec<SilentArea>,
     pub spotlights: Vec<Spotlight>,
@@ -433,6 +458,8 @@ impl HallMap {
             photo_kiosks: Vec::new(),
             video_kiosks: Vec::new(),
             link_kiosks: Vec::new(),
+            document_kiosks: Vec::new(),
+            slide_screens: Vec::new(),
             private_areas: Vec::new(),
             silent_areas: Vec::new(),
             spotlights: Vec::new(),
@@ -528,12 +555,14 @@ impl fmt::Display for MapErrors {
 }
 
 /// The object classes Madang knows.
-pub const CLASSES: [&str; 10] = [
+pub const CLASSES: [&str; 12] = [
     "spawn",
     "booth",
     "photo_kiosk",
     "video_kiosk",
     "link_kiosk",
+    "document_kiosk",
+    "slide_screen",
     "private_area",
     "silent_area",
     "spotlight",
@@ -651,7 +680,48 @@ pub fn check_expo(paths: &[PathBuf]) -> (Vec<HallMap>, Vec<MapProblem>) {
     for (h, note) in notes {
         halls[h].notes.push(note);
     }
+    check_documents(&halls, &mut problems);
     (halls, problems)
+}
+
+/// Opens every PDF the halls name (each once, with the document module's size and time
+/// limits): one that does not open is a problem of the object that names it.
+fn check_documents(halls: &[HallMap], problems: &mut Vec<MapProblem>) {
+    let mut opened: HashMap<PathBuf, Option<String>> = HashMap::new();
+    for hall in halls {
+        let root = media::assets_root(hall.source.parent().unwrap_or(Path::new("")));
+        let booths = hall
+            .booths
+            .iter()
+            .map(|b| (b.object_id, b.documents.clone()));
+        let kiosks = hall
+            .document_kiosks
+            .iter()
+            .map(|k| (k.object_id, k.documents.clone()));
+        let screens = hall.slide_screens.iter().map(|s| {
+            let decks = s.decks.iter().map(|d| root.join(d)).collect::<Vec<_>>();
+            (s.object_id, decks)
+        });
+        for (object, files) in booths.chain(kiosks).chain(screens) {
+            for file in files {
+                let why = opened.entry(file.clone()).or_insert_with(|| {
+                    crate::document::inspect_within(&file, crate::document::OPEN_LIMIT)
+                        .err()
+                        .map(|e| e.to_string())
+                });
+                if let Some(why) = why {
+                    problems.push(MapProblem {
+                        file: hall.source.clone(),
+                        place: Place::Object {
+                            id: object,
+                            name: String::new(),
+                        },
+                        message: format!("the document does not open: {why}"),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// Every `.tmx` file in a folder, sorted by name.

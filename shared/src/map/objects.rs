@@ -8,8 +8,9 @@ use tiled::{ObjectShape, PropertyValue};
 
 use super::media::media_path;
 use super::{
-    Bilingual, Booth, HallMap, LinkKiosk, PhotoKiosk, Place, Portal, PrivateArea, Rect, Report,
-    SilentArea, Spawn, Spotlight, Theme, VideoKiosk, parse_daily_schedule,
+    Bilingual, Booth, DocumentKiosk, HallMap, LinkKiosk, PhotoKiosk, Place, Portal, PrivateArea,
+    Rect, Report, SilentArea, SlideScreen, Spawn, Spotlight, Theme, VideoKiosk,
+    parse_daily_schedule,
 };
 
 /// The map's grid: its cells' size in pixels, and where tile (0, 0) is (infinite maps).
@@ -138,6 +139,10 @@ pub(super) fn read_object(
                 theme
             });
             let ballot = props.string_opt("ballot");
+            let documents = props
+                .string_opt("documents")
+                .map(|s| pdf_list(folder, &s, &mut props))
+                .unwrap_or_default();
             let rect = needs_area(&mut props);
             if let (Some(org), Some(title), Some(theme), Some(rect)) = (org, title, theme, rect) {
                 hall.booths.push(Booth {
@@ -148,6 +153,7 @@ pub(super) fn read_object(
                     description,
                     theme,
                     ballot,
+                    documents,
                 });
             }
         }
@@ -229,6 +235,40 @@ pub(super) fn read_object(
                     title,
                     video,
                     schedule,
+                });
+            }
+        }
+        "document_kiosk" => {
+            let documents = props
+                .string_required("documents")
+                .map(|s| pdf_list(folder, &s, &mut props))
+                .unwrap_or_default();
+            if let Some(rect) = needs_area(&mut props)
+                && !documents.is_empty()
+            {
+                hall.document_kiosks.push(DocumentKiosk {
+                    object_id: object.id(),
+                    rect,
+                    title: name,
+                    documents,
+                });
+            }
+        }
+        "slide_screen" => {
+            let root = super::media::assets_root(folder);
+            let decks: Vec<String> = props
+                .string_opt("decks")
+                .map(|s| pdf_list(folder, &s, &mut props))
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| super::media::name_in_assets(&root, p))
+                .collect();
+            if let Some(rect) = needs_area(&mut props) {
+                hall.slide_screens.push(SlideScreen {
+                    object_id: object.id(),
+                    rect,
+                    title: name,
+                    decks,
                 });
             }
         }
@@ -456,4 +496,42 @@ impl Props<'_, '_> {
             en: self.string_opt(&format!("{key}_en")).unwrap_or_default(),
         }
     }
+}
+
+/// A list of PDFs (`a.pdf, b.pdf`) relative to the map's folder: each inside the expo's assets
+/// folder, a file that exists and starts as a PDF (whether it opens, [`super::check_expo`]
+/// finds). What is wrong is a problem; the files that pass are returned.
+fn pdf_list(folder: &Path, listed: &str, props: &mut Props<'_, '_>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut any = false;
+    for raw in split_list(listed, &[',', '\n']) {
+        any = true;
+        let path = match media_path(folder, raw) {
+            Ok(p) => p,
+            Err(why) => {
+                props.problem(why);
+                continue;
+            }
+        };
+        if !path.is_file() {
+            props.problem(format!("the document `{}` does not exist", path.display()));
+            continue;
+        }
+        let mut head = [0u8; 1024];
+        let n = std::fs::File::open(&path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .unwrap_or(0);
+        if !crate::document::looks_like_pdf(&head[..n]) {
+            props.problem(format!(
+                "the document `{}` is not a PDF (it does not start with %PDF-)",
+                path.display()
+            ));
+            continue;
+        }
+        out.push(path);
+    }
+    if !any {
+        props.problem("the list of documents names no file");
+    }
+    out
 }

@@ -170,6 +170,8 @@ pub(super) fn read_hall(
         photo_kiosks: Vec::new(),
         video_kiosks: Vec::new(),
         link_kiosks: Vec::new(),
+        document_kiosks: Vec::new(),
+        slide_screens: Vec::new(),
         private_areas: Vec::new(),
         silent_areas: Vec::new(),
         spotlights: Vec::new(),

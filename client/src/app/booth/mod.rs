@@ -12,6 +12,7 @@
 
 mod actions;
 mod comments;
+mod documents;
 mod link;
 mod panel;
 mod photos;
@@ -53,6 +54,7 @@ pub(super) fn plugin(app: &mut App) {
             comments::hear_the_server,
             photos::load_photos,
             link::ask_and_open,
+            documents::open_documents,
         )
             .chain()
             .in_set(FrameSet::Sync)
@@ -64,6 +66,7 @@ pub(super) fn plugin(app: &mut App) {
             show::show_prompt,
             show::show_panel,
             comments::show_comments,
+            documents::list_documents,
             show::show_zoom,
         )
             .chain()
@@ -155,6 +158,8 @@ pub(super) struct Contents {
     booth: Option<u32>,
     /// A link kiosk's address.
     link: Option<String>,
+    /// PDFs to read (casebooks), in the map's order.
+    pub documents: Vec<PathBuf>,
 }
 
 pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Contents> {
@@ -176,6 +181,7 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 screen: map.screens_of(b).next().map(|k| k.object_id),
                 booth: Some(id),
                 link: None,
+                documents: map.documents_of(b),
             })
         }
         Visit::Gallery(id) => {
@@ -188,6 +194,7 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 screen: None,
                 booth: None,
                 link: None,
+                documents: Vec::new(),
             })
         }
         Visit::Screen(id) => {
@@ -200,6 +207,7 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 screen: Some(id),
                 booth: None,
                 link: None,
+                documents: Vec::new(),
             })
         }
         Visit::Link(i) => {
@@ -212,6 +220,20 @@ pub(super) fn contents(map: &HallMap, visit: Visit, lang: Lang) -> Option<Conten
                 screen: None,
                 booth: None,
                 link: Some(k.url.clone()),
+                documents: Vec::new(),
+            })
+        }
+        Visit::Documents(id) => {
+            let k = map.document_kiosks.iter().find(|k| k.object_id == id)?;
+            Some(Contents {
+                title: k.title.get(lang).to_owned(),
+                subtitle: t(lang, Key::Documents).to_owned(),
+                description: String::new(),
+                photos: Vec::new(),
+                screen: None,
+                booth: None,
+                link: None,
+                documents: k.documents.clone(),
             })
         }
     }
@@ -236,6 +258,11 @@ fn visit_rect(map: &HallMap, visit: Visit) -> Option<madang_shared::map::Rect> {
             .find(|k| k.object_id == id)
             .map(|k| k.rect),
         Visit::Link(i) => map.link_kiosks.get(i as usize).map(|k| k.rect),
+        Visit::Documents(id) => map
+            .document_kiosks
+            .iter()
+            .find(|k| k.object_id == id)
+            .map(|k| k.rect),
     }
 }
 

@@ -41,7 +41,11 @@ pub(super) enum Section {
     Booth,
     Description,
     Link,
+    Documents,
 }
+/// Where a booth's or kiosk's documents are listed (`documents`).
+#[derive(Component)]
+pub(super) struct DocumentList;
 #[derive(Component)]
 pub(super) struct PhotoView;
 #[derive(Component)]
@@ -319,6 +323,27 @@ pub(super) fn spawn(mut commands: Commands, args: Res<ClientArgs>) {
                     button(Action::OpenLink, t(lang, Key::OpenLink)),
                     CaptureMark("link")
                 )],
+            ),
+            (
+                Section::Documents,
+                Node {
+                    flex_direction: FlexDirection::Column,
+                    row_gap: px(4.0),
+                    ..default()
+                },
+                children![
+                    text(t(lang, Key::Documents), 15.0, INK),
+                    (
+                        DocumentList,
+                        Node {
+                            flex_direction: FlexDirection::Row,
+                            flex_wrap: FlexWrap::Wrap,
+                            column_gap: px(6.0),
+                            row_gap: px(4.0),
+                            ..default()
+                        },
+                    ),
+                ],
             ),
             comments,
             text(t(lang, Key::PanelKeys), 14.0, DIM),

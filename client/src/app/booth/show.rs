@@ -93,6 +93,7 @@ pub(super) fn show_panel(
             Section::Booth => c.booth.is_some(),
             Section::Description => !c.description.is_empty(),
             Section::Link => c.link.is_some(),
+            Section::Documents => !c.documents.is_empty(),
         };
         set_display(&mut node, shown);
     }

@@ -226,6 +226,26 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "무한 지도는 여기서 고칠 수 없습니다. Tiled에서 고쳐 주세요".into(),
             "This map is infinite: edit it in Tiled".into(),
         ),
+        PresentersOnly => (
+            "발표자와 운영자만 슬라이드를 넘길 수 있습니다".into(),
+            "Only presenters and organizers show slides".into(),
+        ),
+        NotAtTheScreen => (
+            "무대 위나 화면 앞에 서야 슬라이드를 띄울 수 있습니다".into(),
+            "Stand on the stage or at the screen to show slides".into(),
+        ),
+        NoSuchSlideScreen { screen } => (
+            format!("이 홀에는 슬라이드 화면 {screen}이(가) 없습니다"),
+            format!("There is no slide screen {screen} in this hall"),
+        ),
+        NoSuchDeck { deck } => (
+            format!("발표 자료 `{deck}`을(를) 띄울 수 없습니다"),
+            format!("The deck `{deck}` cannot be shown"),
+        ),
+        NoDeckShown => (
+            "화면에 띄운 발표 자료가 없습니다".into(),
+            "The screen shows no deck".into(),
+        ),
         NothingToUndo => (
             "되돌릴 것이 없습니다".into(),
             "There is nothing to take back".into(),
@@ -310,6 +330,8 @@ mod tests {
             WinnerAbsent { winner } => vec![winner.clone()],
             NoSuchObject { id } => vec![id.to_string()],
             EditBreaksMap { detail } => vec![detail.clone()],
+            NoSuchSlideScreen { screen } => vec![screen.to_string()],
+            NoSuchDeck { deck } => vec![deck.clone()],
             _ => vec![],
         }
     }

@@ -172,6 +172,18 @@ pub enum Key {
     LoadingDrawing,
     LoadingPhotos,
     JoinLook,
+    Documents,
+    DocKeys,
+    DocFitWidth,
+    DocContents,
+    DocFailed,
+    DocDrawing,
+    DocGoTo,
+    SlideScreen,
+    NoSlides,
+    SlideKeys,
+    SlideDeckButton,
+    SlideTakeDown,
 }
 
 /// The string for `key` in `lang`.
@@ -538,5 +550,35 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, LoadingPhotos) => "사진을 불러오는 중…",
         (Lang::En, LoadingPhotos) => "Loading the photos…",
         (Lang::En, ConfirmNo) => "Cancel (Esc)",
+        (Lang::Ko, Documents) => "자료",
+        (Lang::En, Documents) => "Documents",
+        (Lang::Ko, DocKeys) => {
+            "PageUp/PageDown 쪽 넘기기 · 숫자+Enter 쪽 이동 · +/- 확대 · W 폭 맞춤 · T 목차 · Esc 닫기"
+        }
+        (Lang::En, DocKeys) => {
+            "PageUp/PageDown turn · digits+Enter go to page · +/- zoom · W fit width · T contents · Esc close"
+        }
+        (Lang::Ko, DocFitWidth) => "폭 맞춤",
+        (Lang::En, DocFitWidth) => "Fit width",
+        (Lang::Ko, DocContents) => "목차",
+        (Lang::En, DocContents) => "Contents",
+        (Lang::Ko, DocFailed) => "이 문서를 열 수 없습니다",
+        (Lang::En, DocFailed) => "This document cannot be opened",
+        (Lang::Ko, DocDrawing) => "쪽을 그리는 중…",
+        (Lang::En, DocDrawing) => "Drawing the page…",
+        (Lang::Ko, DocGoTo) => "이동할 쪽",
+        (Lang::En, DocGoTo) => "Go to page",
+        (Lang::Ko, SlideScreen) => "발표 화면",
+        (Lang::En, SlideScreen) => "Slide screen",
+        (Lang::Ko, NoSlides) => "띄운 발표 자료가 없습니다",
+        (Lang::En, NoSlides) => "No slides are shown",
+        (Lang::Ko, SlideKeys) => "발표: PageUp/PageDown 넘기기 · 화면 위 마우스로 가리키기",
+        (Lang::En, SlideKeys) => {
+            "Presenting: PageUp/PageDown turn · point with the mouse over the screen"
+        }
+        (Lang::Ko, SlideDeckButton) => "띄우기",
+        (Lang::En, SlideDeckButton) => "Show",
+        (Lang::Ko, SlideTakeDown) => "발표 내리기",
+        (Lang::En, SlideTakeDown) => "Take the slides down",
     }
 }

@@ -1,0 +1,215 @@
+//! A booth's casebook as a visitor reads it, in the real window under Xvfb with real key
+//! presses and clicks (xdotool): the window walks to Daegu's booth in the exhibition hall
+//! (`--visit`), its panel lists the theme's casebook, a click opens it in the reader at page
+//! 1 (the cover, a coloured band across its top third), PageDown turns to page 2 (a case: white
+//! under a thin band, Korean text drawn), T shows the table of contents, and Esc closes it.
+//!
+//! The window must run on the main thread, so this test has its own `main` (harness = false).
+
+mod common;
+
+use std::process::{Command, ExitCode};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::hands::*;
+use common::*;
+use image::RgbaImage;
+use madang_client::Lang;
+use madang_client::app::{AppExit, ClientArgs};
+
+const W: u32 = 1280;
+const H: u32 = 720;
+/// The regional innovation theme's colour, as the casebook's cover band is filled.
+const THEME: [u8; 3] = [140, 97, 179];
+
+fn main() -> ExitCode {
+    if std::env::var_os("DISPLAY").is_none() {
+        eprintln!("client_documents: no X display. Run the tests with scripts/test.");
+        return ExitCode::FAILURE;
+    }
+    if !display_answers() {
+        eprintln!("client_documents: the X server at $DISPLAY does not answer");
+        return ExitCode::FAILURE;
+    }
+    if Command::new("xdotool").arg("version").output().is_err() {
+        eprintln!("client_documents: xdotool is missing. scripts/test installs it.");
+        return ExitCode::FAILURE;
+    }
+    let artifacts = root().join("target/artifacts");
+    let shots = artifacts.join("client_documents_shots");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).expect("the screenshot folder can be made");
+    let dir = temp_data_dir();
+    std::fs::create_dir_all(&dir).expect("a temp folder");
+    let server = madang_server::spawn(test_settings()).expect("the server starts");
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(180));
+        eprintln!("client_documents: gave up after 180 s");
+        std::process::exit(3);
+    });
+    let (tx, rx) = mpsc::channel();
+    let hands = {
+        let shots = shots.clone();
+        std::thread::spawn(move || {
+            let result = reader(&shots);
+            quit();
+            let _ = tx.send(result);
+        })
+    };
+    let exit = madang_client::app::run(ClientArgs {
+        name: Some("사례집 독자".into()),
+        server_cert: None,
+        server: server.url(),
+        assets: root().join("assets"),
+        lang: Lang::Ko,
+        hall: Some("hall".into()),
+        spawn: Some("plaza".into()),
+        screenshot: None,
+        visit: Some("대구 청년 재도전 지원".into()),
+        passes: None,
+        settings: Some(dir.join("settings.json")),
+        shots: Some(shots.clone()),
+        width: W,
+        height: H,
+        voice: false,
+        mic: None,
+        speaker: None,
+        push_to_talk: false,
+        invite: None,
+        look: None,
+        organizer_panel: false,
+    });
+    let _ = hands.join();
+    server.stop();
+    let mut checks = Checks::default();
+    checks.check(
+        "the window closed cleanly on Ctrl+Q",
+        if exit == AppExit::Success {
+            Ok(())
+        } else {
+            Err(format!("{exit:?}"))
+        },
+    );
+    match rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_else(|_| Err("the reader's thread stopped without a word".into()))
+    {
+        Ok(steps) => {
+            for (name, result) in steps {
+                checks.check(&name, result);
+            }
+        }
+        Err(e) => checks.check("the casebook was read", Err(e)),
+    }
+    for (n, step) in [(1, "panel"), (2, "page1"), (3, "page2"), (4, "contents")] {
+        let from = shots.join(format!("madang-{n:04}.png"));
+        let to = artifacts.join(format!("client_documents_{step}.png"));
+        if std::fs::copy(&from, &to).is_ok() {
+            println!("client_documents: {step} screenshot at {}", to.display());
+        }
+    }
+    checks.finish()
+}
+
+type Steps = Vec<(String, Result<(), String>)>;
+
+/// Shares of a band of the page (from `y0` to `y1` of its height): near-white pixels, pixels
+/// of the theme's colour, and dark (text) pixels.
+fn band(img: &RgbaImage, page: Area, y0: f32, y1: f32) -> (f32, f32, usize) {
+    let (x, y, w, h) = page;
+    let top = y + (h as f32 * y0) as u32;
+    let bottom = y + (h as f32 * y1) as u32;
+    let total = (w * (bottom - top)).max(1) as f32;
+    let white = count(img, x, top, x + w, bottom, |p| {
+        close(p, [255, 255, 255], 12)
+    });
+    let theme = count(img, x, top, x + w, bottom, |p| close(p, THEME, 24));
+    let dark = count(img, x, top, x + w, bottom, |p| {
+        (p[0] as u32 + p[1] as u32 + p[2] as u32) < 3 * 110
+    });
+    (white as f32 / total, theme as f32 / total, dark)
+}
+
+/// Waits for the page to be drawn: the reader's page shows (white, or the cover's band).
+fn page_shot(shots: &std::path::Path, n: usize) -> Result<(RgbaImage, Area), String> {
+    let img = snap(shots, n)?;
+    let page = mark(shots, n, "reader_page")?;
+    if page.2 < 100 || page.3 < 100 {
+        return Err(format!("the page is drawn {}×{} px", page.2, page.3));
+    }
+    Ok((img, page))
+}
+
+fn reader(shots: &std::path::Path) -> Result<Steps, String> {
+    let mut steps: Steps = Vec::new();
+    let window = wait_for_window()?;
+    xdo(&["mousemove", "5", "5"])?;
+    std::thread::sleep(Duration::from_secs(5));
+    let _ = xdo(&["windowfocus", &window]);
+    // Help shows on a first visit; Esc puts it away. The walk to the booth opens its panel.
+    key("Escape")?;
+    std::thread::sleep(Duration::from_secs(8));
+    let _ = snap(shots, 1)?;
+    let button = mark(shots, 1, "document");
+    steps.push((
+        "the booth's panel lists its casebook".into(),
+        button.as_ref().map(|_| ()).map_err(|e| e.clone()),
+    ));
+    click_area(button?)?;
+    std::thread::sleep(Duration::from_secs(3));
+    let (img, page) = page_shot(shots, 2)?;
+    let (_, cover, _) = band(&img, page, 0.05, 0.30);
+    steps.push((
+        "a click opens the casebook at its cover (the theme's band across the top)".into(),
+        if cover > 0.6 {
+            Ok(())
+        } else {
+            Err(format!(
+                "{:.0} % of the top band is the theme's colour",
+                cover * 100.0
+            ))
+        },
+    ));
+    key("Next")?;
+    std::thread::sleep(Duration::from_secs(3));
+    let (img, page) = page_shot(shots, 3)?;
+    let (white, theme, _) = band(&img, page, 0.05, 0.30);
+    let (_, _, text) = band(&img, page, 0.08, 0.45);
+    steps.push((
+        "PageDown turns to page 2: a case, white under a thin band, with its Korean text".into(),
+        if white > 0.6 && theme < 0.2 && text > 300 {
+            Ok(())
+        } else {
+            Err(format!(
+                "top band {:.0} % white, {:.0} % theme colour; {text} text pixels",
+                white * 100.0,
+                theme * 100.0
+            ))
+        },
+    ));
+    key("t")?;
+    std::thread::sleep(Duration::from_millis(800));
+    let _ = snap(shots, 4)?;
+    let toc = mark(shots, 4, "reader_contents_list");
+    steps.push((
+        "T shows the casebook's table of contents".into(),
+        match toc {
+            Ok(a) if a.2 > 100 && a.3 > 100 => Ok(()),
+            Ok(a) => Err(format!("the list is {}×{} px", a.2, a.3)),
+            Err(e) => Err(e),
+        },
+    ));
+    key("Escape")?;
+    std::thread::sleep(Duration::from_millis(600));
+    let _ = snap(shots, 5)?;
+    steps.push((
+        "Esc closes the reader".into(),
+        match mark(shots, 5, "reader_page") {
+            Err(_) => Ok(()),
+            Ok(a) if a.2 == 0 => Ok(()),
+            Ok(a) => Err(format!("the page is still shown at {a:?}")),
+        },
+    ));
+    Ok(steps)
+}
