@@ -1,8 +1,9 @@
 //! A booth's casebook as a visitor reads it, in the real window under Xvfb with real key
 //! presses and clicks (xdotool): the window walks to Daegu's booth in the exhibition hall
-//! (`--visit`), its panel lists the theme's casebook, a click opens it in the reader at page
-//! 1 (the cover, a coloured band across its top third), PageDown turns to page 2 (a case: white
-//! under a thin band, Korean text drawn), T shows the table of contents, and Esc closes it.
+//! (`--visit`), its panel lists the theme's casebook, a click opens it in the reader at the
+//! booth's own case (page 3: white under a thin band, Korean text drawn), Home goes to the
+//! cover (a coloured band across its top third), PageDown to page 2 (another case), 3 and Enter
+//! back to page 3, T shows the table of contents, and Esc closes it.
 //!
 //! The window must run on the main thread, so this test has its own `main` (harness = false).
 
@@ -102,7 +103,13 @@ fn main() -> ExitCode {
         }
         Err(e) => checks.check("the casebook was read", Err(e)),
     }
-    for (n, step) in [(1, "panel"), (2, "page1"), (3, "page2"), (4, "contents")] {
+    for (n, step) in [
+        (1, "panel"),
+        (2, "page3"),
+        (3, "cover"),
+        (4, "page2"),
+        (6, "contents"),
+    ] {
         let from = shots.join(format!("madang-{n:04}.png"));
         let to = artifacts.join(format!("client_documents_{step}.png"));
         if std::fs::copy(&from, &to).is_ok() {
@@ -141,6 +148,36 @@ fn page_shot(shots: &std::path::Path, n: usize) -> Result<(RgbaImage, Area), Str
     Ok((img, page))
 }
 
+/// The share of the page's pixels that differ between two pictures of it.
+fn differ(a: &RgbaImage, b: &RgbaImage, page: Area) -> f32 {
+    let (x, y, w, h) = page;
+    let mut n = 0;
+    for j in y..(y + h).min(a.height()).min(b.height()) {
+        for i in x..(x + w).min(a.width()).min(b.width()) {
+            let (p, q) = (a.get_pixel(i, j), b.get_pixel(i, j));
+            if (0..3).any(|c| (p[c] as i32 - q[c] as i32).abs() > 40) {
+                n += 1;
+            }
+        }
+    }
+    n as f32 / (w * h).max(1) as f32
+}
+
+/// Whether the page looks like a case: white under a thin band, with text.
+fn a_case(img: &RgbaImage, page: Area) -> Result<(), String> {
+    let (white, theme, _) = band(img, page, 0.05, 0.30);
+    let (_, _, text) = band(img, page, 0.08, 0.45);
+    if white > 0.6 && theme < 0.2 && text > 300 {
+        Ok(())
+    } else {
+        Err(format!(
+            "top band {:.0} % white, {:.0} % theme colour; {text} text pixels",
+            white * 100.0,
+            theme * 100.0
+        ))
+    }
+}
+
 fn reader(shots: &std::path::Path) -> Result<Steps, String> {
     let mut steps: Steps = Vec::new();
     let window = wait_for_window()?;
@@ -158,10 +195,18 @@ fn reader(shots: &std::path::Path) -> Result<Steps, String> {
     ));
     click_area(button?)?;
     std::thread::sleep(Duration::from_secs(3));
-    let (img, page) = page_shot(shots, 2)?;
+    // Daegu's case is the third page of the regional innovation casebook.
+    let (own, own_page) = page_shot(shots, 2)?;
+    steps.push((
+        "a click opens the casebook at the booth's own case (page 3)".into(),
+        a_case(&own, own_page),
+    ));
+    key("Home")?;
+    std::thread::sleep(Duration::from_secs(2));
+    let (img, page) = page_shot(shots, 3)?;
     let (_, cover, _) = band(&img, page, 0.05, 0.30);
     steps.push((
-        "a click opens the casebook at its cover (the theme's band across the top)".into(),
+        "Home goes to the cover (the theme's band across the top)".into(),
         if cover > 0.6 {
             Ok(())
         } else {
@@ -173,25 +218,41 @@ fn reader(shots: &std::path::Path) -> Result<Steps, String> {
     ));
     key("Next")?;
     std::thread::sleep(Duration::from_secs(3));
-    let (img, page) = page_shot(shots, 3)?;
-    let (white, theme, _) = band(&img, page, 0.05, 0.30);
-    let (_, _, text) = band(&img, page, 0.08, 0.45);
+    let (two, page) = page_shot(shots, 4)?;
+    let other = differ(&two, &own, page);
     steps.push((
-        "PageDown turns to page 2: a case, white under a thin band, with its Korean text".into(),
-        if white > 0.6 && theme < 0.2 && text > 300 {
+        "PageDown turns to page 2: another case, with its Korean text".into(),
+        a_case(&two, page).and_then(|()| {
+            if other > 0.01 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "page 2 looks like page 3 ({:.2} % differs)",
+                    other * 100.0
+                ))
+            }
+        }),
+    ));
+    key("3")?;
+    key("Return")?;
+    std::thread::sleep(Duration::from_secs(2));
+    let (three, page) = page_shot(shots, 5)?;
+    let same = differ(&three, &own, page);
+    steps.push((
+        "3 and Enter go to page 3 again".into(),
+        if same < 0.005 {
             Ok(())
         } else {
             Err(format!(
-                "top band {:.0} % white, {:.0} % theme colour; {text} text pixels",
-                white * 100.0,
-                theme * 100.0
+                "{:.2} % of the page differs from page 3",
+                same * 100.0
             ))
         },
     ));
     key("t")?;
     std::thread::sleep(Duration::from_millis(800));
-    let _ = snap(shots, 4)?;
-    let toc = mark(shots, 4, "reader_contents_list");
+    let _ = snap(shots, 6)?;
+    let toc = mark(shots, 6, "reader_contents_list");
     steps.push((
         "T shows the casebook's table of contents".into(),
         match toc {
@@ -202,10 +263,10 @@ fn reader(shots: &std::path::Path) -> Result<Steps, String> {
     ));
     key("Escape")?;
     std::thread::sleep(Duration::from_millis(600));
-    let _ = snap(shots, 5)?;
+    let _ = snap(shots, 7)?;
     steps.push((
         "Esc closes the reader".into(),
-        match mark(shots, 5, "reader_page") {
+        match mark(shots, 7, "reader_page") {
             Err(_) => Ok(()),
             Ok(a) if a.2 == 0 => Ok(()),
             Ok(a) => Err(format!("the page is still shown at {a:?}")),

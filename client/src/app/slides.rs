@@ -561,6 +561,7 @@ fn open_large(
         open.write(OpenDocument {
             path,
             title,
+            page: 1,
             follow: Some(id),
         });
     }

@@ -1,5 +1,6 @@
 //! A booth's or kiosk's documents (casebooks): a button each in the panel, named by the PDF's
-//! title once it is read; a press opens it in the reader.
+//! title once it is read; a press opens it in the reader, at the booth's own case when the
+//! PDF's table of contents names the booth.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,8 @@ use crate::app::ui::{BUTTON, CaptureMark, INK, text};
 pub(super) struct DocumentButton {
     path: PathBuf,
     title: String,
+    /// The page it opens at.
+    page: u32,
 }
 
 /// Lists the open visit's documents (again when their titles come).
@@ -43,11 +46,33 @@ pub(super) fn list_documents(
     }
     let Ok(list) = list.single() else { return };
     *built = Some(key);
+    // The booth's names, to find its case in a document's contents.
+    let names: Vec<String> = match (panel.open, drawn.map.as_ref()) {
+        (Some(madang_shared::visit::Visit::Booth(id)), Some(map)) => map
+            .booths
+            .iter()
+            .find(|b| b.object_id == id)
+            .map(|b| vec![b.title.ko.clone(), b.title.en.clone()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let buttons: Vec<DocumentButton> = docs
         .iter()
-        .map(|d| DocumentButton {
-            path: d.clone(),
-            title: pages.title(d),
+        .map(|d| {
+            let page = match pages.info.get(d) {
+                Some(Ok(info)) => info
+                    .outline
+                    .iter()
+                    .find(|e| names.iter().any(|n| !n.is_empty() && e.title == *n))
+                    .map(|e| e.page)
+                    .unwrap_or(1),
+                _ => 1,
+            };
+            DocumentButton {
+                path: d.clone(),
+                title: pages.title(d),
+                page,
+            }
         })
         .collect();
     commands.entity(list).despawn_children();
@@ -81,6 +106,7 @@ pub(super) fn open_documents(
             open.write(OpenDocument {
                 path: b.path.clone(),
                 title: b.title.clone(),
+                page: b.page,
                 follow: None,
             });
         }

@@ -43,6 +43,8 @@ pub(super) fn plugin(app: &mut App) {
 pub struct OpenDocument {
     pub path: PathBuf,
     pub title: String,
+    /// The page to open at (from 1; past the end is the end).
+    pub page: u32,
     /// A slide screen of the hall to follow: the reader shows what it shows, the page the
     /// presenter turns to (a presenter's own turns go to the screen).
     pub follow: Option<u32>,
@@ -115,13 +117,14 @@ fn open_documents(mut asked: MessageReader<OpenDocument>, mut reader: ResMut<Rea
     for OpenDocument {
         path,
         title,
+        page,
         follow,
     } in asked.read()
     {
         reader.open = Some(Reading {
             path: path.clone(),
             title: title.clone(),
-            page: 1,
+            page: (*page).max(1),
             follow: *follow,
         });
         reader.typed.clear();
