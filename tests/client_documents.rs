@@ -9,15 +9,14 @@
 
 mod common;
 
-use std::process::{Command, ExitCode};
-use std::sync::mpsc;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use common::hands::*;
 use common::*;
 use image::RgbaImage;
 use madang_client::Lang;
-use madang_client::app::{AppExit, ClientArgs};
+use madang_client::app::ClientArgs;
 
 const W: u32 = 1280;
 const H: u32 = 720;
@@ -25,40 +24,17 @@ const H: u32 = 720;
 const THEME: [u8; 3] = [140, 97, 179];
 
 fn main() -> ExitCode {
-    if std::env::var_os("DISPLAY").is_none() {
-        eprintln!("client_documents: no X display. Run the tests with scripts/test.");
-        return ExitCode::FAILURE;
-    }
-    if !display_answers() {
-        eprintln!("client_documents: the X server at $DISPLAY does not answer");
-        return ExitCode::FAILURE;
-    }
-    if Command::new("xdotool").arg("version").output().is_err() {
-        eprintln!("client_documents: xdotool is missing. scripts/test installs it.");
-        return ExitCode::FAILURE;
-    }
-    let artifacts = root().join("target/artifacts");
-    let shots = artifacts.join("client_documents_shots");
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).expect("the screenshot folder can be made");
+    let shots = match window_test("client_documents") {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let dir = temp_data_dir();
     std::fs::create_dir_all(&dir).expect("a temp folder");
     let server = madang_server::spawn(test_settings()).expect("the server starts");
-    std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(180));
-        eprintln!("client_documents: gave up after 180 s");
-        std::process::exit(3);
-    });
-    let (tx, rx) = mpsc::channel();
-    let hands = {
-        let shots = shots.clone();
-        std::thread::spawn(move || {
-            let result = reader(&shots);
-            quit();
-            let _ = tx.send(result);
-        })
-    };
-    let exit = madang_client::app::run(ClientArgs {
+    let args = ClientArgs {
         name: Some("사례집 독자".into()),
         server_cert: None,
         server: server.url(),
@@ -80,46 +56,18 @@ fn main() -> ExitCode {
         invite: None,
         look: None,
         organizer_panel: false,
-    });
-    let _ = hands.join();
-    server.stop();
-    let mut checks = Checks::default();
-    checks.check(
-        "the window closed cleanly on Ctrl+Q",
-        if exit == AppExit::Success {
-            Ok(())
-        } else {
-            Err(format!("{exit:?}"))
-        },
-    );
-    match rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_else(|_| Err("the reader's thread stopped without a word".into()))
-    {
-        Ok(steps) => {
-            for (name, result) in steps {
-                checks.check(&name, result);
-            }
-        }
-        Err(e) => checks.check("the casebook was read", Err(e)),
-    }
-    for (n, step) in [
+    };
+    let keep = [
         (1, "panel"),
         (2, "page3"),
         (3, "cover"),
         (4, "page2"),
         (6, "contents"),
-    ] {
-        let from = shots.join(format!("madang-{n:04}.png"));
-        let to = artifacts.join(format!("client_documents_{step}.png"));
-        if std::fs::copy(&from, &to).is_ok() {
-            println!("client_documents: {step} screenshot at {}", to.display());
-        }
-    }
-    checks.finish()
+    ];
+    let exit = run_window("client_documents", args, &keep, move || reader(&shots));
+    server.stop();
+    exit
 }
-
-type Steps = Vec<(String, Result<(), String>)>;
 
 /// Shares of a band of the page (from `y0` to `y1` of its height): near-white pixels, pixels
 /// of the theme's colour, and dark (text) pixels.

@@ -9,15 +9,14 @@
 
 mod common;
 
-use std::process::{Command, ExitCode};
-use std::sync::mpsc;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use common::hands::*;
 use common::*;
 use image::RgbaImage;
 use madang_client::Lang;
-use madang_client::app::{AppExit, ClientArgs};
+use madang_client::app::ClientArgs;
 use madang_client::session::{JoinOptions, Session};
 use madang_server::identity::hash_invite;
 use madang_server::settings::Invite;
@@ -30,22 +29,13 @@ const CODE: &str = "client-slides-presenter";
 const THEME: [u8; 3] = [140, 97, 179];
 
 fn main() -> ExitCode {
-    if std::env::var_os("DISPLAY").is_none() {
-        eprintln!("client_slides: no X display. Run the tests with scripts/test.");
-        return ExitCode::FAILURE;
-    }
-    if !display_answers() {
-        eprintln!("client_slides: the X server at $DISPLAY does not answer");
-        return ExitCode::FAILURE;
-    }
-    if Command::new("xdotool").arg("version").output().is_err() {
-        eprintln!("client_slides: xdotool is missing. scripts/test installs it.");
-        return ExitCode::FAILURE;
-    }
-    let artifacts = root().join("target/artifacts");
-    let shots = artifacts.join("client_slides_shots");
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).expect("the screenshot folder can be made");
+    let shots = match window_test("client_slides") {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let dir = temp_data_dir();
     std::fs::create_dir_all(&dir).expect("a temp folder");
     let server = madang_server::spawn(madang_server::Settings {
@@ -58,21 +48,7 @@ fn main() -> ExitCode {
     })
     .expect("the server starts");
     let url = server.url();
-    std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(180));
-        eprintln!("client_slides: gave up after 180 s");
-        std::process::exit(3);
-    });
-    let (tx, rx) = mpsc::channel();
-    let hands = {
-        let shots = shots.clone();
-        std::thread::spawn(move || {
-            let result = presenter(&shots, &url);
-            quit();
-            let _ = tx.send(result);
-        })
-    };
-    let exit = madang_client::app::run(ClientArgs {
+    let args = ClientArgs {
         name: Some("대구 발표자".into()),
         server_cert: None,
         server: server.url(),
@@ -94,40 +70,14 @@ fn main() -> ExitCode {
         invite: Some(CODE.into()),
         look: None,
         organizer_panel: false,
+    };
+    let keep = [(1, "controls"), (2, "page1"), (3, "page2"), (4, "large")];
+    let exit = run_window("client_slides", args, &keep, move || {
+        presenter(&shots, &url)
     });
-    let _ = hands.join();
     server.stop();
-    let mut checks = Checks::default();
-    checks.check(
-        "the window closed cleanly on Ctrl+Q",
-        if exit == AppExit::Success {
-            Ok(())
-        } else {
-            Err(format!("{exit:?}"))
-        },
-    );
-    match rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_else(|_| Err("the presenter's thread stopped without a word".into()))
-    {
-        Ok(steps) => {
-            for (name, result) in steps {
-                checks.check(&name, result);
-            }
-        }
-        Err(e) => checks.check("the slides were shown", Err(e)),
-    }
-    for (n, step) in [(1, "controls"), (2, "page1"), (3, "page2"), (4, "large")] {
-        let from = shots.join(format!("madang-{n:04}.png"));
-        let to = artifacts.join(format!("client_slides_{step}.png"));
-        if std::fs::copy(&from, &to).is_ok() {
-            println!("client_slides: {step} screenshot at {}", to.display());
-        }
-    }
-    checks.finish()
+    exit
 }
-
-type Steps = Vec<(String, Result<(), String>)>;
 
 /// Pixels of the theme's colour and near-white ones where the stage screen is drawn: the
 /// screen's centre is 2 tiles (64 px) above the presenter, who is at the window's centre.

@@ -103,3 +103,85 @@ pub fn drag(from: (f32, f32), to: (f32, f32)) -> Result<(), String> {
     }
     xdo(&["mouseup", "1"]).map(|_| ())
 }
+
+/// What a person did at the window: each step's name and whether it went as it should.
+pub type Steps = Vec<(String, Result<(), String>)>;
+
+/// A window test's frame: whether there is an X display that answers and xdotool to type with
+/// (else a message naming `test`), and a fresh folder for its screenshots.
+pub fn window_test(test: &str) -> Result<PathBuf, String> {
+    if std::env::var_os("DISPLAY").is_none() {
+        return Err(format!(
+            "{test}: no X display. Run the tests with scripts/test."
+        ));
+    }
+    if !super::display_answers() {
+        return Err(format!("{test}: the X server at $DISPLAY does not answer"));
+    }
+    if Command::new("xdotool").arg("version").output().is_err() {
+        return Err(format!(
+            "{test}: xdotool is missing. scripts/test installs it."
+        ));
+    }
+    let shots = super::root()
+        .join("target/artifacts")
+        .join(format!("{test}_shots"));
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).map_err(|e| format!("{test}: {e}"))?;
+    Ok(shots)
+}
+
+/// Runs the window with `args` on this thread (it must be the main one) while `hands` uses it
+/// from another, then Ctrl+Q; gives up after three minutes. Checks that the window closed
+/// cleanly and every step, and copies the numbered screenshots `keep` names to
+/// `target/artifacts/<test>_<name>.png`.
+pub fn run_window(
+    test: &'static str,
+    args: madang_client::app::ClientArgs,
+    keep: &[(usize, &str)],
+    hands: impl FnOnce() -> Result<Steps, String> + Send + 'static,
+) -> std::process::ExitCode {
+    let shots = args.shots.clone().unwrap_or_default();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(180));
+        eprintln!("{test}: gave up after 180 s");
+        std::process::exit(3);
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let person = std::thread::spawn(move || {
+        let result = hands();
+        quit();
+        let _ = tx.send(result);
+    });
+    let exit = madang_client::app::run(args);
+    let _ = person.join();
+    let mut checks = super::Checks::default();
+    checks.check(
+        "the window closed cleanly on Ctrl+Q",
+        if exit == madang_client::app::AppExit::Success {
+            Ok(())
+        } else {
+            Err(format!("{exit:?}"))
+        },
+    );
+    match rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_else(|_| Err("the person's thread stopped without a word".into()))
+    {
+        Ok(steps) => {
+            for (name, result) in steps {
+                checks.check(&name, result);
+            }
+        }
+        Err(e) => checks.check("the person could use the window", Err(e)),
+    }
+    let artifacts = super::root().join("target/artifacts");
+    for (n, name) in keep {
+        let from = shots.join(format!("madang-{n:04}.png"));
+        let to = artifacts.join(format!("{test}_{name}.png"));
+        if std::fs::copy(&from, &to).is_ok() {
+            println!("{test}: {name} screenshot at {}", to.display());
+        }
+    }
+    checks.finish()
+}
