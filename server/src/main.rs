@@ -67,6 +67,22 @@ enum Command {
         /// The code people will type.
         code: String,
     },
+    /// A partnership agreement's signature record (JSON, with the public keys).
+    Agreement {
+        #[command(subcommand)]
+        action: AgreementAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AgreementAction {
+    /// Check a record offline: the agreement against its hash, every entry's place in the hash
+    /// chain and its Ed25519 signature; prints who signed what and when, or the first entry
+    /// that fails (and exits non-zero).
+    Verify {
+        /// The record (JSON).
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -151,6 +167,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckMap { files, strict }) => check_maps(&files, strict),
+        Some(Command::Agreement {
+            action: AgreementAction::Verify { file },
+        }) => verify_agreement(&file),
         Some(Command::Report { out, font }) => {
             let settings = match cli.run.settings() {
                 Ok(s) => s,
@@ -296,6 +315,87 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn verify_agreement(file: &std::path::Path) -> ExitCode {
+    // A record is a few kilobytes per signature: a megabyte holds thousands.
+    let bytes = match std::fs::metadata(file) {
+        Ok(m) if m.len() > 16 * 1024 * 1024 => {
+            eprintln!(
+                "{}: larger than 16 MB, not a signature record",
+                file.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        _ => match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("cannot read {}: {e}", file.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    match madang_shared::agreement::verify(&bytes) {
+        Ok(record) => {
+            println!(
+                "{}: \"{}\" (agreement {})",
+                file.display(),
+                record.agreement.title,
+                record.agreement_hash
+            );
+            for e in &record.entries {
+                let when = chrono_like(e.signed_at_ms);
+                println!(
+                    "  {}. {} — {} (visitor {}) at {when}, key {}: signature holds",
+                    e.seq, e.organization, e.name, e.visitor, e.public_key
+                );
+            }
+            let missing: Vec<&str> = record
+                .agreement
+                .organizations
+                .iter()
+                .filter(|o| !record.entries.iter().any(|e| &e.organization == *o))
+                .map(String::as_str)
+                .collect();
+            println!(
+                "the record holds: {} of {} organizations signed{}",
+                record.entries.len(),
+                record.agreement.organizations.len(),
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not yet: {})", missing.join(", "))
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}: does not hold: {e}", file.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM:SS UTC`.
+fn chrono_like(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 fn check_maps(files: &[PathBuf], strict: bool) -> ExitCode {

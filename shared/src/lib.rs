@@ -19,6 +19,7 @@
 //! Units: positions are in tiles (floating point), x to the right and y *down*, as in Tiled; the
 //! origin is the top-left corner of the hall. The client turns them into pixels.
 
+pub mod agreement;
 pub mod document;
 pub mod edit;
 pub mod map;
