@@ -8,7 +8,8 @@
 //! What this module is not yet: the ceremony step that collects the signatures in the room,
 //! and the visitor's key kept beside their pass (issue 14's other parts).
 
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer as _, Verifier};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 /// What the parties sign.
