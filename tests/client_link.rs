@@ -8,36 +8,26 @@
 
 mod common;
 
-use std::process::{Command, ExitCode};
-use std::sync::mpsc;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::hands::*;
 use common::*;
 use madang_client::Lang;
-use madang_client::app::{AppExit, ClientArgs};
+use madang_client::app::ClientArgs;
 
 const W: u32 = 1280;
 const H: u32 = 720;
 const URL: &str = "https://www.example.org/expo";
 
 fn main() -> ExitCode {
-    if std::env::var_os("DISPLAY").is_none() {
-        eprintln!("client_link: no X display. Run the tests with scripts/test.");
-        return ExitCode::FAILURE;
-    }
-    if !display_answers() {
-        eprintln!("client_link: the X server at $DISPLAY does not answer");
-        return ExitCode::FAILURE;
-    }
-    if Command::new("xdotool").arg("version").output().is_err() {
-        eprintln!("client_link: xdotool is missing. scripts/test installs it.");
-        return ExitCode::FAILURE;
-    }
-    let artifacts = root().join("target/artifacts");
-    let shots = artifacts.join("client_link_shots");
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).expect("the screenshot folder can be made");
+    let shots = match window_test("client_link") {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     // The browser: a script that notes the address it is given.
     let dir = temp_data_dir();
     std::fs::create_dir_all(&dir).expect("a temp folder");
@@ -71,22 +61,7 @@ fn main() -> ExitCode {
         ..test_settings()
     })
     .expect("the server starts");
-    std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(180));
-        eprintln!("client_link: gave up after 180 s");
-        std::process::exit(3);
-    });
-    let (tx, rx) = mpsc::channel();
-    let hands = {
-        let shots = shots.clone();
-        let opened = opened.clone();
-        std::thread::spawn(move || {
-            let result = visitor(&shots, &opened);
-            quit();
-            let _ = tx.send(result);
-        })
-    };
-    let exit = madang_client::app::run(ClientArgs {
+    let args = ClientArgs {
         name: Some("링크 손님".into()),
         server_cert: None,
         server: server.url(),
@@ -108,40 +83,12 @@ fn main() -> ExitCode {
         invite: None,
         look: None,
         organizer_panel: false,
-    });
-    let _ = hands.join();
+    };
+    let keep = [(1, "panel"), (2, "asked")];
+    let exit = run_window("client_link", args, &keep, move || visitor(&shots, &opened));
     server.stop();
-    let mut checks = Checks::default();
-    checks.check(
-        "the window closed cleanly on Ctrl+Q",
-        if exit == AppExit::Success {
-            Ok(())
-        } else {
-            Err(format!("{exit:?}"))
-        },
-    );
-    match rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_else(|_| Err("the visitor's thread stopped without a word".into()))
-    {
-        Ok(steps) => {
-            for (name, result) in steps {
-                checks.check(&name, result);
-            }
-        }
-        Err(e) => checks.check("the link kiosk was used", Err(e)),
-    }
-    for (n, step) in [(1, "panel"), (2, "asked")] {
-        let from = shots.join(format!("madang-{n:04}.png"));
-        let to = artifacts.join(format!("client_link_{step}.png"));
-        if std::fs::copy(&from, &to).is_ok() {
-            println!("client_link: {step} screenshot at {}", to.display());
-        }
-    }
-    checks.finish()
+    exit
 }
-
-type Steps = Vec<(String, Result<(), String>)>;
 
 fn visitor(shots: &std::path::Path, opened: &std::path::Path) -> Result<Steps, String> {
     let mut steps: Steps = Vec::new();
@@ -191,17 +138,4 @@ fn visitor(shots: &std::path::Path, opened: &std::path::Path) -> Result<Steps, S
         },
     ));
     Ok(steps)
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("a folder");
-    for e in std::fs::read_dir(from).expect("a folder to copy") {
-        let e = e.expect("an entry");
-        let path = e.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&path, to.join(e.file_name())).expect("a copy");
-        }
-    }
 }

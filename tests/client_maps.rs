@@ -95,19 +95,6 @@ fn main() -> ExitCode {
     checks.finish()
 }
 
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("a folder");
-    for e in std::fs::read_dir(from).expect("a folder to copy") {
-        let e = e.expect("an entry");
-        let path = e.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&path, to.join(e.file_name())).expect("a copy");
-        }
-    }
-}
-
 /// Where a point of the hall (tiles) is in the screenshot, the camera on you.
 fn on_screen(x: f32, y: f32) -> (u32, u32) {
     (

@@ -230,7 +230,7 @@ impl Slides {
         }
     }
 
-    /// Asks the worker to open `deck`; false when too many are waiting or it cannot be named.
+    /// Asks the worker to open `deck`; refused when it cannot be named or too many wait.
     fn open(
         &mut self,
         hall: u16,

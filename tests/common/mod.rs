@@ -327,6 +327,20 @@ pub fn count(
     n
 }
 
+/// A folder copied with everything below it.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for e in std::fs::read_dir(from).expect("a folder to copy") {
+        let e = e.expect("an entry");
+        let path = e.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(e.file_name())).expect("a copy");
+        }
+    }
+}
+
 /// A copy of the demo's assets (maps and what they point to) to edit.
 pub fn copy_assets(to: &std::path::Path) {
     for dir in ["maps", "tilesets", "photos", "videos", "documents"] {

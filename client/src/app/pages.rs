@@ -36,6 +36,8 @@ pub struct Pages {
     drawn: HashMap<PageKey, Result<Handle<Image>, String>>,
     order: VecDeque<PageKey>,
     asked: HashSet<Ask>,
+    /// Decks named by the server, resolved in the assets (or refused) once, not every frame.
+    decks: HashMap<String, Option<PathBuf>>,
 }
 
 impl Pages {
@@ -65,6 +67,20 @@ impl Pages {
             });
         }
         self.drawn.get(&key)
+    }
+
+    /// Where a deck the server names is in this window's assets (`None`: outside them, or not
+    /// a PDF's name), looked up once per name (at most 256 kept).
+    pub fn deck(&mut self, assets: &Path, deck: &str) -> Option<PathBuf> {
+        if let Some(known) = self.decks.get(deck) {
+            return known.clone();
+        }
+        if self.decks.len() >= 256 {
+            self.decks.clear();
+        }
+        let path = madang_shared::document::document_path(assets, deck).ok();
+        self.decks.insert(deck.to_owned(), path.clone());
+        path
     }
 
     fn ask(&mut self, ask: Ask) {
@@ -105,6 +121,11 @@ fn take_answers(mut pages: ResMut<Pages>, mut images: ResMut<Assets<Image>>) {
             (Ask::Info { path }, Answer::Info(result)) => {
                 if let Err(e) = &result {
                     warn!(error = %e, "a document cannot be read");
+                }
+                // Documents named by maps and the server: a few; a server naming thousands
+                // only makes them be read again.
+                if pages.info.len() >= 256 {
+                    pages.info.clear();
                 }
                 pages.info.insert(path, result.map_err(|e| e.to_string()));
             }

@@ -5,7 +5,6 @@
 //! is the pointer everyone sees.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use bevy::input_focus::InputFocus;
@@ -13,7 +12,6 @@ use bevy::prelude::*;
 use bevy::sprite::Anchor;
 use bevy::text::EditableText;
 use bevy::window::PrimaryWindow;
-use madang_shared::document::document_path;
 use madang_shared::map::{HallMap, Rect, TILE_PX};
 use madang_shared::protocol::{Role, SlideAction};
 use madang_shared::visit::{KIOSK_REACH, distance_to};
@@ -170,11 +168,6 @@ fn draw_screens(
     }
 }
 
-/// Where a deck named by the server is here: inside this window's assets, or nowhere.
-fn deck_path(args: &ClientArgs, deck: &str) -> Option<PathBuf> {
-    document_path(&args.assets, deck).ok()
-}
-
 #[allow(clippy::too_many_arguments)]
 fn show_slides(
     net: Res<Net>,
@@ -191,7 +184,7 @@ fn show_slides(
     for (&id, d) in screens.by_screen.iter_mut() {
         let state = session.slide(id);
         let drawn = state
-            .and_then(|s| Some((deck_path(&args, s.deck.as_deref()?)?, s.page)))
+            .and_then(|s| Some((pages.deck(&args.assets, s.deck.as_deref()?)?, s.page)))
             .and_then(|(path, page)| pages.page(&path, page, SLIDE_WIDTH).cloned());
         let failed = matches!(drawn, Some(Err(_)));
         let shown = state.is_some_and(|s| s.deck.is_some());
@@ -395,7 +388,11 @@ fn show_controls(
     let known = screen
         .decks
         .iter()
-        .filter(|d| deck_path(&args, d).is_some_and(|p| pages.info.contains_key(&p)))
+        .filter(|d| {
+            pages
+                .deck(&args.assets, d)
+                .is_some_and(|p| pages.info.contains_key(&p))
+        })
         .count();
     let key = (id, drawn.redraws, known);
     if *built == Some(key) {
@@ -408,7 +405,8 @@ fn show_controls(
         .decks
         .iter()
         .map(|d| {
-            let name = deck_path(&args, d)
+            let name = pages
+                .deck(&args.assets, d)
                 .map(|p| pages.title(&p))
                 .unwrap_or_else(|| d.clone());
             (
@@ -531,6 +529,7 @@ fn open_large(
     net: Res<Net>,
     args: Res<ClientArgs>,
     drawn: Res<DrawnHall>,
+    mut pages: ResMut<Pages>,
     mut open: MessageWriter<OpenDocument>,
 ) {
     if claims.clicks || claims.modal || !mouse.just_pressed(MouseButton::Left) {
@@ -549,7 +548,7 @@ fn open_large(
         let Some(deck) = session.slide(id).and_then(|s| s.deck.clone()) else {
             continue;
         };
-        let Some(path) = deck_path(&args, &deck) else {
+        let Some(path) = pages.deck(&args.assets, &deck) else {
             continue;
         };
         let title = drawn

@@ -595,7 +595,7 @@ pub fn load_hall_text(path: &Path, tmx: &str) -> Result<HallMap, MapErrors> {
 /// holds it (`<to_map>.tmx`), and that map is loaded and checked too. A door read from another
 /// tool's map that leads nowhere in the expo is left out, with a note.
 pub fn load_expo(paths: &[PathBuf]) -> Result<Vec<HallMap>, MapErrors> {
-    let (halls, problems) = check_expo(paths);
+    let (halls, problems) = read_expo(paths);
     if problems.is_empty() {
         Ok(halls)
     } else {
@@ -603,9 +603,19 @@ pub fn load_expo(paths: &[PathBuf]) -> Result<Vec<HallMap>, MapErrors> {
     }
 }
 
-/// What [`load_expo`] finds, whether or not there are problems: the halls that could be read
-/// (with their notes), and every problem.
+/// What `check-map` finds, whether or not there are problems: the halls that could be read
+/// (with their notes), and every problem, including the PDFs that do not open (each opened with
+/// the document module's size and time limits). [`load_expo`] makes the same checks but that
+/// last: it runs where a stall is not allowed (a live reload on the server's tick), and a
+/// document that does not open is shown as such where it is used.
 pub fn check_expo(paths: &[PathBuf]) -> (Vec<HallMap>, Vec<MapProblem>) {
+    let (halls, mut problems) = read_expo(paths);
+    check_documents(&halls, &mut problems);
+    (halls, problems)
+}
+
+/// The halls and their problems, every check but opening the PDFs.
+fn read_expo(paths: &[PathBuf]) -> (Vec<HallMap>, Vec<MapProblem>) {
     let mut problems = Vec::new();
     let mut halls: Vec<HallMap> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -680,7 +690,6 @@ pub fn check_expo(paths: &[PathBuf]) -> (Vec<HallMap>, Vec<MapProblem>) {
     for (h, note) in notes {
         halls[h].notes.push(note);
     }
-    check_documents(&halls, &mut problems);
     (halls, problems)
 }
 

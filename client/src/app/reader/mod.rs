@@ -277,7 +277,12 @@ fn buttons(
 }
 
 /// A followed screen's deck and page are the reader's; when it shows none, the reader closes.
-fn follow_screen(mut reader: ResMut<Reader>, net: Res<Net>, args: Res<ClientArgs>) {
+fn follow_screen(
+    mut reader: ResMut<Reader>,
+    mut pages: ResMut<Pages>,
+    net: Res<Net>,
+    args: Res<ClientArgs>,
+) {
     let Some(screen) = reader.open.as_ref().and_then(|o| o.follow) else {
         return;
     };
@@ -285,11 +290,7 @@ fn follow_screen(mut reader: ResMut<Reader>, net: Res<Net>, args: Res<ClientArgs
         .session
         .as_ref()
         .and_then(|s| s.slide(screen))
-        .and_then(|s| {
-            let path =
-                madang_shared::document::document_path(&args.assets, s.deck.as_deref()?).ok()?;
-            Some((path, s.page.max(1)))
-        });
+        .and_then(|s| Some((pages.deck(&args.assets, s.deck.as_deref()?)?, s.page.max(1))));
     match shown {
         Some((path, page)) => {
             let open = reader.open.as_mut().expect("open");
