@@ -1,8 +1,10 @@
-//! The awards ceremony, run by an organizer step by step: open it (everyone in the expo is
-//! invited to the ceremony room and may go there at once), announce an award, call its winner
-//! (moved onto the stage, where the whole room sees and hears them, their name and award shown
-//! to the room), the audience applauds (reactions), next; close. What was awarded, to whom and
-//! when is kept in the store and exported with the report.
+//! The ceremony, run by an organizer step by step through the event's program (the settings'
+//! `ceremony_program`, [`CeremonyStep::Next`]) or a step at a time: open it (everyone in the
+//! expo is invited to the ceremony room and may go there at once), announce an award, call its
+//! winner (moved onto the stage, where the whole room sees and hears them, their name and award
+//! shown to the room), the audience applauds (reactions), next; the partnership signing and
+//! the relay handover ([`crate::rituals`]); close. What was awarded, to whom and when is kept
+//! in the store and exported with the report.
 //!
 //! The awards and their winners come from the settings: a winner is named by visitor id, or
 //! claims the award at the join endpoint with the one-time code the organizers handed them
@@ -11,7 +13,8 @@
 
 use bevy::prelude::*;
 use madang_shared::protocol::{
-    AwardView, CeremonyStep, CeremonyView, ClientMsg, Role, ServerMsg, channel,
+    AwardView, CeremonyStep, CeremonyView, ClientMsg, ProgramStep, RelayView, Role, ServerMsg,
+    channel,
 };
 use madang_shared::refusal::Refusal;
 use tracing::info;
@@ -21,6 +24,8 @@ use crate::movement::Inputs;
 use crate::net::{ClientRequest, Outbox};
 use crate::portal::hand_over;
 use crate::presence::{Avatar, InHall, Position};
+use crate::rituals::{Finished, Rituals};
+use crate::settings::AwardSetting;
 use crate::snapshot::{InterestRes, Notices, ViewMoved};
 use crate::store::Write;
 use crate::{ServerSet, SettingsRes, StoreRes, unix_now};
@@ -35,6 +40,7 @@ pub(super) fn plugin(app: &mut App) {
             open_on_schedule,
             take_requests,
             finish_awards,
+            finish_rituals,
             tell_arrivals,
         )
             .chain()
@@ -86,9 +92,19 @@ pub struct Ceremony {
     /// The award being given (index into the settings' awards), and whether its winner has
     /// been called to the stage.
     current: Option<(usize, Option<String>)>,
+    /// The place in the program of the step [`CeremonyStep::Next`] runs.
+    next: usize,
 }
 
-fn view(c: &Ceremony, settings: &SettingsRes, hall: u16) -> CeremonyView {
+/// The ceremony as told to someone in the room (`in_room`) or elsewhere (the invitation
+/// alone: the signing and the relay are the room's).
+fn view(
+    c: &Ceremony,
+    settings: &SettingsRes,
+    (rituals, relay): (&Rituals, Option<RelayView>),
+    hall: u16,
+    in_room: bool,
+) -> CeremonyView {
     let awards = &settings.0.awards;
     CeremonyView {
         open: c.open,
@@ -102,12 +118,15 @@ fn view(c: &Ceremony, settings: &SettingsRes, hall: u16) -> CeremonyView {
             })
         }),
         awards: awards.len() as u16,
+        program: rituals.program.clone(),
+        next: c.next as u16,
+        signing: rituals.signing_view().filter(|_| in_room),
+        relay: relay.filter(|_| in_room),
     }
 }
 
-/// The ceremony hall (by the settings, else the first hall with a stage) and its stage's
-/// centre.
-fn stage(halls: &Halls, settings: &SettingsRes) -> Option<(u16, madang_shared::Vec2)> {
+/// The ceremony hall (by the settings, else the first hall with a stage) and its stage.
+fn stage(halls: &Halls, settings: &SettingsRes) -> Option<(u16, madang_shared::map::Rect)> {
     let by_name = settings
         .0
         .ceremony_hall
@@ -117,27 +136,118 @@ fn stage(halls: &Halls, settings: &SettingsRes) -> Option<(u16, madang_shared::V
         (0..halls.maps.len() as u16)
             .find(|&h| halls.get(h).is_some_and(|m| !m.spotlights.is_empty()))
     })?;
-    let spot = halls.get(hall)?.spotlights.first()?.rect.center();
-    Some((hall, spot))
+    let rect = halls.get(hall)?.spotlights.first()?.rect;
+    Some((hall, rect))
+}
+
+type Movable<'w, 's> = Query<
+    'w,
+    's,
+    (
+        Entity,
+        &'static Avatar,
+        &'static mut Position,
+        &'static mut InHall,
+        &'static mut Inputs,
+    ),
+>;
+
+/// Moving someone onto the stage: what [`hand_over`] needs besides the avatar.
+struct Mover<'a, 'w> {
+    interest: &'a mut InterestRes,
+    notices: &'a mut Notices,
+    views: &'a mut MessageWriter<'w, ViewMoved>,
+}
+
+impl Mover<'_, '_> {
+    fn call(
+        &mut self,
+        avatars: &mut Movable,
+        who: Entity,
+        to: (u16, madang_shared::Vec2),
+        out: &mut Outbox,
+    ) {
+        if let Ok((_, avatar, mut pos, mut in_hall, mut inputs)) = avatars.get_mut(who) {
+            hand_over(
+                avatar,
+                (&mut pos, &mut in_hall, &mut inputs),
+                to,
+                self.interest,
+                self.notices,
+                self.views,
+                out,
+            );
+        }
+    }
+}
+
+/// The first avatar `claimable` names (a winner, a representative, a host).
+fn find_called(
+    avatars: &Movable,
+    claims: &AwardClaims,
+    claimable: &AwardSetting,
+) -> Option<Entity> {
+    avatars
+        .iter()
+        .find(|(_, a, ..)| is_winner(claimable, claims, a.visitor_id))
+        .map(|(e, ..)| e)
+}
+
+/// The step `Next` runs, and where the program stands after it; none past the end.
+fn next_step(c: &Ceremony, rituals: &Rituals) -> Option<(CeremonyStep, usize)> {
+    let mut at = c.next;
+    loop {
+        let step = *rituals.program.get(at)?;
+        return Some(match step {
+            ProgramStep::Open => (CeremonyStep::Open, at + 1),
+            ProgramStep::Award(i) => (CeremonyStep::Announce(i), at + 1),
+            ProgramStep::CallWinner => (CeremonyStep::CallWinner, at + 1),
+            ProgramStep::Close => (CeremonyStep::Close, at + 1),
+            // The signing is one step of the program however many sign: each run calls the
+            // next representative, and once all have signed the program goes on.
+            ProgramStep::Signing
+                if rituals.signing.record.is_some()
+                    && rituals.signing.open
+                    && rituals.unsigned().is_empty()
+                    && rituals.signing.pending.is_none() =>
+            {
+                at += 1;
+                continue;
+            }
+            ProgramStep::Signing => (CeremonyStep::Signing, at),
+            ProgramStep::Handover => {
+                let passes = rituals.relay.as_ref().is_some_and(|r| r.called);
+                (CeremonyStep::Handover, if passes { at + 1 } else { at })
+            }
+        });
+    }
 }
 
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn take_requests(
     mut requests: MessageReader<ClientRequest>,
-    mut avatars: Query<(&Avatar, &mut Position, &mut InHall, &mut Inputs)>,
+    mut avatars: Movable,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     store: Res<StoreRes>,
     mut ceremony: ResMut<Ceremony>,
-    mut interest: ResMut<InterestRes>,
-    mut notices: ResMut<Notices>,
-    mut views: MessageWriter<ViewMoved>,
+    (mut interest, mut notices, mut views): (
+        ResMut<InterestRes>,
+        ResMut<Notices>,
+        MessageWriter<ViewMoved>,
+    ),
     awarding: (Res<AwardClaims>, ResMut<PendingAwards>),
+    (mut rituals, clock): (ResMut<Rituals>, Res<crate::screen::ServerClock>),
     mut out: Outbox,
 ) {
     let (claims, mut pending) = awarding;
+    let mut mover = Mover {
+        interest: &mut interest,
+        notices: &mut notices,
+        views: &mut views,
+    };
     for request in requests.read() {
-        let Ok((me, _, _, _)) = avatars.get(request.avatar) else {
+        let Ok((_, me, _, _, _)) = avatars.get(request.avatar) else {
             continue;
         };
         let (client, role, my_name) = (me.client, me.role, me.name.to_string());
@@ -147,23 +257,49 @@ fn take_requests(
             }
             ClientMsg::Ceremony { req, step } => {
                 let req = *req;
-                let Some((hall, spot)) = stage(&halls, &settings) else {
+                let Some((hall, rect)) = stage(&halls, &settings) else {
                     out.refuse(client, req, Refusal::NoStage);
                     continue;
                 };
+                let spot = rect.center();
+                let (step, after) = match *step {
+                    CeremonyStep::Next => match next_step(&ceremony, &rituals) {
+                        Some((s, after)) => (s, Some(after)),
+                        None => {
+                            out.refuse(client, req, Refusal::ProgramDone);
+                            continue;
+                        }
+                    },
+                    s => (s, None),
+                };
                 let awards = &settings.0.awards;
                 // Who hears of this step: the whole expo for opening and closing, the
-                // ceremony room for the awards.
+                // ceremony room for the rest.
                 let mut everyone = false;
-                match *step {
+                // Acknowledged at once, or once the store has it (an award given).
+                let mut done = true;
+                match step {
+                    CeremonyStep::Next => continue,
                     CeremonyStep::Open => {
                         ceremony.open = true;
                         ceremony.current = None;
+                        ceremony.next = rituals
+                            .program
+                            .iter()
+                            .position(|p| *p == ProgramStep::Open)
+                            .map_or(0, |i| i + 1);
                         everyone = true;
                     }
                     CeremonyStep::Close => {
                         ceremony.open = false;
                         ceremony.current = None;
+                        ceremony.next = 0;
+                        rituals.signing.open = false;
+                        rituals.signing.at_desk = None;
+                        if let Some(r) = &mut rituals.relay {
+                            r.called = false;
+                            r.from = None;
+                        }
                         everyone = true;
                     }
                     _ if !ceremony.open => {
@@ -183,10 +319,7 @@ fn take_requests(
                             continue;
                         };
                         let award = &awards[i];
-                        let winner = avatars
-                            .iter_mut()
-                            .find(|(a, ..)| is_winner(award, &claims, a.visitor_id));
-                        let Some((avatar, mut pos, mut in_hall, mut inputs)) = winner else {
+                        let Some(winner) = find_called(&avatars, &claims, award) else {
                             out.refuse(
                                 client,
                                 req,
@@ -196,16 +329,11 @@ fn take_requests(
                             );
                             continue;
                         };
+                        mover.call(&mut avatars, winner, (hall, spot), &mut out);
+                        let Ok((_, avatar, ..)) = avatars.get(winner) else {
+                            continue;
+                        };
                         let (name, visitor) = (avatar.name.to_string(), avatar.visitor_id);
-                        hand_over(
-                            avatar,
-                            (&mut pos, &mut in_hall, &mut inputs),
-                            (hall, spot),
-                            &mut interest,
-                            &mut notices,
-                            &mut views,
-                            &mut out,
-                        );
                         let receipt = store.0.submit(Write::Award {
                             award: award.name.clone(),
                             winner: name.clone(),
@@ -215,17 +343,161 @@ fn take_requests(
                         info!(by = %my_name, award = %award.name, winner = %name, "award given");
                         ceremony.current = Some((i, Some(award.winner.clone())));
                         pending.0.push((receipt, client, req));
+                        done = false;
+                    }
+                    CeremonyStep::Signing => {
+                        if rituals.signing.record.is_none() {
+                            out.refuse(client, req, Refusal::NoAgreement);
+                            continue;
+                        }
+                        let was_open = rituals.signing.open;
+                        rituals.signing.open = true;
+                        let unsigned = rituals.unsigned();
+                        if unsigned.is_empty() && was_open {
+                            out.refuse(client, req, Refusal::AllSigned);
+                            continue;
+                        }
+                        // The next representative present, after the one at the desk (who
+                        // may have stepped away).
+                        let desk = rituals.signing.at_desk;
+                        let order = unsigned
+                            .iter()
+                            .copied()
+                            .filter(|&i| desk.is_none_or(|d| i > d))
+                            .chain(
+                                unsigned
+                                    .iter()
+                                    .copied()
+                                    .filter(|&i| desk.is_some_and(|d| i <= d)),
+                            );
+                        let called = order.into_iter().find_map(|i| {
+                            find_called(&avatars, &claims, &rituals.signing.reps[i]).map(|e| (i, e))
+                        });
+                        match called {
+                            Some((i, who)) => {
+                                mover.call(&mut avatars, who, (hall, spot), &mut out);
+                                rituals.signing.at_desk = Some(i);
+                                if let Ok((_, rep, ..)) = avatars.get(who)
+                                    && let Some(ask) = rituals.sign_request(i, rep)
+                                {
+                                    info!(organization = %ask.organization, name = %rep.name, "called to the signing desk");
+                                    out.send(
+                                        rep.client,
+                                        channel::RELIABLE,
+                                        &ServerMsg::SignPlease(ask),
+                                    );
+                                }
+                            }
+                            None if was_open => {
+                                let who = unsigned
+                                    .first()
+                                    .map(|&i| rituals.signing.reps[i].winner.clone())
+                                    .unwrap_or_default();
+                                out.refuse(client, req, Refusal::Absent { who });
+                                continue;
+                            }
+                            None => {}
+                        }
+                    }
+                    CeremonyStep::Handover => {
+                        let Some(relay) = rituals.relay.as_mut() else {
+                            out.refuse(client, req, Refusal::NoRelay);
+                            continue;
+                        };
+                        if relay.pending.is_some() {
+                            out.refuse(client, req, Refusal::HandoverNotSaved);
+                            continue;
+                        }
+                        let holder = avatars
+                            .iter()
+                            .find(|(_, a, ..)| relay.holds(&claims, a.visitor_id))
+                            .map(|(e, a, ..)| (e, a.id, a.name.to_string()));
+                        let receiver = find_called(&avatars, &claims, &relay.receiver);
+                        let (Some((holder, holder_id, holder_name)), Some(receiver)) =
+                            (holder.clone(), receiver)
+                        else {
+                            let who = match &relay.holder {
+                                Some((_, n)) if holder.is_none() => n.clone(),
+                                None if holder.is_none() => relay.giver.winner.clone(),
+                                _ => relay.receiver.winner.clone(),
+                            };
+                            out.refuse(client, req, Refusal::Absent { who });
+                            continue;
+                        };
+                        if !relay.called {
+                            // Both onto the stage: the holder on its left, the next on its
+                            // right.
+                            let left = madang_shared::Vec2::new(rect.x + rect.w * 0.25, spot.y);
+                            let right = madang_shared::Vec2::new(rect.x + rect.w * 0.75, spot.y);
+                            mover.call(&mut avatars, holder, (hall, left), &mut out);
+                            mover.call(&mut avatars, receiver, (hall, right), &mut out);
+                            relay.called = true;
+                            relay.from = None;
+                        } else {
+                            let Ok((_, to, ..)) = avatars.get(receiver) else {
+                                continue;
+                            };
+                            let to = (to.visitor_id, relay.receiver.winner.clone());
+                            let receipt = store.0.submit(Write::Handover {
+                                object: relay.object.clone(),
+                                from_name: relay
+                                    .holder
+                                    .as_ref()
+                                    .map_or_else(|| relay.giver.winner.clone(), |(_, n)| n.clone()),
+                                to_name: to.1.clone(),
+                                to_visitor: to.0,
+                                at: unix_now(),
+                            });
+                            info!(by = %my_name, object = %relay.object, from = %holder_name, to = %to.1, "the relay object passes");
+                            relay.pending = Some(crate::rituals::PendingHandover {
+                                receipt,
+                                client,
+                                req,
+                                to,
+                                from: holder_id,
+                            });
+                            // The room is told once it is kept (finish_rituals).
+                            if let Some(after) = after {
+                                ceremony.next = after;
+                            }
+                            continue;
+                        }
                     }
                 }
-                let msg = ServerMsg::Ceremony(view(&ceremony, &settings, hall));
-                for (a, _, in_hall, _) in &avatars {
-                    if everyone || in_hall.0 == hall {
-                        out.send(a.client, channel::RELIABLE, &msg);
+                if let Some(after) = after {
+                    ceremony.next = after;
+                }
+                let relay = rituals.relay_view(&claims, avatars.iter().map(|(_, a, ..)| a));
+                let in_room = view(&ceremony, &settings, (&rituals, relay), hall, true);
+                let elsewhere = view(&ceremony, &settings, (&rituals, None), hall, false);
+                let (in_room, elsewhere) =
+                    (ServerMsg::Ceremony(in_room), ServerMsg::Ceremony(elsewhere));
+                for (_, a, _, in_hall, _) in &avatars {
+                    if in_hall.0 == hall {
+                        out.send(a.client, channel::RELIABLE, &in_room);
+                    } else if everyone {
+                        out.send(a.client, channel::RELIABLE, &elsewhere);
                     }
                 }
-                // An award given is acknowledged once it is kept (finish_awards).
-                if !matches!(step, CeremonyStep::CallWinner) {
+                if done {
                     out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
+                }
+            }
+            ClientMsg::Sign {
+                req,
+                public_key,
+                signature,
+            } => {
+                let signed = rituals.sign(
+                    me,
+                    &claims,
+                    (public_key, signature),
+                    clock.wall_ms(),
+                    &store.0,
+                    (client, *req),
+                );
+                if let Err(why) = signed {
+                    out.refuse(client, *req, why);
                 }
             }
             ClientMsg::JoinCeremony { req } => {
@@ -240,25 +512,43 @@ fn take_requests(
                 let Some(spawn) = halls.get(hall).and_then(|m| m.spawn(None)).map(|s| s.pos) else {
                     continue;
                 };
-                if let Ok((avatar, mut pos, mut in_hall, mut inputs)) =
-                    avatars.get_mut(request.avatar)
-                    && in_hall.0 != hall
+                if avatars
+                    .get(request.avatar)
+                    .is_ok_and(|(_, _, _, h, _)| h.0 != hall)
                 {
-                    {
-                        hand_over(
-                            avatar,
-                            (&mut pos, &mut in_hall, &mut inputs),
-                            (hall, spawn),
-                            &mut interest,
-                            &mut notices,
-                            &mut views,
-                            &mut out,
-                        );
-                    }
+                    mover.call(&mut avatars, request.avatar, (hall, spawn), &mut out);
                 }
                 out.send(client, channel::RELIABLE, &ServerMsg::Done { req });
             }
             _ => {}
+        }
+    }
+}
+
+/// A signature or a handover kept: the room is shown it.
+fn finish_rituals(
+    mut rituals: ResMut<Rituals>,
+    ceremony: Res<Ceremony>,
+    claims: Res<AwardClaims>,
+    halls: Res<Halls>,
+    settings: Res<SettingsRes>,
+    avatars: Query<(&Avatar, &InHall)>,
+    mut out: Outbox,
+) {
+    if !matches!(
+        crate::rituals::finish(&mut rituals, &mut out),
+        Finished::Kept
+    ) {
+        return;
+    }
+    let Some((hall, _)) = stage(&halls, &settings) else {
+        return;
+    };
+    let relay = rituals.relay_view(&claims, avatars.iter().map(|(a, _)| a));
+    let msg = ServerMsg::Ceremony(view(&ceremony, &settings, (&rituals, relay), hall, true));
+    for (a, in_hall) in &avatars {
+        if in_hall.0 == hall {
+            out.send(a.client, channel::RELIABLE, &msg);
         }
     }
 }
@@ -282,11 +572,13 @@ fn finish_awards(mut pending: ResMut<PendingAwards>, mut out: Outbox) {
 }
 
 /// An item of the timetable that opens the ceremony opens it by itself at its time.
+#[allow(clippy::too_many_arguments)]
 fn open_on_schedule(
     clock: Res<crate::screen::ServerClock>,
     settings: Res<SettingsRes>,
     halls: Res<Halls>,
-    avatars: Query<&Avatar>,
+    avatars: Query<(&Avatar, &InHall)>,
+    (rituals, claims): (Res<Rituals>, Res<AwardClaims>),
     mut ceremony: ResMut<Ceremony>,
     mut last: Local<Option<i64>>,
     mut out: Outbox,
@@ -311,20 +603,36 @@ fn open_on_schedule(
     };
     ceremony.open = true;
     ceremony.current = None;
+    ceremony.next = rituals
+        .program
+        .iter()
+        .position(|p| *p == ProgramStep::Open)
+        .map_or(0, |i| i + 1);
     info!("the ceremony opens, as the timetable says");
-    let msg = ServerMsg::Ceremony(view(&ceremony, &settings, hall));
-    for a in &avatars {
-        out.send(a.client, channel::RELIABLE, &msg);
+    let relay = rituals.relay_view(&claims, avatars.iter().map(|(a, _)| a));
+    let in_room = ServerMsg::Ceremony(view(&ceremony, &settings, (&rituals, relay), hall, true));
+    let elsewhere = ServerMsg::Ceremony(view(&ceremony, &settings, (&rituals, None), hall, false));
+    for (a, in_hall) in &avatars {
+        let msg = if in_hall.0 == hall {
+            &in_room
+        } else {
+            &elsewhere
+        };
+        out.send(a.client, channel::RELIABLE, msg);
     }
 }
 
-/// Arrivals are told the ceremony while it is open.
+/// Arrivals are told the ceremony while it is open; when the relay's holder arrives in the
+/// ceremony room, the whole room is told (the object is over them again).
+#[allow(clippy::too_many_arguments)]
 fn tell_arrivals(
     mut arrived: MessageReader<ViewMoved>,
     ceremony: Res<Ceremony>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     connections: Res<crate::presence::Connections>,
+    (rituals, claims): (Res<Rituals>, Res<AwardClaims>),
+    avatars: Query<(&Avatar, &InHall)>,
     mut out: Outbox,
 ) {
     if !ceremony.open {
@@ -334,13 +642,35 @@ fn tell_arrivals(
     let Some((hall, _)) = stage(&halls, &settings) else {
         return;
     };
+    let mut relay = None;
+    let mut holder_arrived = false;
     for v in arrived.read().filter(|v| v.from.is_none()) {
-        if let Some(who) = connections.avatars.get(&v.avatar) {
-            out.send(
-                who.client,
-                channel::RELIABLE,
-                &ServerMsg::Ceremony(view(&ceremony, &settings, hall)),
-            );
+        let Some(who) = connections.avatars.get(&v.avatar) else {
+            continue;
+        };
+        let in_room = v.hall == hall;
+        if in_room
+            && rituals
+                .relay
+                .as_ref()
+                .is_some_and(|r| r.holds(&claims, who.visitor))
+        {
+            holder_arrived = true;
+            continue;
+        }
+        let relay = relay
+            .get_or_insert_with(|| rituals.relay_view(&claims, avatars.iter().map(|(a, _)| a)))
+            .clone();
+        let msg = view(&ceremony, &settings, (&rituals, relay), hall, in_room);
+        out.send(who.client, channel::RELIABLE, &ServerMsg::Ceremony(msg));
+    }
+    if holder_arrived {
+        let relay = rituals.relay_view(&claims, avatars.iter().map(|(a, _)| a));
+        let msg = ServerMsg::Ceremony(view(&ceremony, &settings, (&rituals, relay), hall, true));
+        for (a, in_hall) in &avatars {
+            if in_hall.0 == hall {
+                out.send(a.client, channel::RELIABLE, &msg);
+            }
         }
     }
 }

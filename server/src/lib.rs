@@ -68,6 +68,7 @@ mod presence;
 pub use presence::ARRIVALS_PER_TICK;
 mod reload;
 pub mod report;
+mod rituals;
 mod schedule;
 mod screen;
 pub mod settings;
@@ -249,7 +250,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
                 .collect(),
             bans: bans.clone(),
             door: join::Door::new(&settings.door, open_by_address.clone()),
-            awards: settings.awards.clone(),
+            awards: settings.claimables(),
             claims: award_claims.clone(),
             reserved: settings
                 .reserved_names
@@ -257,7 +258,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
                 .map(|n| (join::name_key(n), None))
                 .chain(
                     settings
-                        .awards
+                        .claimables()
                         .iter()
                         .enumerate()
                         .map(|(i, a)| (join::name_key(&a.winner), Some(i))),
@@ -317,6 +318,7 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     app.insert_resource(talk::HallTalks::new(&app_halls, &loaded));
     app.insert_resource(bans);
     app.insert_resource(award_claims);
+    app.insert_resource(rituals::Rituals::new(&settings, &loaded));
     app.insert_resource(moderation::Announcements::from_loaded(&loaded, &app_halls));
     app.insert_resource(mutes::Mutes::from_loaded(&loaded, unix_now()));
     app.insert_resource(visits::Dwell::from_loaded(&loaded));

@@ -1,7 +1,9 @@
 //! The results report, for the results-sharing day: per booth the unique visitors, the total
 //! and median time spent there, hearts, comments and votes; per hall the number of people over
-//! time; per ballot the result; the awards given. `madang-server report --out DIR` writes
-//! CSV files and PNG charts; it reads the store directly, so it works while the server runs.
+//! time; per ballot the result; the awards given; the partnership's signature record (JSON,
+//! checkable with `madang-server agreement verify`) and the relay's handovers.
+//! `madang-server report --out DIR` writes CSV files and PNG charts; it reads the store
+//! directly, so it works while the server runs.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -43,6 +45,10 @@ pub struct Report {
     /// Minutes in which one booth got many votes, most first: what organizers look at for a
     /// stuffed ballot.
     pub bursts: Vec<VoteBurst>,
+    /// The agreement's signature record, as signed so far (when the expo has one).
+    pub agreement: Option<madang_shared::agreement::Record>,
+    /// The relay's handovers: (object, from, to, Unix seconds).
+    pub handovers: Vec<(String, String, String, i64)>,
 }
 
 /// A deck shown on a slide screen: where, which, from when (Unix ms) and until when (`None`
@@ -219,6 +225,35 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
     for row in rows {
         report.awards.push(row.map_err(sql)?);
     }
+    if version >= 8 {
+        if let Some(agreement) = settings.agreement_text()? {
+            let mut record = madang_shared::agreement::Record::new(agreement);
+            let mut q = conn
+                .prepare("SELECT entry FROM signatures WHERE agreement = ?1 ORDER BY seq")
+                .map_err(sql)?;
+            let rows = q
+                .query_map([&record.agreement_hash], |r| r.get::<_, String>(0))
+                .map_err(sql)?;
+            for row in rows {
+                let entry: madang_shared::agreement::Entry =
+                    serde_json::from_str(&row.map_err(sql)?)
+                        .map_err(|e| format!("a stored signature is not readable: {e}"))?;
+                record
+                    .push(entry)
+                    .map_err(|e| format!("the stored signature record does not hold: {e}"))?;
+            }
+            report.agreement = Some(record);
+        }
+        let mut q = conn
+            .prepare("SELECT object, from_name, to_name, at FROM handovers ORDER BY rowid")
+            .map_err(sql)?;
+        let rows = q
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(sql)?;
+        for row in rows {
+            report.handovers.push(row.map_err(sql)?);
+        }
+    }
     let mut q = conn
         .prepare(
             "SELECT hall, screen, deck, opened_ms, closed_ms FROM deck_shows
@@ -354,6 +389,21 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
         ));
     }
     write_file(dir, "decks.csv", csv, &mut out)?;
+    if let Some(record) = &report.agreement {
+        let json = serde_json::to_string_pretty(record)
+            .map_err(|e| format!("cannot write the agreement: {e}"))?;
+        write_file(dir, "agreement.json", json, &mut out)?;
+    }
+    let mut csv = String::from("object,from,to,unix_time\n");
+    for (object, from, to, at) in &report.handovers {
+        csv.push_str(&format!(
+            "{},{},{},{at}\n",
+            field(object),
+            field(from),
+            field(to)
+        ));
+    }
+    write_file(dir, "handovers.csv", csv, &mut out)?;
 
     for (name, png) in charts(report, font, None)? {
         let path = dir.join(&name);

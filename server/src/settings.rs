@@ -84,6 +84,105 @@ pub struct Settings {
     pub tls: TlsSettings,
     /// Which visitor passes are still honoured (see [`PassSettings`]).
     pub passes: PassSettings,
+    /// The partnership signed online at the ceremony, if any (see [`AgreementSetting`]).
+    pub agreement: Option<AgreementSetting>,
+    /// The object handed from one host to the next at the ceremony, if any.
+    pub relay: Option<RelaySetting>,
+    /// The ceremony's program, in order (`[[ceremony_program]] step = "open"`, `"award"` with
+    /// `award = NAME`, `"call_winner"`, `"signing"`, `"handover"`, `"close"`). Without one:
+    /// open, each award announced and its winner called, the signing and the handover when the
+    /// expo has them, close.
+    pub ceremony_program: Vec<ProgramStepSetting>,
+}
+
+/// A step of the ceremony's program as the settings name it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProgramStepSetting {
+    Open,
+    /// Announce the award of this name.
+    Award {
+        award: String,
+    },
+    CallWinner,
+    Signing,
+    Handover,
+    Close,
+}
+
+/// Someone a ceremony step calls to the stage, named as an award's winner is: never by display
+/// name, but by visitor id or by a one-time claim code typed where an invite code goes. Their
+/// label is a reserved name.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalledPerson {
+    /// How they are shown (a person, an organization's representative).
+    pub name: String,
+    #[serde(default)]
+    pub visitor: Option<u64>,
+    /// 64 hex digits: the hash of their claim code (`madang-server claim-code`).
+    #[serde(default)]
+    pub claim_hash: Option<String>,
+}
+
+/// An organization that signs the agreement, and its representative.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartySetting {
+    pub organization: String,
+    pub representative: CalledPerson,
+}
+
+/// The agreement signed at the ceremony (the 2021 Failure Expo's online partnership): each
+/// representative signs its hash with their own key, and the record is a hash chain
+/// (`madang-server agreement verify`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementSetting {
+    pub title: String,
+    /// The agreement's text; with `pdf`, what is said of it.
+    #[serde(default)]
+    pub text: String,
+    /// The agreement as a PDF, by its path in the expo's assets (`documents/agreement.pdf`):
+    /// its BLAKE3 hash becomes part of the text signed, so the signatures bind the file.
+    #[serde(default)]
+    pub pdf: Option<String>,
+    pub parties: Vec<PartySetting>,
+}
+
+/// The relay's object (the 2019 innovation relay's "innovation thermometer") and the hosts it
+/// passes between.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaySetting {
+    pub object: String,
+    #[serde(default)]
+    pub object_en: String,
+    /// Its picture, by its path in the expo's assets (`relay/thermometer.png`).
+    pub image: String,
+    /// This expo's host, who holds it first (unless a holder was kept from before).
+    pub giver: CalledPerson,
+    /// The next host, who receives it.
+    pub receiver: CalledPerson,
+}
+
+/// The claim key of an organization's representative.
+pub fn signer_key(organization: &str) -> String {
+    format!("signing:{organization}")
+}
+
+/// The claim keys of the relay's two hosts.
+pub const RELAY_GIVER: &str = "relay:giver";
+pub const RELAY_RECEIVER: &str = "relay:receiver";
+
+fn called(key: String, p: &CalledPerson) -> AwardSetting {
+    AwardSetting {
+        name: key,
+        name_en: String::new(),
+        winner: p.name.clone(),
+        winner_visitor: p.visitor,
+        claim_hash: p.claim_hash.clone(),
+    }
 }
 
 /// The join endpoint's HTTPS. With neither `cert` nor `key`, a self-signed certificate is made
@@ -306,6 +405,9 @@ impl Default for Settings {
             },
             tls: TlsSettings::default(),
             passes: PassSettings::default(),
+            agreement: None,
+            relay: None,
+            ceremony_program: Vec::new(),
         }
     }
 }
@@ -325,6 +427,88 @@ impl Settings {
     /// The rule for `ballot`: its own, or the default.
     pub fn vote_rule(&self, ballot: &str) -> VoteRule {
         self.ballot_rules.get(ballot).copied().unwrap_or(self.vote)
+    }
+
+    /// Everyone a claim code or a visitor id calls to the stage, as awards are: the awards,
+    /// then each representative (`signing:ORGANIZATION`), then the relay's hosts
+    /// (`relay:giver`, `relay:receiver`). The join endpoint takes claim codes for all of them
+    /// and reserves their labels.
+    pub fn claimables(&self) -> Vec<AwardSetting> {
+        let mut all = self.awards.clone();
+        if let Some(a) = &self.agreement {
+            all.extend(
+                a.parties
+                    .iter()
+                    .map(|p| called(signer_key(&p.organization), &p.representative)),
+            );
+        }
+        if let Some(r) = &self.relay {
+            all.push(called(RELAY_GIVER.into(), &r.giver));
+            all.push(called(RELAY_RECEIVER.into(), &r.receiver));
+        }
+        all
+    }
+
+    /// The ceremony's program: the settings', or the one made of what the expo has.
+    pub fn program(&self) -> Vec<madang_shared::protocol::ProgramStep> {
+        use madang_shared::protocol::ProgramStep as P;
+        if self.ceremony_program.is_empty() {
+            let mut p = vec![P::Open];
+            for i in 0..self.awards.len() {
+                p.extend([P::Award(i as u16), P::CallWinner]);
+            }
+            if self.agreement.is_some() {
+                p.push(P::Signing);
+            }
+            if self.relay.is_some() {
+                p.push(P::Handover);
+            }
+            p.push(P::Close);
+            return p;
+        }
+        self.ceremony_program
+            .iter()
+            .filter_map(|s| {
+                Some(match s {
+                    ProgramStepSetting::Open => P::Open,
+                    ProgramStepSetting::Award { award } => {
+                        P::Award(self.awards.iter().position(|a| &a.name == award)? as u16)
+                    }
+                    ProgramStepSetting::CallWinner => P::CallWinner,
+                    ProgramStepSetting::Signing => P::Signing,
+                    ProgramStepSetting::Handover => P::Handover,
+                    ProgramStepSetting::Close => P::Close,
+                })
+            })
+            .collect()
+    }
+
+    /// The agreement as signed: its text, with the PDF's hash when it is a PDF (read from the
+    /// expo's assets).
+    pub fn agreement_text(&self) -> Result<Option<madang_shared::agreement::Agreement>, String> {
+        let Some(a) = &self.agreement else {
+            return Ok(None);
+        };
+        let mut text = a.text.clone();
+        if let Some(pdf) = &a.pdf {
+            let root = madang_shared::map::assets_root(&self.maps_dir);
+            let path = madang_shared::document::document_path(&root, pdf)
+                .map_err(|e| format!("agreement.pdf `{pdf}`: {e}"))?;
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("agreement.pdf {}: {e}", path.display()))?;
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!(
+                "[PDF {pdf} BLAKE3 {}]",
+                blake3::hash(&bytes).to_hex()
+            ));
+        }
+        Ok(Some(madang_shared::agreement::Agreement {
+            title: a.title.clone(),
+            text,
+            organizations: a.parties.iter().map(|p| p.organization.clone()).collect(),
+        }))
     }
 
     /// Reads a settings file; fields it does not name keep their defaults.
@@ -443,6 +627,108 @@ impl Settings {
             }
             if self.awards[..i].iter().any(|a| a.name == award.name) {
                 return bad("awards", format!("two awards are called {}", award.name));
+            }
+        }
+        for award in &self.awards {
+            if award.name.starts_with("signing:") || award.name.starts_with("relay:") {
+                return bad(
+                    "awards",
+                    format!(
+                        "{}: award names may not begin with signing: or relay:",
+                        award.name
+                    ),
+                );
+            }
+        }
+        let person_ok = |p: &CalledPerson| {
+            let hash_ok = p
+                .claim_hash
+                .as_ref()
+                .is_none_or(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+            hash_ok && (p.visitor.is_some() || p.claim_hash.is_some()) && !p.name.trim().is_empty()
+        };
+        let person_why = "name them, and give their visitor id or the 64-hex-digit hash of a \
+                          claim code (madang-server claim-code makes one); never a display name alone";
+        if let Some(a) = &self.agreement {
+            if a.title.trim().is_empty() || (a.text.trim().is_empty() && a.pdf.is_none()) {
+                return bad("agreement", "give a title, and a text or a pdf".into());
+            }
+            if a.title.chars().count() > 200 || a.text.chars().count() > 20_000 {
+                return bad(
+                    "agreement",
+                    "the title is at most 200 characters and the text 20,000".into(),
+                );
+            }
+            if a.parties.is_empty() || a.parties.len() > 100 {
+                return bad("agreement", "1 to 100 parties sign it".into());
+            }
+            for (i, p) in a.parties.iter().enumerate() {
+                if p.organization.trim().is_empty() || p.organization.chars().count() > 100 {
+                    return bad(
+                        "agreement",
+                        format!("party {}: an organization of 1 to 100 characters", i + 1),
+                    );
+                }
+                if a.parties[..i]
+                    .iter()
+                    .any(|q| q.organization == p.organization)
+                {
+                    return bad("agreement", format!("{} is listed twice", p.organization));
+                }
+                if !person_ok(&p.representative) {
+                    return bad(
+                        "agreement",
+                        format!("{}'s representative: {person_why}", p.organization),
+                    );
+                }
+            }
+            if let Err(why) = self.agreement_text() {
+                return bad("agreement", why);
+            }
+        }
+        if let Some(r) = &self.relay {
+            if r.object.trim().is_empty() || r.image.trim().is_empty() {
+                return bad("relay", "name the object and its image".into());
+            }
+            let named = Path::new(&r.image);
+            let inside = named
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside || !r.image.to_ascii_lowercase().ends_with(".png") {
+                return bad(
+                    "relay",
+                    format!(
+                        "image `{}`: a .png file by its path inside the expo's assets, without `..`",
+                        r.image
+                    ),
+                );
+            }
+            for (who, p) in [("giver", &r.giver), ("receiver", &r.receiver)] {
+                if !person_ok(p) {
+                    return bad("relay", format!("the {who}: {person_why}"));
+                }
+            }
+        }
+        for step in &self.ceremony_program {
+            match step {
+                ProgramStepSetting::Award { award }
+                    if !self.awards.iter().any(|a| &a.name == award) =>
+                {
+                    return bad(
+                        "ceremony_program",
+                        format!("there is no award called {award}"),
+                    );
+                }
+                ProgramStepSetting::Signing if self.agreement.is_none() => {
+                    return bad(
+                        "ceremony_program",
+                        "a signing step needs an [agreement]".into(),
+                    );
+                }
+                ProgramStepSetting::Handover if self.relay.is_none() => {
+                    return bad("ceremony_program", "a handover step needs a [relay]".into());
+                }
+                _ => {}
             }
         }
         if !(4..=256).contains(&self.interest_cell_tiles) {
@@ -602,6 +888,74 @@ mod tests {
         );
         let organizer = crate::identity::hash_invite("madang-demo-organizer");
         assert!(s.invites.iter().any(|i| i.hash == organizer));
+        // The rituals: three parties, the thermometer, and a program that runs them all.
+        use madang_shared::protocol::ProgramStep as P;
+        assert_eq!(s.agreement.as_ref().map(|a| a.parties.len()), Some(3));
+        assert_eq!(
+            s.program(),
+            vec![
+                P::Open,
+                P::Signing,
+                P::Award(0),
+                P::CallWinner,
+                P::Award(1),
+                P::CallWinner,
+                P::Handover,
+                P::Close
+            ]
+        );
+        let claimables = s.claimables();
+        let rep = crate::identity::hash_invite("madang-demo-sign-2");
+        assert!(
+            claimables
+                .iter()
+                .any(|c| c.name == "signing:대구광역시" && c.claim_hash.as_deref() == Some(&rep))
+        );
+        assert!(claimables.iter().any(|c| c.name == RELAY_RECEIVER));
+    }
+
+    #[test]
+    fn a_program_names_what_the_expo_has_and_people_are_never_named_by_name_alone() {
+        let base: Settings =
+            toml::from_str("[[ceremony_program]]\nstep = \"signing\"").expect("parses");
+        let err = base.validate().expect_err("no agreement").to_string();
+        assert!(err.contains("[agreement]"), "{err}");
+        let unknown: Settings =
+            toml::from_str("[[ceremony_program]]\nstep = \"award\"\naward = \"없는 상\"")
+                .expect("parses");
+        assert!(unknown.validate().is_err());
+        let nameless: Settings = toml::from_str(
+            "[relay]\nobject = \"혁신 온도계\"\nimage = \"relay/thermometer.png\"\n\
+             giver = { name = \"주관기관\" }\nreceiver = { name = \"다음 기관\", visitor = 7 }",
+        )
+        .expect("parses");
+        let err = nameless
+            .validate()
+            .expect_err("a giver by name alone")
+            .to_string();
+        assert!(
+            err.contains("giver") && err.contains("never a display name"),
+            "{err}"
+        );
+        let escaping: Settings = toml::from_str(
+            "[relay]\nobject = \"혁신 온도계\"\nimage = \"../../etc/passwd.png\"\n\
+             giver = { name = \"주관기관\", visitor = 1 }\nreceiver = { name = \"다음\", visitor = 2 }",
+        )
+        .expect("parses");
+        assert!(escaping.validate().is_err(), "an image outside the assets");
+        // Without a program: open, each award, the signing and the handover, close.
+        let plain = Settings {
+            relay: nameless.relay.clone(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            plain.program(),
+            vec![
+                madang_shared::protocol::ProgramStep::Open,
+                madang_shared::protocol::ProgramStep::Handover,
+                madang_shared::protocol::ProgramStep::Close
+            ]
+        );
     }
 
     #[test]

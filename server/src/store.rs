@@ -126,6 +126,27 @@ const MIGRATIONS: &[&str] = &[
         closed_ms INTEGER,
         PRIMARY KEY (hall, screen, opened_ms)
     );",
+    // 8: the partnership's signatures (each entry of the record as JSON, by the agreement's
+    // hash), and who holds each relay object.
+    "CREATE TABLE signatures (
+        agreement TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (agreement, seq)
+    );
+    CREATE TABLE relay_holders (
+        object TEXT PRIMARY KEY,
+        visitor INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE handovers (
+        object TEXT NOT NULL,
+        from_name TEXT NOT NULL,
+        to_name TEXT NOT NULL,
+        to_visitor INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );",
 ];
 
 /// Reports loaded at start (the newest).
@@ -296,6 +317,21 @@ pub enum Write {
         visitor: Option<u64>,
         at: i64,
     },
+    /// A signature of the agreement (by its hash, hex): the record's entry `seq`, as JSON.
+    /// A second entry with the same `seq` is refused ([`Written::Refused`]).
+    Signature {
+        agreement: String,
+        seq: u32,
+        entry: String,
+    },
+    /// The relay's object passed to a new holder.
+    Handover {
+        object: String,
+        from_name: String,
+        to_name: String,
+        to_visitor: u64,
+        at: i64,
+    },
     /// A line said to a whole room.
     Chat {
         hall: String,
@@ -393,6 +429,10 @@ pub struct Loaded {
     /// The newest reports, oldest first: (id, reporter name, target visitor, target name,
     /// reason, at).
     pub reports: Vec<(i64, String, u64, String, String, i64)>,
+    /// The agreements' signatures in order: (agreement hash, seq, entry JSON).
+    pub signatures: Vec<(String, u32, String)>,
+    /// Who holds each relay object: (object, visitor, name).
+    pub relay_holders: Vec<(String, u64, String)>,
 }
 
 enum Job {
@@ -537,6 +577,27 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
     let mut q = conn.prepare("SELECT award, visitor FROM award_claims")?;
     for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, id_from_sql(r.get(1)?))))? {
         loaded.award_claims.push(row?);
+    }
+    let mut q =
+        conn.prepare("SELECT agreement, seq, entry FROM signatures ORDER BY agreement, seq")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
+        loaded.signatures.push(row?);
+    }
+    let mut q = conn.prepare("SELECT object, visitor, name FROM relay_holders")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            id_from_sql(r.get(1)?),
+            r.get::<_, String>(2)?,
+        ))
+    })? {
+        loaded.relay_holders.push(row?);
     }
     let mut q = conn.prepare("SELECT visitor, until FROM mutes")?;
     for row in q.query_map([], |r| {
@@ -794,6 +855,45 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
             tx.execute(
                 "INSERT INTO awards (award, winner, visitor, at) VALUES (?1, ?2, ?3, ?4)",
                 params![award, winner, visitor.map(id_to_sql), at],
+            )?;
+        }
+        Write::Signature {
+            agreement,
+            seq,
+            entry,
+        } => {
+            let taken: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM signatures WHERE agreement = ?1 AND seq = ?2",
+                    params![agreement, seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Ok(Written::Refused(Refusal::SignatureNotSaved));
+            }
+            tx.execute(
+                "INSERT INTO signatures (agreement, seq, entry) VALUES (?1, ?2, ?3)",
+                params![agreement, seq, entry],
+            )?;
+        }
+        Write::Handover {
+            object,
+            from_name,
+            to_name,
+            to_visitor,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO relay_holders (object, visitor, name, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (object) DO UPDATE SET visitor = excluded.visitor,
+                     name = excluded.name, at = excluded.at",
+                params![object, id_to_sql(*to_visitor), to_name, at],
+            )?;
+            tx.execute(
+                "INSERT INTO handovers (object, from_name, to_name, to_visitor, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![object, from_name, to_name, id_to_sql(*to_visitor), at],
             )?;
         }
         Write::Ban {

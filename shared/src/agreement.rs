@@ -5,8 +5,8 @@
 //! be changed, dropped or reordered without the record failing [`verify`]. The record is JSON
 //! with the public keys in it, checkable offline (`madang-server agreement verify FILE`).
 //!
-//! What this module is not yet: the ceremony step that collects the signatures in the room,
-//! and the visitor's key kept beside their pass (issue 14's other parts).
+//! The server collects the signatures at the ceremony (`server/src/rituals.rs`); each
+//! representative's client signs with its own key, kept beside the visitor pass.
 
 use ed25519_dalek::{Signature, Signer as _, Verifier};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -169,6 +169,25 @@ impl Record {
         self.head = hex(&entry.hash());
         self.entries.push(entry);
         Ok(self.entries.last().expect("just pushed"))
+    }
+
+    /// Adds an entry as stored (read back from the store), after the same checks as
+    /// [`Record::append`].
+    pub fn push(&mut self, entry: Entry) -> Result<(), VerifyError> {
+        check_entry(
+            &self.agreement,
+            &self.agreement.hash(),
+            &self.entries,
+            &entry,
+        )?;
+        self.head = hex(&entry.hash());
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Whether `organization` has signed.
+    pub fn signed(&self, organization: &str) -> bool {
+        self.entries.iter().any(|e| e.organization == organization)
     }
 
     /// The last entry's hash (zeros while none): what the next signer signs after.

@@ -16,7 +16,7 @@ use crate::names::{NameError, validate_display_name};
 use crate::rules::{MoveInput, QPos};
 
 /// Bumped on every incompatible change; a client of another version is refused at join.
-pub const PROTOCOL_VERSION: u32 = 10;
+pub const PROTOCOL_VERSION: u32 = 11;
 
 /// The netcode protocol id: "MADANG" and the version, so old clients cannot even handshake.
 pub const PROTOCOL_ID: u64 = 0x4D41_4441_4E47_0000 | PROTOCOL_VERSION as u64;
@@ -145,7 +145,7 @@ pub struct ScheduleEntry {
     pub hall: Option<String>,
 }
 
-/// A step of the awards ceremony.
+/// A step of the ceremony, as the organizer asks for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CeremonyStep {
     /// Everyone in the expo is invited to the ceremony room.
@@ -155,6 +155,82 @@ pub enum CeremonyStep {
     /// The announced award's winner is moved onto the stage.
     CallWinner,
     Close,
+    /// The next step of the event's program ([`CeremonyView::program`]).
+    Next,
+    /// The partnership signing: opens it, or calls the next representative present to the
+    /// signing desk on the stage.
+    Signing,
+    /// The relay handover: calls both hosts onto the stage, then passes the object.
+    Handover,
+}
+
+/// A step of an event's ceremony program, as the settings list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProgramStep {
+    Open,
+    /// Announce this award (by its place in the expo's list).
+    Award(u16),
+    /// Call the announced award's winner onto the stage.
+    CallWinner,
+    /// The partnership signing: every representative in turn.
+    Signing,
+    /// The relay handover.
+    Handover,
+    Close,
+}
+
+/// One signature as the room sees it on the stage screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedView {
+    pub organization: String,
+    /// The representative's display name.
+    pub name: String,
+    /// When it was recorded (Unix ms).
+    pub at_ms: i64,
+}
+
+/// The partnership signing as the room sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningView {
+    pub title: String,
+    /// The signing organizations, in order.
+    pub organizations: Vec<String>,
+    pub signed: Vec<SignedView>,
+    /// The organization whose representative stands at the desk, by index.
+    pub at_desk: Option<u16>,
+}
+
+/// What the representative at the signing desk is asked to sign (to them alone): they sign
+/// [`crate::agreement::signing_message`] of these with their own key and answer
+/// [`ClientMsg::Sign`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignRequest {
+    /// The agreement as shown to the signer: its hash must be `agreement_hash`, which the
+    /// client checks before it signs.
+    pub title: String,
+    pub text: String,
+    pub organizations: Vec<String>,
+    /// The organization the signer signs for.
+    pub organization: String,
+    pub visitor: u64,
+    pub name: String,
+    /// The agreement's hash and the record's head (32 bytes each).
+    pub agreement_hash: Vec<u8>,
+    pub prev_hash: Vec<u8>,
+}
+
+/// The relay's object and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayView {
+    pub object: String,
+    pub object_en: String,
+    /// The object's picture, by its path in the expo's assets.
+    pub image: String,
+    /// The holder's label (an organization, a host), and their avatar while connected.
+    pub holder_name: Option<String>,
+    pub holder: Option<AvatarId>,
+    /// The hand it just left, while it passes (for the window to draw it travelling).
+    pub from: Option<AvatarId>,
 }
 
 /// An award as the room sees it.
@@ -176,6 +252,13 @@ pub struct CeremonyView {
     pub award: Option<AwardView>,
     /// How many awards there are.
     pub awards: u16,
+    /// The event's program, and the place of the step [`CeremonyStep::Next`] runs.
+    pub program: Vec<ProgramStep>,
+    pub next: u16,
+    /// The partnership signing, once opened.
+    pub signing: Option<SigningView>,
+    /// The relay's object, when the expo has one.
+    pub relay: Option<RelayView>,
 }
 
 /// The longest speaking timer, in seconds.
@@ -542,6 +625,14 @@ pub enum ClientMsg {
     Ceremony { req: u32, step: CeremonyStep },
     /// Go to the ceremony room while the ceremony is open (the invitation's button).
     JoinCeremony { req: u32 },
+    /// The representative at the signing desk signs: their Ed25519 public key (32 bytes) and
+    /// their signature (64) over what [`ServerMsg::SignPlease`] named. Answered `Done` once
+    /// the record holding it is saved.
+    Sign {
+        req: u32,
+        public_key: Vec<u8>,
+        signature: Vec<u8>,
+    },
     /// Kick, ban, unban, move to the stage. Organizers only.
     Moderate { req: u32, action: ModAction },
     /// Report someone to the organizers.
@@ -726,6 +817,17 @@ impl ClientMsg {
                 }
             }
             ClientMsg::SlideControl { .. } | ClientMsg::SlidePointer { .. } => {}
+            ClientMsg::Sign {
+                public_key,
+                signature,
+                ..
+            } => {
+                if public_key.len() != 32 || signature.len() != 64 {
+                    return Err(DecodeError::Invalid(
+                        "a signature is 64 bytes and its key 32",
+                    ));
+                }
+            }
             ClientMsg::EditMap {
                 edit:
                     crate::edit::MapEdit::SetProperty { key, value, .. }
@@ -779,6 +881,7 @@ impl ClientMsg {
             | ClientMsg::Floor { req, .. }
             | ClientMsg::Ceremony { req, .. }
             | ClientMsg::JoinCeremony { req }
+            | ClientMsg::Sign { req, .. }
             | ClientMsg::EditMap { req, .. }
             | ClientMsg::UndoEdit { req }
             | ClientMsg::RedoEdit { req }
@@ -978,6 +1081,8 @@ pub enum ServerMsg {
     /// The awards ceremony: its opening (the invitation) and closing to everyone, each award
     /// and winner to the ceremony room; and on arrival while it is open.
     Ceremony(CeremonyView),
+    /// You stand at the signing desk: this is what you are asked to sign.
+    SignPlease(SignRequest),
     /// The emotes of those you see this tick, at most [`MAX_EMOTES_PER_TICK`]: one message a
     /// tick however many people emote, as reactions are.
     Emotes { list: Vec<(AvatarId, Emote)> },

@@ -190,11 +190,32 @@ pub enum Refusal {
     NoSuchDeck { deck: String },
     #[error("the screen shows no deck")]
     NoDeckShown,
+    // The rituals.
+    #[error("this expo has no agreement to sign")]
+    NoAgreement,
+    #[error("only the representative at the signing desk signs")]
+    NotAtTheDesk,
+    /// The signature does not verify over what the representative was asked to sign.
+    #[error("the signature does not verify")]
+    SignatureInvalid,
+    #[error("the signature could not be saved; sign again")]
+    SignatureNotSaved,
+    #[error("every organization has signed")]
+    AllSigned,
+    /// Someone the step needs (a representative, a host) is not connected.
+    #[error("{who} is not here")]
+    Absent { who: String },
+    #[error("this expo has no relay object")]
+    NoRelay,
+    #[error("the handover could not be saved; hand it over again")]
+    HandoverNotSaved,
+    #[error("the program has no more steps")]
+    ProgramDone,
 }
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 56;
+    pub const KINDS: usize = 65;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -256,6 +277,15 @@ impl Refusal {
             NoSuchSlideScreen { .. } => 53,
             NoSuchDeck { .. } => 54,
             NoDeckShown => 55,
+            NoAgreement => 56,
+            NotAtTheDesk => 57,
+            SignatureInvalid => 58,
+            SignatureNotSaved => 59,
+            AllSigned => 60,
+            Absent { .. } => 61,
+            NoRelay => 62,
+            HandoverNotSaved => 63,
+            ProgramDone => 64,
         }
     }
 
@@ -333,6 +363,17 @@ impl Refusal {
                 deck: "slides/없는 발표.pdf".into(),
             },
             NoDeckShown,
+            NoAgreement,
+            NotAtTheDesk,
+            SignatureInvalid,
+            SignatureNotSaved,
+            AllSigned,
+            Absent {
+                who: "행정안전부 대표".into(),
+            },
+            NoRelay,
+            HandoverNotSaved,
+            ProgramDone,
         ]
     }
 }

@@ -43,6 +43,7 @@ mod net;
 mod pages;
 mod people;
 mod reader;
+mod rituals;
 mod screen;
 mod settings;
 mod slides;
@@ -117,6 +118,6 @@ pub fn run(args: ClientArgs) -> AppExit {
         edit::plugin,
         capture::plugin,
     ));
-    app.add_plugins(slides::plugin);
+    app.add_plugins((slides::plugin, rituals::plugin));
     app.run()
 }

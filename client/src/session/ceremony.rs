@@ -1,7 +1,8 @@
 //! The awards ceremony and the timetable: the ceremony as last told, its steps (organizers),
 //! going to its room, and what is on now and next by the server's wall clock.
 
-use madang_shared::protocol::{CeremonyStep, CeremonyView, ClientMsg, ScheduleEntry};
+use madang_shared::agreement::{Agreement, Signer, SigningKey};
+use madang_shared::protocol::{CeremonyStep, CeremonyView, ClientMsg, ScheduleEntry, SignRequest};
 
 use super::{Session, now_since_epoch};
 
@@ -15,6 +16,19 @@ pub struct Ceremony {
     pub schedule: Vec<ScheduleEntry>,
     /// The server's wall clock minus ours (ms), for counting down to the timetable.
     pub wall_offset_ms: i64,
+    /// What you are asked to sign, while you stand at the signing desk.
+    pub sign_request: Option<SignRequest>,
+}
+
+/// Why the client will not sign what it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    #[error("nothing to sign")]
+    NothingAsked,
+    #[error("the agreement shown does not match the hash asked to be signed")]
+    NotWhatIsShown,
+    #[error("the request names another visitor")]
+    NotMe,
 }
 
 impl Ceremony {
@@ -50,6 +64,47 @@ impl Session {
     /// Runs a step of the awards ceremony; organizers only.
     pub fn ceremony_step(&mut self, step: CeremonyStep) -> u32 {
         self.request(|req| ClientMsg::Ceremony { req, step })
+    }
+
+    /// Signs what the server asked at the signing desk with the representative's own key,
+    /// after checking it is the agreement shown and this visitor; the request number.
+    pub fn sign(&mut self, key: &SigningKey) -> Result<u32, SignError> {
+        let ask = self
+            .ceremony
+            .sign_request
+            .as_ref()
+            .ok_or(SignError::NothingAsked)?;
+        let hash = Agreement {
+            title: ask.title.clone(),
+            text: ask.text.clone(),
+            organizations: ask.organizations.clone(),
+        }
+        .hash();
+        if ask.agreement_hash != hash || !ask.organizations.contains(&ask.organization) {
+            return Err(SignError::NotWhatIsShown);
+        }
+        if ask.visitor != self.join.visitor_id || ask.name != self.join.name {
+            return Err(SignError::NotMe);
+        }
+        let prev_hash: [u8; 32] = ask
+            .prev_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| SignError::NotWhatIsShown)?;
+        let who = Signer {
+            organization: &ask.organization,
+            visitor: ask.visitor,
+            name: &ask.name,
+            prev_hash,
+        };
+        let signature = madang_shared::agreement::sign(key, &hash, &who).to_vec();
+        let public_key = key.verifying_key().to_bytes().to_vec();
+        self.ceremony.sign_request = None;
+        Ok(self.request(|req| ClientMsg::Sign {
+            req,
+            public_key,
+            signature,
+        }))
     }
 
     /// Goes to the ceremony room while the ceremony is open.

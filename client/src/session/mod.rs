@@ -48,7 +48,7 @@ mod talk;
 
 pub use ballot::Ballots;
 pub use booth::Booths;
-pub use ceremony::Ceremony;
+pub use ceremony::{Ceremony, SignError};
 pub use join::{
     JoinError, JoinOptions, http_agent, is_loopback_url, request_join, server_url, wait_until_up,
 };
@@ -439,6 +439,7 @@ impl Session {
                 self.ceremony.schedule_came(entries, wall_ms)
             }
             ServerMsg::Ceremony(view) => self.ceremony.ceremony_came(view),
+            ServerMsg::SignPlease(ask) => self.ceremony.sign_request = Some(ask),
             // moderation.rs
             ServerMsg::People { req, rows } => self.moderation.list_came(req, List::People(rows)),
             ServerMsg::Reports { req, rows } => self.moderation.list_came(req, List::Reports(rows)),

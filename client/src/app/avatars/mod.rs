@@ -62,7 +62,7 @@ struct AvatarSprites {
 
 /// Someone else's avatar.
 #[derive(Component)]
-struct RemoteAvatar(AvatarId);
+pub struct RemoteAvatar(pub AvatarId);
 
 /// Your own avatar.
 #[derive(Component)]

@@ -119,6 +119,105 @@ pub fn time_left(lang: Lang, ms: i64) -> String {
     }
 }
 
+/// The signing board's count: "서명 2 / 17" / "2 of 17 signed".
+pub fn signed_count(lang: Lang, n: usize, of: usize) -> String {
+    match lang {
+        Lang::Ko => format!("서명 {n} / {of}"),
+        Lang::En => format!("{n} of {of} signed"),
+    }
+}
+
+/// A signature on the board.
+pub fn signed_by(lang: Lang, organization: &str, name: &str) -> String {
+    match lang {
+        Lang::Ko => format!("{organization} — {name} 서명"),
+        Lang::En => format!("{organization} — signed by {name}"),
+    }
+}
+
+/// The organization whose representative is at the desk.
+pub fn signing_now(lang: Lang, organization: &str) -> String {
+    match lang {
+        Lang::Ko => format!("{organization} — 서명 중"),
+        Lang::En => format!("{organization} — signing now"),
+    }
+}
+
+/// The applause for a new signature.
+pub fn applause_for(lang: Lang, organization: &str) -> String {
+    match lang {
+        Lang::Ko => format!("짝짝짝! {organization} 서명 완료 — 박수를 보내 주세요 (1)"),
+        Lang::En => format!("{organization} has signed — applause! (1)"),
+    }
+}
+
+/// What the representative at the desk is asked.
+pub fn sign_for(lang: Lang, organization: &str) -> String {
+    match lang {
+        Lang::Ko => format!(
+            "{organization}을(를) 대표하여 이 협약에 서명합니다. 서명은 이 컴퓨터에 보관된 내 서명 키로 합니다."
+        ),
+        Lang::En => format!(
+            "You sign this agreement for {organization}, with your own signing key kept on this computer."
+        ),
+    }
+}
+
+/// Why signing failed on this side.
+pub fn sign_failed(lang: Lang, why: &str) -> String {
+    match lang {
+        Lang::Ko => format!("서명하지 못했습니다: {why}"),
+        Lang::En => format!("Could not sign: {why}"),
+    }
+}
+
+/// The signing key could not be read or made (`detail`: the file's trouble, if any).
+pub fn sign_key_trouble(lang: Lang, detail: &str) -> String {
+    let (ko, en) = if detail.is_empty() {
+        (
+            "이 창은 방문자 신원과 서명 키를 보관하지 않습니다".to_owned(),
+            "this window keeps no visitor identity nor signing key".to_owned(),
+        )
+    } else {
+        (
+            format!("서명 키 파일을 읽을 수 없습니다 ({detail})"),
+            format!("the signing key file cannot be read ({detail})"),
+        )
+    };
+    match lang {
+        Lang::Ko => ko,
+        Lang::En => en,
+    }
+}
+
+/// Why the window would not sign what the server sent.
+pub fn sign_error(lang: Lang, e: &crate::session::SignError) -> String {
+    use crate::session::SignError::*;
+    let (ko, en) = match e {
+        NothingAsked => ("서명할 것이 없습니다", "there is nothing to sign"),
+        NotWhatIsShown => (
+            "보이는 협약과 서명할 내용이 다릅니다",
+            "what is to be signed is not the agreement shown",
+        ),
+        NotMe => (
+            "다른 방문자에게 온 요청입니다",
+            "the request is for another visitor",
+        ),
+    };
+    match lang {
+        Lang::Ko => ko.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+/// The relay's object passed: "혁신 온도계: 2019 주관기관 → 2020 주관기관".
+pub fn relay_line(lang: Lang, object: &str, holder: &str) -> String {
+    match lang {
+        Lang::Ko => format!("{object} — {holder}이(가) 들고 있습니다"),
+        Lang::En => format!("{object} — held by {holder}"),
+    }
+}
+
 #[cfg(test)]
 mod duration_tests {
     use super::*;

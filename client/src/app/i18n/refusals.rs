@@ -246,6 +246,42 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "화면에 띄운 발표 자료가 없습니다".into(),
             "The screen shows no deck".into(),
         ),
+        NoAgreement => (
+            "이 박람회에는 서명할 협약이 없습니다".into(),
+            "This expo has no agreement to sign".into(),
+        ),
+        NotAtTheDesk => (
+            "서명대에 선 대표만 서명할 수 있습니다".into(),
+            "Only the representative at the signing desk signs".into(),
+        ),
+        SignatureInvalid => (
+            "서명이 확인되지 않습니다".into(),
+            "The signature does not verify".into(),
+        ),
+        SignatureNotSaved => (
+            "서명을 저장하지 못했습니다. 다시 서명해 주세요".into(),
+            "The signature could not be saved; sign again".into(),
+        ),
+        AllSigned => (
+            "모든 기관이 서명했습니다".into(),
+            "Every organization has signed".into(),
+        ),
+        Absent { who } => (
+            format!("{who}이(가) 지금 여기 없습니다"),
+            format!("{who} is not here"),
+        ),
+        NoRelay => (
+            "이 박람회에는 릴레이 물건이 없습니다".into(),
+            "This expo has no relay object".into(),
+        ),
+        HandoverNotSaved => (
+            "전달 기록을 저장하지 못했습니다. 다시 전달해 주세요".into(),
+            "The handover could not be saved; hand it over again".into(),
+        ),
+        ProgramDone => (
+            "진행 순서의 마지막 단계까지 끝났습니다".into(),
+            "The program has no more steps".into(),
+        ),
         NothingToUndo => (
             "되돌릴 것이 없습니다".into(),
             "There is nothing to take back".into(),
@@ -332,6 +368,7 @@ mod tests {
             EditBreaksMap { detail } => vec![detail.clone()],
             NoSuchSlideScreen { screen } => vec![screen.to_string()],
             NoSuchDeck { deck } => vec![deck.clone()],
+            Absent { who } => vec![who.clone()],
             _ => vec![],
         }
     }

@@ -184,6 +184,10 @@ pub enum Key {
     SlideKeys,
     SlideDeckButton,
     SlideTakeDown,
+    CeremonyProgram,
+    SigningBoard,
+    SignButton,
+    SignNotNow,
 }
 
 /// The string for `key` in `lang`.
@@ -580,5 +584,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, SlideDeckButton) => "Show",
         (Lang::Ko, SlideTakeDown) => "발표 내리기",
         (Lang::En, SlideTakeDown) => "Take the slides down",
+        (Lang::Ko, CeremonyProgram) => "진행 순서대로 다음 ▶",
+        (Lang::En, CeremonyProgram) => "Next in the program ▶",
+        (Lang::Ko, SigningBoard) => "협약 서명",
+        (Lang::En, SigningBoard) => "Partnership signing",
+        (Lang::Ko, SignButton) => "서명하기",
+        (Lang::En, SignButton) => "Sign",
+        (Lang::Ko, SignNotNow) => "나중에",
+        (Lang::En, SignNotNow) => "Not now",
     }
 }

@@ -136,6 +136,7 @@ pub(super) fn organizer_buttons(
                 session.announce(hall, Some(&text))
             }
             OrgAction::CeremonyOpen => session.ceremony_step(CeremonyStep::Open),
+            OrgAction::CeremonyProgram => session.ceremony_step(CeremonyStep::Next),
             OrgAction::CeremonyNext => {
                 let next = session
                     .ceremony

@@ -94,6 +94,7 @@ pub(super) enum OrgAction {
     TakeDown,
     DismissBanner,
     CeremonyOpen,
+    CeremonyProgram,
     CeremonyNext,
     CeremonyCall,
     CeremonyClose,

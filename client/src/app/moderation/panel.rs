@@ -131,6 +131,10 @@ pub(super) fn spawn(mut commands: Commands, args: Res<ClientArgs>) {
                 small_button(OrgAction::CeremonyCall, t(lang, Key::CeremonyCall)),
                 small_button(OrgAction::CeremonyClose, t(lang, Key::CeremonyClose)),
             ]),
+            row(children![(
+                small_button(OrgAction::CeremonyProgram, t(lang, Key::CeremonyProgram)),
+                CaptureMark("ceremony_program"),
+            )]),
             heading(t(lang, Key::AnnounceTitle)),
             row(children![text_field(AnnounceField, "", 300, 14.0)]),
             row(children![
