@@ -5,7 +5,9 @@
 //! and a Sign button; a click signs with the key the window keeps beside its visitor pass; the
 //! stage screen shows the signatures (checked on the screenshot and by the organizer's view),
 //! with applause. Then the relay's hosts are called and the thermometer passes: it is drawn
-//! over the next host and the room is told.
+//! over the next host and the room is told. Before all that, the stamp card: the window earns
+//! the tour's stamp for attending the timetable's item in the ceremony room (a notice, the
+//! counter), K opens the card, and a click gives the points to a cause.
 //!
 //! The window must run on the main thread, so this test has its own `main` (harness = false).
 
@@ -20,7 +22,10 @@ use madang_client::Lang;
 use madang_client::app::ClientArgs;
 use madang_client::session::{JoinOptions, Session};
 use madang_server::identity::hash_invite;
-use madang_server::settings::{AgreementSetting, CalledPerson, Invite, PartySetting, RelaySetting};
+use madang_server::settings::{
+    AgreementSetting, CalledPerson, CauseSetting, Invite, PartySetting, RelaySetting, ScheduleItem,
+    StampSetting, TourSetting,
+};
 use madang_shared::agreement::key_from_seed;
 use madang_shared::protocol::{CeremonyStep, Role};
 
@@ -78,6 +83,53 @@ fn main() -> ExitCode {
             giver: claimed("2019 주관기관", "HOST-2019"),
             receiver: claimed("2020 주관기관", "HOST-2020"),
         }),
+        // 2026-11-21 13:59:58 in Seoul: the 13:30 signing ceremony is on.
+        clock_start_unix_ms: Some(1_795_237_198_000),
+        schedule: vec![ScheduleItem {
+            time: "13:30".into(),
+            title: "공동 협력 협약식".into(),
+            title_en: "Partnership signing".into(),
+            minutes: 60,
+            hall: Some("ceremony".into()),
+            opens_ceremony: false,
+            screen: None,
+            deck: None,
+        }],
+        tours: vec![TourSetting {
+            id: "today".into(),
+            name: "오늘의 행사 스탬프 투어".into(),
+            name_en: "Today's stamp tour".into(),
+            pledge_any_time: true,
+            stamps: vec![
+                StampSetting {
+                    id: "attend".into(),
+                    label: "협약식 참석".into(),
+                    label_en: "Attend the signing".into(),
+                    points: 10,
+                    booth: None,
+                    video: None,
+                    timetable: Some("공동 협력 협약식".into()),
+                    comment: None,
+                    seconds: 2,
+                },
+                StampSetting {
+                    id: "visit".into(),
+                    label: "119 부스 방문".into(),
+                    label_en: "Visit the 119 booth".into(),
+                    points: 10,
+                    booth: Some("hall#3".into()),
+                    video: None,
+                    timetable: None,
+                    comment: None,
+                    seconds: 30,
+                },
+            ],
+            causes: vec![CauseSetting {
+                id: "firefighters".into(),
+                name: "소방관 응원".into(),
+                name_en: "Cheer the firefighters".into(),
+            }],
+        }],
         ..test_settings()
     })
     .expect("the server starts");
@@ -106,7 +158,14 @@ fn main() -> ExitCode {
         look: None,
         organizer_panel: false,
     };
-    let keep = [(1, "sign_prompt"), (2, "signed"), (3, "relay")];
+    let keep = [
+        (1, "stamp_notice"),
+        (2, "stamp_card"),
+        (3, "pledged"),
+        (4, "sign_prompt"),
+        (5, "signed"),
+        (6, "relay"),
+    ];
     let exit = run_window("client_rituals", args, &keep, move || {
         person(&shots, &url, &passes)
     });
@@ -161,6 +220,39 @@ fn person(shots: &std::path::Path, url: &str, passes: &std::path::Path) -> Resul
     let _ = xdo(&["windowfocus", &window]);
     key("Escape")?;
 
+    // The stamp card: two seconds in the room while the item is on earn its stamp (told for
+    // ten seconds).
+    pump_for(&mut [&mut org, &mut first], Duration::from_secs(2));
+    let _ = snap(shots, 1)?;
+    steps.push((
+        "the stamp earned is told, and the counter is up".into(),
+        mark(shots, 1, "stamp_notice")
+            .and(mark(shots, 1, "stamp_counter"))
+            .map(|_| ()),
+    ));
+    key("k")?;
+    pump_for(&mut [&mut org, &mut first], Duration::from_secs(1));
+    let _ = snap(shots, 2)?;
+    let give = mark(shots, 2, "pledge_button");
+    steps.push((
+        "K opens the card, with a button to give the points".into(),
+        mark(shots, 2, "stamp_card").and(give.clone()).map(|_| ()),
+    ));
+    click_area(give?)?;
+    pump_for(&mut [&mut org, &mut first], Duration::from_secs(2));
+    let _ = snap(shots, 3)?;
+    steps.push((
+        "a click gives them: the card shows no more to give".into(),
+        match (
+            mark(shots, 3, "stamp_card"),
+            mark(shots, 3, "pledge_button"),
+        ) {
+            (Ok(_), Err(_)) => Ok(()),
+            (card, button) => Err(format!("card {card:?}, button {button:?}")),
+        },
+    ));
+    key("k")?;
+
     step(&mut org, CeremonyStep::Open)?;
     step(&mut org, CeremonyStep::Signing)?;
     pump_until(&mut [&mut first], Duration::from_secs(10), |s| {
@@ -173,8 +265,8 @@ fn person(shots: &std::path::Path, url: &str, passes: &std::path::Path) -> Resul
     // The window's representative is called to the desk.
     step(&mut org, CeremonyStep::Signing)?;
     pump_for(&mut [&mut org, &mut first], Duration::from_secs(3));
-    let _ = snap(shots, 1)?;
-    let button = mark(shots, 1, "sign_button");
+    let _ = snap(shots, 4)?;
+    let button = mark(shots, 4, "sign_button");
     steps.push((
         "at the desk, the window shows the agreement and a Sign button".into(),
         button.as_ref().map(|_| ()).map_err(|e| e.clone()),
@@ -209,7 +301,7 @@ fn person(shots: &std::path::Path, url: &str, passes: &std::path::Path) -> Resul
         },
     ));
     pump_for(&mut [&mut org, &mut first], Duration::from_millis(800));
-    let img = snap(shots, 2)?;
+    let img = snap(shots, 5)?;
     // The board hangs over the stage screen, whose top is 4 tiles above the desk, where the
     // window stands (its centre): 129 px tall (5 lines), its bottom 8 px over the screen.
     let (cx, cy) = (W / 2, H / 2 - 128 - 8 - 64);
@@ -261,7 +353,7 @@ fn person(shots: &std::path::Path, url: &str, passes: &std::path::Path) -> Resul
         &mut [&mut org, &mut giver, &mut receiver],
         Duration::from_secs(2),
     );
-    let img = snap(shots, 3)?;
+    let img = snap(shots, 6)?;
     // The next host stands on the stage's right quarter: 6 tiles right of the desk.
     let (rx, ry) = (W / 2 + 192, H / 2);
     let red_right = count(&img, rx - 40, ry - 100, rx + 40, ry, |p| close(p, RED, 24));
@@ -278,7 +370,7 @@ fn person(shots: &std::path::Path, url: &str, passes: &std::path::Path) -> Resul
             ))
         },
     ));
-    let news = mark(shots, 3, "relay_news");
+    let news = mark(shots, 6, "relay_news");
     steps.push(("the room is told who holds it now".into(), news.map(|_| ())));
     Ok(steps)
 }

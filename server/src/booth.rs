@@ -32,6 +32,7 @@ pub const COMMENTS_PER_MINUTE: usize = 3;
 pub const COMMENT_GAP_SECS: u32 = 5;
 
 pub(super) fn plugin(app: &mut App) {
+    app.add_message::<Commented>();
     app.init_resource::<PendingWrites>();
     app.init_resource::<PendingPages>();
     app.init_resource::<CommentTimes>();
@@ -47,6 +48,14 @@ pub(super) fn plugin(app: &mut App) {
             .in_set(ServerSet::Send)
             .after(crate::snapshot::track_positions),
     );
+}
+
+/// A comment was saved (for the stamp tours).
+#[derive(Message, Debug, Clone, Copy)]
+pub struct Commented {
+    pub hall: u16,
+    pub booth: u32,
+    pub visitor: u64,
 }
 
 /// The key of a booth in the store: `<hall id>#<map object id>`. Tiled keeps object ids when a
@@ -194,6 +203,7 @@ enum Effect {
     Comment {
         hall: u16,
         booth: u32,
+        visitor: u64,
     },
     Hide {
         hidden: bool,
@@ -354,6 +364,7 @@ fn take_requests(
                     effect: Effect::Comment {
                         hall: hall.0,
                         booth,
+                        visitor: avatar.visitor_id,
                     },
                 });
             }
@@ -446,6 +457,7 @@ fn finish_writes(
     mut book: ResMut<BoothBook>,
     interest: Res<InterestRes>,
     connections: Res<Connections>,
+    mut commented: MessageWriter<Commented>,
     mut out: Outbox,
 ) {
     let mut done = Vec::new();
@@ -493,10 +505,24 @@ fn finish_writes(
                 };
                 changed.then_some((hall, booth))
             }),
-            (Effect::Comment { hall, booth }, _) => book.booth_mut(hall, booth).map(|b| {
-                b.comments += 1;
-                (hall, booth)
-            }),
+            (
+                Effect::Comment {
+                    hall,
+                    booth,
+                    visitor,
+                },
+                _,
+            ) => {
+                commented.write(Commented {
+                    hall,
+                    booth,
+                    visitor,
+                });
+                book.booth_mut(hall, booth).map(|b| {
+                    b.comments += 1;
+                    (hall, booth)
+                })
+            }
             (
                 Effect::Hide { hidden },
                 Ok(Written::Hidden {

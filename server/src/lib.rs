@@ -74,6 +74,7 @@ mod screen;
 pub mod settings;
 mod slides;
 mod snapshot;
+mod stamps;
 pub mod stats;
 pub mod store;
 mod talk;
@@ -177,6 +178,8 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let halls = Halls::load(&settings)?;
     let secret = identity::Secret::load_or_create(&settings.key_path())?;
     let (store, loaded) = store::Store::open(&settings.store_path())?;
+    // The tours' stamps name booths, kiosks and timetable items: checked against the maps.
+    let tours = stamps::Tours::new(&settings, &halls, &loaded)?;
     let key = secret.netcode_key();
 
     let udp = UdpSocket::bind(settings.udp_bind).map_err(|err| StartError::Bind {
@@ -348,7 +351,8 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
         reload::plugin,
         stats::plugin,
     ));
-    app.add_plugins((mutes::plugin, slides::plugin));
+    app.add_plugins((mutes::plugin, slides::plugin, stamps::plugin));
+    app.insert_resource(tours);
     app.insert_resource(stats::GameSocket(udp_addr));
     let scheme = if cert.is_some() { "https" } else { "http" };
     info!(udp = %udp_addr, public = %public_addr, join = %format!("{scheme}://{http_addr}"), "madang server listening");

@@ -49,6 +49,24 @@ pub struct Report {
     pub agreement: Option<madang_shared::agreement::Record>,
     /// The relay's handovers: (object, from, to, Unix seconds).
     pub handovers: Vec<(String, String, String, i64)>,
+    /// Per stamp of every tour: how many earned it.
+    pub stamps: Vec<StampRow>,
+    /// Per tour: (tour id, name, identities with a stamp, identities with every stamp).
+    pub tours: Vec<(String, String, u64, u64)>,
+    /// Per tour and cause: (tour id, cause id, cause name, points, identities who pledged).
+    pub pledges: Vec<(String, String, String, u64, u64)>,
+}
+
+/// One stamp of a tour and how many earned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampRow {
+    pub tour: String,
+    pub stamp: String,
+    pub label: String,
+    /// booth, video, timetable or comment, and what it names (`hall#object`, a title, `*`).
+    pub kind: &'static str,
+    pub target: String,
+    pub earned: u64,
 }
 
 /// A deck shown on a slide screen: where, which, from when (Unix ms) and until when (`None`
@@ -254,6 +272,91 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
             report.handovers.push(row.map_err(sql)?);
         }
     }
+    if version >= 9 {
+        let mut earned: HashMap<(String, String), u64> = HashMap::new();
+        let mut by_visitor: HashMap<(String, i64), u64> = HashMap::new();
+        let mut q = conn
+            .prepare("SELECT tour, stamp, visitor FROM stamps")
+            .map_err(sql)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(sql)?;
+        for row in rows {
+            let (tour, stamp, visitor) = row.map_err(sql)?;
+            *earned.entry((tour.clone(), stamp)).or_default() += 1;
+            *by_visitor.entry((tour, visitor)).or_default() += 1;
+        }
+        for t in &settings.tours {
+            for st in &t.stamps {
+                let (kind, target) = if let Some(b) = &st.booth {
+                    ("booth", b.clone())
+                } else if let Some(v) = &st.video {
+                    ("video", v.clone())
+                } else if let Some(i) = &st.timetable {
+                    ("timetable", i.clone())
+                } else {
+                    ("comment", st.comment.clone().unwrap_or_else(|| "*".into()))
+                };
+                report.stamps.push(StampRow {
+                    tour: t.id.clone(),
+                    stamp: st.id.clone(),
+                    label: st.label.clone(),
+                    kind,
+                    target,
+                    earned: earned
+                        .get(&(t.id.clone(), st.id.clone()))
+                        .copied()
+                        .unwrap_or(0),
+                });
+            }
+            let visitors = by_visitor.keys().filter(|(tour, _)| *tour == t.id).count() as u64;
+            let completed = by_visitor
+                .iter()
+                .filter(|((tour, _), n)| *tour == t.id && **n as usize >= t.stamps.len())
+                .count() as u64;
+            report
+                .tours
+                .push((t.id.clone(), t.name.clone(), visitors, completed));
+        }
+        let mut q = conn
+            .prepare(
+                "SELECT tour, cause, SUM(points), COUNT(DISTINCT visitor) FROM pledges
+                 GROUP BY tour, cause",
+            )
+            .map_err(sql)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(sql)?;
+        let mut given: HashMap<(String, String), (u64, u64)> = HashMap::new();
+        for row in rows {
+            let (tour, cause, points, who) = row.map_err(sql)?;
+            given.insert((tour, cause), (points.max(0) as u64, who.max(0) as u64));
+        }
+        for t in &settings.tours {
+            for c in &t.causes {
+                let (points, who) = given
+                    .get(&(t.id.clone(), c.id.clone()))
+                    .copied()
+                    .unwrap_or((0, 0));
+                report
+                    .pledges
+                    .push((t.id.clone(), c.id.clone(), c.name.clone(), points, who));
+            }
+        }
+    }
     let mut q = conn
         .prepare(
             "SELECT hall, screen, deck, opened_ms, closed_ms FROM deck_shows
@@ -404,6 +507,38 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
         ));
     }
     write_file(dir, "handovers.csv", csv, &mut out)?;
+    let mut csv = String::from("tour,stamp,label,kind,target,earned_by\n");
+    for r in &report.stamps {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            field(&r.tour),
+            field(&r.stamp),
+            field(&r.label),
+            r.kind,
+            field(&r.target),
+            r.earned
+        ));
+    }
+    write_file(dir, "stamps.csv", csv, &mut out)?;
+    let mut csv = String::from("tour,name,visitors_with_a_stamp,completed\n");
+    for (id, name, visitors, completed) in &report.tours {
+        csv.push_str(&format!(
+            "{},{},{visitors},{completed}\n",
+            field(id),
+            field(name)
+        ));
+    }
+    write_file(dir, "tours.csv", csv, &mut out)?;
+    let mut csv = String::from("tour,cause,name,points,pledged_by\n");
+    for (tour, cause, name, points, who) in &report.pledges {
+        csv.push_str(&format!(
+            "{},{},{},{points},{who}\n",
+            field(tour),
+            field(cause),
+            field(name)
+        ));
+    }
+    write_file(dir, "pledges.csv", csv, &mut out)?;
 
     for (name, png) in charts(report, font, None)? {
         let path = dir.join(&name);
@@ -479,6 +614,34 @@ pub fn charts(
             &report.halls,
         )?,
     ));
+    if !report.pledges.is_empty() {
+        let bars: Vec<(String, f64)> = report
+            .pledges
+            .iter()
+            .map(|(_, _, name, points, _)| (name.clone(), *points as f64))
+            .collect();
+        out.push((
+            "pledges.png".to_owned(),
+            bar_chart(
+                &caption(lang, "기부처별 기부 점수", "Points pledged per cause"),
+                &bars,
+            )?,
+        ));
+    }
+    if !report.stamps.is_empty() {
+        let bars: Vec<(String, f64)> = report
+            .stamps
+            .iter()
+            .map(|r| (r.label.clone(), r.earned as f64))
+            .collect();
+        out.push((
+            "stamps.png".to_owned(),
+            bar_chart(
+                &caption(lang, "스탬프별 획득 인원", "Visitors per stamp"),
+                &bars,
+            )?,
+        ));
+    }
     let names: HashMap<&str, String> = report
         .booths
         .iter()

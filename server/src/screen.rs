@@ -184,6 +184,15 @@ fn screen_for(
 }
 
 impl Screens {
+    /// The playback of a hall's video kiosk (by its object id).
+    pub fn playback(&self, hall: u16, object: u32) -> Option<madang_shared::video::Playback> {
+        self.halls
+            .get(hall as usize)?
+            .iter()
+            .find(|s| s.object == object)
+            .map(|s| s.playback)
+    }
+
     fn new(
         halls: &Halls,
         clock: &ServerClock,

@@ -93,7 +93,77 @@ pub struct Settings {
     /// open, each award announced and its winner called, the signing and the handover when the
     /// expo has them, close.
     pub ceremony_program: Vec<ProgramStepSetting>,
+    /// Stamp tours (see [`TourSetting`]).
+    pub tours: Vec<TourSetting>,
 }
+
+/// A stamp tour (the 2020 expo's "today's event" with mileage for charity): stamps the server
+/// grants for what it sees a visitor do, points for each, and causes the points are pledged to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TourSetting {
+    /// Kept in the store with every stamp: keep it when renaming the tour.
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// Points may be pledged at any time (else once every stamp is earned).
+    #[serde(default)]
+    pub pledge_any_time: bool,
+    pub stamps: Vec<StampSetting>,
+    #[serde(default)]
+    pub causes: Vec<CauseSetting>,
+}
+
+/// A stamp: earned by exactly one of — staying in a booth's area (`booth`, as `hall#object id`)
+/// for `seconds` in one visit; watching a video kiosk's video (`video`, `hall#object id`) to
+/// its end from its start; being in a timetable item's hall (`timetable`, the item's title)
+/// for `seconds` while it is on; leaving a comment (`comment`, a booth's `hall#object id`, or
+/// `*` for any booth).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StampSetting {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub label_en: String,
+    #[serde(default = "default_points")]
+    pub points: u32,
+    #[serde(default)]
+    pub booth: Option<String>,
+    #[serde(default)]
+    pub video: Option<String>,
+    #[serde(default)]
+    pub timetable: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// For `booth` and `timetable`: how long (default 30 s).
+    #[serde(default = "default_stamp_secs")]
+    pub seconds: u32,
+}
+
+fn default_points() -> u32 {
+    10
+}
+
+fn default_stamp_secs() -> u32 {
+    30
+}
+
+/// A cause a tour's points can be pledged to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseSetting {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+}
+
+/// The most tours, stamps per tour and causes per tour.
+pub const MAX_TOURS: usize = 20;
+pub const MAX_STAMPS: usize = 100;
+pub const MAX_CAUSES: usize = 30;
 
 /// A step of the ceremony's program as the settings name it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -408,6 +478,7 @@ impl Default for Settings {
             agreement: None,
             relay: None,
             ceremony_program: Vec::new(),
+            tours: Vec::new(),
         }
     }
 }
@@ -729,6 +800,92 @@ impl Settings {
                     return bad("ceremony_program", "a handover step needs a [relay]".into());
                 }
                 _ => {}
+            }
+        }
+        if self.tours.len() > MAX_TOURS {
+            return bad("tours", format!("at most {MAX_TOURS} tours"));
+        }
+        let id_ok = |id: &str| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        for (i, tour) in self.tours.iter().enumerate() {
+            let at = |why: String| format!("tour {} ({}): {why}", i + 1, tour.id);
+            if !id_ok(&tour.id) || self.tours[..i].iter().any(|t| t.id == tour.id) {
+                return bad(
+                    "tours",
+                    at("an id of 1 to 64 letters, digits, - or _, not used twice".into()),
+                );
+            }
+            if tour.name.trim().is_empty() || tour.name.chars().count() > 100 {
+                return bad("tours", at("a name of 1 to 100 characters".into()));
+            }
+            if tour.stamps.is_empty() || tour.stamps.len() > MAX_STAMPS {
+                return bad("tours", at(format!("1 to {MAX_STAMPS} stamps")));
+            }
+            if tour.causes.len() > MAX_CAUSES {
+                return bad("tours", at(format!("at most {MAX_CAUSES} causes")));
+            }
+            for (j, c) in tour.causes.iter().enumerate() {
+                if !id_ok(&c.id) || tour.causes[..j].iter().any(|d| d.id == c.id) {
+                    return bad("tours", at(format!("cause {}: an id used once", j + 1)));
+                }
+                if c.name.trim().is_empty() || c.name.chars().count() > 100 {
+                    return bad(
+                        "tours",
+                        at(format!("cause {}: a name of 1 to 100 characters", c.id)),
+                    );
+                }
+            }
+            for (j, st) in tour.stamps.iter().enumerate() {
+                if !id_ok(&st.id) || tour.stamps[..j].iter().any(|o| o.id == st.id) {
+                    return bad("tours", at(format!("stamp {}: an id used once", j + 1)));
+                }
+                if st.label.trim().is_empty() || st.label.chars().count() > 100 {
+                    return bad(
+                        "tours",
+                        at(format!("stamp {}: a label of 1 to 100 characters", st.id)),
+                    );
+                }
+                let ways = [&st.booth, &st.video, &st.timetable, &st.comment]
+                    .iter()
+                    .filter(|w| w.is_some())
+                    .count();
+                if ways != 1 {
+                    return bad(
+                        "tours",
+                        at(format!(
+                            "stamp {}: name exactly one of booth, video, timetable or comment",
+                            st.id
+                        )),
+                    );
+                }
+                if st.points > 10_000 || !(1..=86_400).contains(&st.seconds) {
+                    return bad(
+                        "tours",
+                        at(format!(
+                            "stamp {}: at most 10,000 points, and 1 s to a day",
+                            st.id
+                        )),
+                    );
+                }
+                if let Some(title) = &st.timetable
+                    && !self
+                        .schedule
+                        .iter()
+                        .any(|item| &item.title == title || &item.title_en == title)
+                {
+                    return bad(
+                        "tours",
+                        at(format!(
+                            "stamp {}: the timetable has no item {title}",
+                            st.id
+                        )),
+                    );
+                }
             }
         }
         if !(4..=256).contains(&self.interest_cell_tiles) {

@@ -147,6 +147,23 @@ const MIGRATIONS: &[&str] = &[
         to_visitor INTEGER NOT NULL,
         at INTEGER NOT NULL
     );",
+    // 9: the stamps of the tours, and the points pledged to causes.
+    "CREATE TABLE stamps (
+        tour TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (tour, stamp, visitor)
+    );
+    CREATE TABLE pledges (
+        id INTEGER PRIMARY KEY,
+        tour TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
+        cause TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX pledges_by_visitor ON pledges (visitor);",
 ];
 
 /// Reports loaded at start (the newest).
@@ -332,6 +349,21 @@ pub enum Write {
         to_visitor: u64,
         at: i64,
     },
+    /// A stamp earned (kept once: a second grant of the same stamp changes nothing).
+    Stamp {
+        tour: String,
+        stamp: String,
+        visitor: u64,
+        at: i64,
+    },
+    /// Points of a tour pledged to a cause.
+    Pledge {
+        tour: String,
+        visitor: u64,
+        cause: String,
+        points: u32,
+        at: i64,
+    },
     /// A line said to a whole room.
     Chat {
         hall: String,
@@ -433,6 +465,10 @@ pub struct Loaded {
     pub signatures: Vec<(String, u32, String)>,
     /// Who holds each relay object: (object, visitor, name).
     pub relay_holders: Vec<(String, u64, String)>,
+    /// Stamps earned: (tour, stamp, visitor).
+    pub stamps: Vec<(String, String, u64)>,
+    /// Points pledged: (tour, visitor, cause, points).
+    pub pledges: Vec<(String, u64, String, u32)>,
 }
 
 enum Job {
@@ -598,6 +634,27 @@ fn load(conn: &Connection) -> Result<Loaded, StoreError> {
         ))
     })? {
         loaded.relay_holders.push(row?);
+    }
+    let mut q = conn.prepare("SELECT tour, stamp, visitor FROM stamps")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            id_from_sql(r.get(2)?),
+        ))
+    })? {
+        loaded.stamps.push(row?);
+    }
+    let mut q = conn.prepare("SELECT tour, visitor, cause, points FROM pledges ORDER BY id")?;
+    for row in q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            id_from_sql(r.get(1)?),
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+        ))
+    })? {
+        loaded.pledges.push(row?);
     }
     let mut q = conn.prepare("SELECT visitor, until FROM mutes")?;
     for row in q.query_map([], |r| {
@@ -875,6 +932,29 @@ fn apply(tx: &rusqlite::Transaction<'_>, w: &Write) -> Result<Written, rusqlite:
             tx.execute(
                 "INSERT INTO signatures (agreement, seq, entry) VALUES (?1, ?2, ?3)",
                 params![agreement, seq, entry],
+            )?;
+        }
+        Write::Stamp {
+            tour,
+            stamp,
+            visitor,
+            at,
+        } => {
+            tx.execute(
+                "INSERT OR IGNORE INTO stamps (tour, stamp, visitor, at) VALUES (?1, ?2, ?3, ?4)",
+                params![tour, stamp, id_to_sql(*visitor), at],
+            )?;
+        }
+        Write::Pledge {
+            tour,
+            visitor,
+            cause,
+            points,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO pledges (tour, visitor, cause, points, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![tour, id_to_sql(*visitor), cause, points, at],
             )?;
         }
         Write::Handover {

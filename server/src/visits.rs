@@ -55,6 +55,17 @@ struct Open {
 #[derive(Resource, Default)]
 pub struct OpenVisits(HashMap<AvatarId, Open>);
 
+impl OpenVisits {
+    /// The visits going on, with the visitor inside the booth now: (booth key, visitor, the
+    /// tick the visit began).
+    pub fn inside(&self) -> impl Iterator<Item = (&str, u64, u32)> {
+        self.0
+            .values()
+            .filter(|v| v.outside_since.is_none())
+            .map(|v| (v.booth.as_str(), v.visitor, v.tick))
+    }
+}
+
 /// Time each visitor spent at each booth over finished visits, in ms, for the vote's rule
 /// "visited the booth". Visitors away for [`DWELL_KEPT_SECS`] are forgotten here (their visits
 /// stay in the store), so the table holds the visitors of about a day, not everyone ever: one

@@ -59,6 +59,12 @@ min_visit_secs = 0
 [[invites]]
 role = "organizer"
 hash = "{}"
+[[tours]]
+id = "today"
+name = "오늘의 행사"
+pledge_any_time = true
+stamps = [{{ id = "cheer", label = "응원 댓글", comment = "*", points = 15 }}]
+causes = [{{ id = "firefighters", name = "소방관 응원" }}]
 "#,
             madang_server::identity::hash_invite(ORGANIZER_CODE)
         ),
@@ -158,6 +164,62 @@ fn an_acknowledged_heart_survives_sigkill() {
         "the acknowledged heart survived SIGKILL"
     );
     assert!(s.booth.facts[&booth].mine, "and is still this visitor's");
+}
+
+#[test]
+fn stamps_and_pledges_survive_sigkill() {
+    let data = std::env::temp_dir().join(format!("madang-stamps-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let maps = root().join("assets/maps");
+    let hall = madang_shared::map::load_hall(&maps.join("hall.tmx")).expect("the demo hall");
+    let booth = hall.booths[0].object_id;
+    let opts = JoinOptions {
+        name: "Stamped".into(),
+        hall: Some("hall".into()),
+        spawn: Some("plaza".into()),
+        visitor_pass: None,
+        invite: None,
+        server_cert: None,
+        look: None,
+    };
+    let mut server = start(&data);
+    let mut s = Session::join(&server.url, &opts, &maps).expect("joins");
+    assert!(pump_until(&mut s, |s| s.is_ready()));
+    let req = s.comment(booth, "응원합니다");
+    assert!(pump_until(&mut s, |s| s.take_answer(req).is_some()));
+    // The stamp is told once it is kept.
+    assert!(
+        pump_until(&mut s, |s| s.stamps.has("today", "cheer")),
+        "the comment earns its stamp"
+    );
+    let req = s.pledge("today", "firefighters");
+    let mut answer = None;
+    assert!(pump_until(&mut s, |s| {
+        answer = s.take_answer(req);
+        answer.is_some()
+    }));
+    assert_eq!(answer, Some(Ok(())), "the pledge is acknowledged");
+    server.child.kill().expect("killed");
+    server.child.wait().expect("reaped");
+    let pass = s.join.visitor_pass.clone();
+    drop(s);
+
+    let server = start(&data);
+    let again = JoinOptions {
+        visitor_pass: Some(pass),
+        ..opts
+    };
+    let mut s = Session::join(&server.url, &again, &maps).expect("joins the restarted server");
+    assert!(
+        pump_until(&mut s, |s| !s.stamps.tours.is_empty()),
+        "the card comes"
+    );
+    assert!(s.stamps.has("today", "cheer"), "the stamp survived SIGKILL");
+    assert_eq!(
+        s.stamps.tours[0].pledged,
+        vec![("firefighters".to_string(), 15)],
+        "and the pledge"
+    );
 }
 
 #[test]

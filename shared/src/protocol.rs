@@ -261,6 +261,65 @@ pub struct CeremonyView {
     pub relay: Option<RelayView>,
 }
 
+/// A stamp of a tour, as its visitor sees it on their card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StampView {
+    pub id: String,
+    pub label: String,
+    pub label_en: String,
+    pub points: u32,
+    pub earned: bool,
+}
+
+/// A cause the points of a tour can be given to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CauseView {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// One tour on a visitor's stamp card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TourCard {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub stamps: Vec<StampView>,
+    pub causes: Vec<CauseView>,
+    /// Points may be pledged before the tour is complete.
+    pub pledge_any_time: bool,
+    /// What this visitor has pledged: (cause id, points).
+    pub pledged: Vec<(String, u32)>,
+}
+
+impl TourCard {
+    pub fn earned_points(&self) -> u32 {
+        self.stamps
+            .iter()
+            .filter(|s| s.earned)
+            .map(|s| s.points)
+            .sum()
+    }
+
+    pub fn pledged_points(&self) -> u32 {
+        self.pledged.iter().map(|(_, p)| *p).sum()
+    }
+
+    pub fn complete(&self) -> bool {
+        self.stamps.iter().all(|s| s.earned)
+    }
+
+    /// Points that may be pledged now.
+    pub fn pledgeable(&self) -> u32 {
+        if self.pledge_any_time || self.complete() {
+            self.earned_points().saturating_sub(self.pledged_points())
+        } else {
+            0
+        }
+    }
+}
+
 /// The longest speaking timer, in seconds.
 pub const MAX_TIMER_SECS: u32 = 3600;
 
@@ -625,6 +684,13 @@ pub enum ClientMsg {
     Ceremony { req: u32, step: CeremonyStep },
     /// Go to the ceremony room while the ceremony is open (the invitation's button).
     JoinCeremony { req: u32 },
+    /// Gives the points of a tour not yet given to one of its causes (all of them at once).
+    /// Answered `Done` once saved.
+    Pledge {
+        req: u32,
+        tour: String,
+        cause: String,
+    },
     /// The representative at the signing desk signs: their Ed25519 public key (32 bytes) and
     /// their signature (64) over what [`ServerMsg::SignPlease`] named. Answered `Done` once
     /// the record holding it is saved.
@@ -817,6 +883,11 @@ impl ClientMsg {
                 }
             }
             ClientMsg::SlideControl { .. } | ClientMsg::SlidePointer { .. } => {}
+            ClientMsg::Pledge { tour, cause, .. } => {
+                if tour.len() > 100 || cause.len() > 100 {
+                    return Err(DecodeError::Invalid("a tour or cause id is too long"));
+                }
+            }
             ClientMsg::Sign {
                 public_key,
                 signature,
@@ -882,6 +953,7 @@ impl ClientMsg {
             | ClientMsg::Ceremony { req, .. }
             | ClientMsg::JoinCeremony { req }
             | ClientMsg::Sign { req, .. }
+            | ClientMsg::Pledge { req, .. }
             | ClientMsg::EditMap { req, .. }
             | ClientMsg::UndoEdit { req }
             | ClientMsg::RedoEdit { req }
@@ -1083,6 +1155,12 @@ pub enum ServerMsg {
     Ceremony(CeremonyView),
     /// You stand at the signing desk: this is what you are asked to sign.
     SignPlease(SignRequest),
+    /// Your stamp card: on arrival and whenever it changes; `earned` names the stamp just
+    /// earned (tour id, stamp id), for the notice.
+    StampCard {
+        tours: Vec<TourCard>,
+        earned: Option<(String, String)>,
+    },
     /// The emotes of those you see this tick, at most [`MAX_EMOTES_PER_TICK`]: one message a
     /// tick however many people emote, as reactions are.
     Emotes { list: Vec<(AvatarId, Emote)> },

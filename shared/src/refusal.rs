@@ -211,11 +211,20 @@ pub enum Refusal {
     HandoverNotSaved,
     #[error("the program has no more steps")]
     ProgramDone,
+    // The stamp tours.
+    #[error("there is no such tour")]
+    NoSuchTour,
+    #[error("there is no such cause")]
+    NoSuchCause,
+    #[error("finish the tour first")]
+    TourNotComplete,
+    #[error("there are no points left to give")]
+    NothingToPledge,
 }
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 65;
+    pub const KINDS: usize = 69;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -286,6 +295,10 @@ impl Refusal {
             NoRelay => 62,
             HandoverNotSaved => 63,
             ProgramDone => 64,
+            NoSuchTour => 65,
+            NoSuchCause => 66,
+            TourNotComplete => 67,
+            NothingToPledge => 68,
         }
     }
 
@@ -374,6 +387,10 @@ impl Refusal {
             NoRelay,
             HandoverNotSaved,
             ProgramDone,
+            NoSuchTour,
+            NoSuchCause,
+            TourNotComplete,
+            NothingToPledge,
         ]
     }
 }

@@ -47,6 +47,7 @@ mod rituals;
 mod screen;
 mod settings;
 mod slides;
+mod stamps;
 mod talk;
 mod ui;
 mod view;
@@ -118,6 +119,6 @@ pub fn run(args: ClientArgs) -> AppExit {
         edit::plugin,
         capture::plugin,
     ));
-    app.add_plugins((slides::plugin, rituals::plugin));
+    app.add_plugins((slides::plugin, rituals::plugin, stamps::plugin));
     app.run()
 }

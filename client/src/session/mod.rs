@@ -44,6 +44,7 @@ mod moderation;
 mod movement;
 mod screen;
 mod slides;
+mod stamps;
 mod talk;
 
 pub use ballot::Ballots;
@@ -58,6 +59,7 @@ pub use movement::{
     REDUNDANT_FRAMES, Remote,
 };
 pub use screen::Screens;
+pub use stamps::Stamps;
 pub use talk::{CHAT_KEPT, Conversation, FloorView, TalkState, VOICE_KEPT};
 
 /// The connection's state, as a person is shown it.
@@ -161,6 +163,8 @@ pub struct Session {
     pub slides: slides::Slides,
     /// The awards ceremony and the timetable.
     pub ceremony: Ceremony,
+    /// The stamp card.
+    pub stamps: Stamps,
     /// The banner, and lists organizers asked for.
     pub moderation: Moderation,
     /// Talk: your conversation as last told, who is on stage, chat received (newest last, at
@@ -220,6 +224,7 @@ impl Session {
             screen: Screens::default(),
             slides: slides::Slides::default(),
             ceremony: Ceremony::default(),
+            stamps: Stamps::default(),
             moderation: Moderation::default(),
             talk: TalkState::default(),
             snapshots_received: 0,
@@ -440,6 +445,7 @@ impl Session {
             }
             ServerMsg::Ceremony(view) => self.ceremony.ceremony_came(view),
             ServerMsg::SignPlease(ask) => self.ceremony.sign_request = Some(ask),
+            ServerMsg::StampCard { tours, earned } => self.stamps.card_came(tours, earned),
             // moderation.rs
             ServerMsg::People { req, rows } => self.moderation.list_came(req, List::People(rows)),
             ServerMsg::Reports { req, rows } => self.moderation.list_came(req, List::Reports(rows)),

@@ -210,6 +210,65 @@ pub fn sign_error(lang: Lang, e: &crate::session::SignError) -> String {
     }
 }
 
+/// The stamp counter on the HUD: "스탬프 3/4 · 35점 (K)".
+pub fn stamp_counter(lang: Lang, earned: usize, total: usize, points: u32) -> String {
+    match lang {
+        Lang::Ko => format!("스탬프 {earned}/{total} · {points}점 (K)"),
+        Lang::En => format!("Stamps {earned}/{total} · {points} pts (K)"),
+    }
+}
+
+/// The notice for a stamp just earned.
+pub fn stamp_earned(lang: Lang, label: &str, points: u32) -> String {
+    match lang {
+        Lang::Ko => format!("스탬프 획득: {label} (+{points}점)"),
+        Lang::En => format!("Stamp earned: {label} (+{points} pts)"),
+    }
+}
+
+/// A stamp's line on the card.
+pub fn stamp_line(lang: Lang, earned: bool, label: &str, points: u32) -> String {
+    let mark = if earned { "●" } else { "○" };
+    match lang {
+        Lang::Ko => format!("{mark} {label} · {points}점"),
+        Lang::En => format!("{mark} {label} · {points} pts"),
+    }
+}
+
+/// A tour's totals on the card.
+pub fn tour_totals(lang: Lang, earned: usize, total: usize, points: u32, pledged: u32) -> String {
+    match lang {
+        Lang::Ko => format!("{earned}/{total} 스탬프 · {points}점 모음 · {pledged}점 기부함"),
+        Lang::En => {
+            format!("{earned} of {total} stamps · {points} pts earned · {pledged} pts given")
+        }
+    }
+}
+
+/// The button that gives a tour's points to a cause.
+pub fn pledge_button(lang: Lang, cause: &str, points: u32) -> String {
+    match lang {
+        Lang::Ko => format!("{cause}에 {points}점 기부"),
+        Lang::En => format!("Give {points} pts to {cause}"),
+    }
+}
+
+/// What was given to a cause.
+pub fn pledged_line(lang: Lang, cause: &str, points: u32) -> String {
+    match lang {
+        Lang::Ko => format!("♥ {cause}에 {points}점을 기부했습니다"),
+        Lang::En => format!("♥ You gave {points} pts to {cause}"),
+    }
+}
+
+/// Why there is no pledge button yet.
+pub fn pledge_after(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ko => "스탬프를 모두 모으면 점수를 기부할 수 있습니다",
+        Lang::En => "Collect every stamp to give your points to a cause",
+    }
+}
+
 /// The relay's object passed: "혁신 온도계: 2019 주관기관 → 2020 주관기관".
 pub fn relay_line(lang: Lang, object: &str, holder: &str) -> String {
     match lang {

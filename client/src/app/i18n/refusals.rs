@@ -282,6 +282,22 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "진행 순서의 마지막 단계까지 끝났습니다".into(),
             "The program has no more steps".into(),
         ),
+        NoSuchTour => (
+            "그런 스탬프 투어가 없습니다".into(),
+            "There is no such stamp tour".into(),
+        ),
+        NoSuchCause => (
+            "그런 기부처가 없습니다".into(),
+            "There is no such cause".into(),
+        ),
+        TourNotComplete => (
+            "스탬프를 모두 모은 뒤에 기부할 수 있습니다".into(),
+            "Collect every stamp first, then give your points".into(),
+        ),
+        NothingToPledge => (
+            "기부할 점수가 남아 있지 않습니다".into(),
+            "There are no points left to give".into(),
+        ),
         NothingToUndo => (
             "되돌릴 것이 없습니다".into(),
             "There is nothing to take back".into(),

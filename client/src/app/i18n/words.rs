@@ -187,7 +187,7 @@ pub enum Key {
     CeremonyProgram,
     SigningBoard,
     SignButton,
-    SignNotNow,
+    StampCardTitle,
 }
 
 /// The string for `key` in `lang`.
@@ -485,10 +485,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "Click the floor: walk there · click a booth or kiosk: go and open it · click the minimap: go there"
         }
         (Lang::Ko, HelpOpen) => {
-            "E: 가까운 부스·키오스크 열기 · B: 부스 안내 · P: 주변 사람 · J: 시상식 초대 수락"
+            "E: 가까운 부스·키오스크 열기 · B: 부스 안내 · P: 주변 사람 · J: 시상식 초대 수락 · K: 스탬프 카드"
         }
         (Lang::En, HelpOpen) => {
-            "E: open the booth or kiosk nearby · B: booth directory · P: people · J: accept a ceremony call"
+            "E: open the booth or kiosk nearby · B: booth directory · P: people · J: accept a ceremony call · K: stamp card"
         }
         (Lang::Ko, HelpPanels) => {
             "부스 안에서: Esc 닫기 · H 하트 · V 투표 · [ ] 사진 · Z 확대 · Enter 댓글"
@@ -590,7 +590,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, SigningBoard) => "Partnership signing",
         (Lang::Ko, SignButton) => "서명하기",
         (Lang::En, SignButton) => "Sign",
-        (Lang::Ko, SignNotNow) => "나중에",
-        (Lang::En, SignNotNow) => "Not now",
+        (Lang::Ko, StampCardTitle) => "스탬프 카드",
+        (Lang::En, StampCardTitle) => "Stamp card",
     }
 }
