@@ -188,6 +188,22 @@ fn a_scripted_tour_earns_exactly_its_stamps_and_pledges_are_checked() {
         "points never earned cannot be given"
     );
 
+    // A forged claim: bytes saying "this stamp is mine" (the server's own card message, with
+    // every stamp earned) sent to the server. No client message claims a stamp; this one does
+    // not even decode as a client's, and changes nothing.
+    let mut forged = walker.stamps.tours.clone();
+    for t in &mut forged {
+        for st in &mut t.stamps {
+            st.earned = true;
+        }
+    }
+    let claim = madang_shared::protocol::encode(&madang_shared::protocol::ServerMsg::StampCard {
+        tours: forged,
+        earned: Some(("quick".into(), "long-visit".into())),
+    });
+    assert!(madang_shared::protocol::ClientMsg::decode(&claim).is_err());
+    walker.send_raw(madang_shared::protocol::channel::RELIABLE, claim);
+    pump_for(&mut [&mut walker, &mut idle], Duration::from_millis(300));
     let booth = walker.hall_map.as_ref().unwrap().booths[0].object_id;
     assert_eq!(booth, 3);
     let req = walker.comment(booth, "119 응원합니다!");
@@ -210,7 +226,7 @@ fn a_scripted_tour_earns_exactly_its_stamps_and_pledges_are_checked() {
             "today/visit-119",
             "today/watch-119"
         ],
-        "exactly the stamps configured"
+        "exactly the stamps configured, and nothing the forged claim named"
     );
     let req = walker.pledge("today", "firefighters");
     assert_eq!(answer(&mut walker, req), Ok(()));
