@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     };
     let dir = temp_data_dir();
     std::fs::create_dir_all(&dir).expect("a temp folder");
-    let server = madang_server::spawn(madang_server::Settings {
+    let settings = madang_server::Settings {
         invites: vec![Invite {
             role: Role::Organizer,
             hash: hash_invite(CODE),
@@ -131,8 +131,8 @@ fn main() -> ExitCode {
             }],
         }],
         ..test_settings()
-    })
-    .expect("the server starts");
+    };
+    let server = madang_server::spawn(settings.clone()).expect("the server starts");
     let url = server.url();
     let passes = dir.join("identity/passes.json");
     let args = ClientArgs {
@@ -166,10 +166,36 @@ fn main() -> ExitCode {
         (5, "signed"),
         (6, "relay"),
     ];
+    let key_file = passes.with_file_name("signing.key");
     let exit = run_window("client_rituals", args, &keep, move || {
         person(&shots, &url, &passes)
     });
     server.stop();
+    // The second signature in the record is the window's own key's.
+    let report = madang_server::report::build(&settings).expect("the report reads");
+    let key = std::fs::read_to_string(&key_file).unwrap_or_default();
+    let key: Option<[u8; 32]> = (key.trim().len() == 64)
+        .then(|| {
+            (0..32)
+                .map(|i| u8::from_str_radix(&key.trim()[i * 2..i * 2 + 2], 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        })
+        .flatten()
+        .and_then(|v| v.try_into().ok());
+    let public =
+        key.map(|k| madang_shared::agreement::hex(&key_from_seed(k).verifying_key().to_bytes()));
+    let recorded = report
+        .agreement
+        .as_ref()
+        .and_then(|r| r.entries.get(1))
+        .map(|e| e.public_key.clone());
+    if public.is_none() || public != recorded {
+        eprintln!(
+            "client_rituals: the record's second signature is by {recorded:?}, the window's key is {public:?}"
+        );
+        return ExitCode::FAILURE;
+    }
+    println!("test the record holds the window's own public key ... ok");
     exit
 }
 

@@ -167,6 +167,19 @@ fn three_representatives_sign_and_the_record_verifies_offline() {
                 .expect("the guest signs");
             assert_eq!(answer(&mut guest, req), Err(Refusal::NotAtTheDesk));
         }
+        if i == 1 {
+            // A listed representative whose signature does not hold (signed after another
+            // head than the record's) is refused, and asked again.
+            let mut wrong = rep.ceremony.sign_request.clone().expect("asked");
+            wrong.prev_hash = vec![7; 32];
+            rep.ceremony.sign_request = Some(wrong);
+            let req = rep.sign(&keys[i]).expect("the client signs what it holds");
+            assert_eq!(answer(rep, req), Err(Refusal::SignatureInvalid));
+            assert!(
+                pump_until(&mut [rep], WAIT, |s| s[0].ceremony.sign_request.is_some()),
+                "asked again"
+            );
+        }
         let req = rep.sign(&keys[i]).expect("signs what is shown");
         assert_eq!(answer(rep, req), Ok(()), "the signature is kept");
         let ok = pump_until(&mut [&mut guest, &mut org], WAIT, |s| {
@@ -179,14 +192,39 @@ fn three_representatives_sign_and_the_record_verifies_offline() {
     }
     // Everyone has signed: the program goes on to the handover (whose hosts are away).
     let req = org.ceremony_step(CeremonyStep::Next);
-    assert!(
-        matches!(answer(&mut org, req), Err(Refusal::Absent { .. })),
+    assert_eq!(
+        answer(&mut org, req),
+        Err(Refusal::Absent {
+            who: "2019 주관기관".into()
+        }),
         "the signing is done and the handover's hosts are not here"
     );
     let req = org.ceremony_step(CeremonyStep::Signing);
     assert_eq!(answer(&mut org, req), Err(Refusal::AllSigned));
     server.stop();
-    drop(reps);
+    drop((reps, org, guest));
+
+    // The record is read back and checked at start: everyone has signed.
+    let server = madang_server::spawn(settings.clone()).expect("starts again");
+    let mut org = enter(
+        &server,
+        "사회자",
+        ("ceremony", "backstage"),
+        Some(CODE),
+        None,
+    );
+    for step in [CeremonyStep::Open, CeremonyStep::Signing] {
+        let req = org.ceremony_step(step);
+        let _ = answer(&mut org, req);
+    }
+    let req = org.ceremony_step(CeremonyStep::Signing);
+    assert_eq!(answer(&mut org, req), Err(Refusal::AllSigned));
+    assert!(
+        pump_until(&mut [&mut org], WAIT, |s| signed(s[0]) == 3),
+        "the room is shown the three signatures kept"
+    );
+    server.stop();
+    drop(org);
 
     // The record is exported with the report and holds offline.
     let report = madang_server::report::build(&settings).expect("the report reads");
@@ -243,7 +281,15 @@ fn three_representatives_sign_and_the_record_verifies_offline() {
 
 #[test]
 fn the_relay_object_passes_to_the_next_host_and_is_kept() {
-    let settings = settings();
+    let settings = Settings {
+        agreement: None,
+        ceremony_program: vec![
+            ProgramStepSetting::Open,
+            ProgramStepSetting::Handover,
+            ProgramStepSetting::Close,
+        ],
+        ..settings()
+    };
     let server = madang_server::spawn(settings.clone()).expect("starts");
     let mut org = enter(
         &server,
@@ -319,10 +365,24 @@ fn the_relay_object_passes_to_the_next_host_and_is_kept() {
         },
     );
     assert!(ok, "everyone in the room is told the next host holds it");
+    // Handed over: the step is refused, and the program goes past it.
+    let req = org.ceremony_step(CeremonyStep::Handover);
+    assert_eq!(answer(&mut org, req), Err(Refusal::AlreadyHandedOver));
+    let req = org.ceremony_step(CeremonyStep::Next);
+    assert_eq!(
+        answer(&mut org, req),
+        Ok(()),
+        "Next goes past the handover done, to the program's close"
+    );
+    assert!(
+        pump_until(&mut [&mut org], WAIT, |s| view(s[0])
+            .is_some_and(|v| !v.open)),
+        "closed"
+    );
     pump_for(&mut [&mut away], Duration::from_millis(300));
     assert!(
-        view(&away).is_some_and(|v| v.open && v.relay.is_none()),
-        "another hall is invited but not told of the handover"
+        view(&away).is_some_and(|v| v.relay.is_none()),
+        "another hall is not told of the handover"
     );
     let pass = receiver.join.visitor_pass.clone();
     server.stop();

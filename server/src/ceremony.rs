@@ -194,7 +194,11 @@ fn find_called(
 }
 
 /// The step `Next` runs, and where the program stands after it; none past the end.
-fn next_step(c: &Ceremony, rituals: &Rituals) -> Option<(CeremonyStep, usize)> {
+fn next_step(
+    c: &Ceremony,
+    rituals: &Rituals,
+    claims: &AwardClaims,
+) -> Option<(CeremonyStep, usize)> {
     let mut at = c.next;
     loop {
         let step = *rituals.program.get(at)?;
@@ -215,6 +219,18 @@ fn next_step(c: &Ceremony, rituals: &Rituals) -> Option<(CeremonyStep, usize)> {
                 continue;
             }
             ProgramStep::Signing => (CeremonyStep::Signing, at),
+            // Handed over already (by hand, or at an earlier run of the program).
+            ProgramStep::Handover
+                if rituals.relay.as_ref().is_some_and(|r| {
+                    r.pending.is_none()
+                        && r.holder
+                            .as_ref()
+                            .is_some_and(|(v, _)| is_winner(&r.receiver, claims, *v))
+                }) =>
+            {
+                at += 1;
+                continue;
+            }
             ProgramStep::Handover => {
                 let passes = rituals.relay.as_ref().is_some_and(|r| r.called);
                 (CeremonyStep::Handover, if passes { at + 1 } else { at })
@@ -263,7 +279,7 @@ fn take_requests(
                 };
                 let spot = rect.center();
                 let (step, after) = match *step {
-                    CeremonyStep::Next => match next_step(&ceremony, &rituals) {
+                    CeremonyStep::Next => match next_step(&ceremony, &rituals, &claims) {
                         Some((s, after)) => (s, Some(after)),
                         None => {
                             out.refuse(client, req, Refusal::ProgramDone);
@@ -350,6 +366,10 @@ fn take_requests(
                             out.refuse(client, req, Refusal::NoAgreement);
                             continue;
                         }
+                        if rituals.signing.pending.is_some() {
+                            out.refuse(client, req, Refusal::SignatureSaving);
+                            continue;
+                        }
                         let was_open = rituals.signing.open;
                         rituals.signing.open = true;
                         let unsigned = rituals.unsigned();
@@ -412,6 +432,14 @@ fn take_requests(
                             .iter()
                             .find(|(_, a, ..)| relay.holds(&claims, a.visitor_id))
                             .map(|(e, a, ..)| (e, a.id, a.name.to_string()));
+                        if relay
+                            .holder
+                            .as_ref()
+                            .is_some_and(|(v, _)| is_winner(&relay.receiver, &claims, *v))
+                        {
+                            out.refuse(client, req, Refusal::AlreadyHandedOver);
+                            continue;
+                        }
                         let receiver = find_called(&avatars, &claims, &relay.receiver);
                         let (Some((holder, holder_id, holder_name)), Some(receiver)) =
                             (holder.clone(), receiver)
@@ -449,17 +477,16 @@ fn take_requests(
                                 at: unix_now(),
                             });
                             info!(by = %my_name, object = %relay.object, from = %holder_name, to = %to.1, "the relay object passes");
+                            // The room is told, and the program goes on, once it is kept
+                            // (finish_rituals).
                             relay.pending = Some(crate::rituals::PendingHandover {
                                 receipt,
                                 client,
                                 req,
                                 to,
                                 from: holder_id,
+                                after,
                             });
-                            // The room is told once it is kept (finish_rituals).
-                            if let Some(after) = after {
-                                ceremony.next = after;
-                            }
                             continue;
                         }
                     }
@@ -497,7 +524,21 @@ fn take_requests(
                     (client, *req),
                 );
                 if let Err(why) = signed {
-                    out.refuse(client, *req, why);
+                    out.refuse(client, *req, why.clone());
+                    // The representative at the desk whose signature did not hold is asked
+                    // again, with the record as it stands.
+                    let at_desk = rituals.signing.at_desk;
+                    if why == Refusal::SignatureInvalid
+                        && let Some(i) = at_desk
+                        && rituals
+                            .signing
+                            .reps
+                            .get(i)
+                            .is_some_and(|r| is_winner(r, &claims, me.visitor_id))
+                        && let Some(ask) = rituals.sign_request(i, me)
+                    {
+                        out.send(client, channel::RELIABLE, &ServerMsg::SignPlease(ask));
+                    }
                 }
             }
             ClientMsg::JoinCeremony { req } => {
@@ -528,18 +569,20 @@ fn take_requests(
 /// A signature or a handover kept: the room is shown it.
 fn finish_rituals(
     mut rituals: ResMut<Rituals>,
-    ceremony: Res<Ceremony>,
+    mut ceremony: ResMut<Ceremony>,
     claims: Res<AwardClaims>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     avatars: Query<(&Avatar, &InHall)>,
     mut out: Outbox,
 ) {
-    if !matches!(
-        crate::rituals::finish(&mut rituals, &mut out),
-        Finished::Kept
-    ) {
-        return;
+    match crate::rituals::finish(&mut rituals, &mut out) {
+        Finished::Nothing => return,
+        Finished::Kept { next } => {
+            if let Some(next) = next {
+                ceremony.next = next;
+            }
+        }
     }
     let Some((hall, _)) = stage(&halls, &settings) else {
         return;
@@ -550,6 +593,10 @@ fn finish_rituals(
         if in_hall.0 == hall {
             out.send(a.client, channel::RELIABLE, &msg);
         }
+    }
+    // The room has seen it pass; later arrivals see it where it is.
+    if let Some(r) = &mut rituals.relay {
+        r.from = None;
     }
 }
 

@@ -273,8 +273,14 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
         }
     }
     if version >= 9 {
+        // Only the stamps the settings name now count (a stamp since removed does not).
+        let current: HashSet<(&str, &str)> = settings
+            .tours
+            .iter()
+            .flat_map(|t| t.stamps.iter().map(|s| (t.id.as_str(), s.id.as_str())))
+            .collect();
         let mut earned: HashMap<(String, String), u64> = HashMap::new();
-        let mut by_visitor: HashMap<(String, i64), u64> = HashMap::new();
+        let mut by_visitor: HashMap<(String, i64), HashSet<String>> = HashMap::new();
         let mut q = conn
             .prepare("SELECT tour, stamp, visitor FROM stamps")
             .map_err(sql)?;
@@ -289,8 +295,11 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
             .map_err(sql)?;
         for row in rows {
             let (tour, stamp, visitor) = row.map_err(sql)?;
-            *earned.entry((tour.clone(), stamp)).or_default() += 1;
-            *by_visitor.entry((tour, visitor)).or_default() += 1;
+            if !current.contains(&(tour.as_str(), stamp.as_str())) {
+                continue;
+            }
+            *earned.entry((tour.clone(), stamp.clone())).or_default() += 1;
+            by_visitor.entry((tour, visitor)).or_default().insert(stamp);
         }
         for t in &settings.tours {
             for st in &t.stamps {
@@ -318,7 +327,7 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
             let visitors = by_visitor.keys().filter(|(tour, _)| *tour == t.id).count() as u64;
             let completed = by_visitor
                 .iter()
-                .filter(|((tour, _), n)| *tour == t.id && **n as usize >= t.stamps.len())
+                .filter(|((tour, _), got)| *tour == t.id && got.len() == t.stamps.len())
                 .count() as u64;
             report
                 .tours

@@ -60,6 +60,8 @@ pub struct PendingSignature {
     pub req: u32,
     pub record: Record,
     pub organization: usize,
+    /// The representative (visitor, name), asked again if the save fails.
+    pub signer: (u64, String),
 }
 
 /// The relay's object.
@@ -84,6 +86,8 @@ pub struct PendingHandover {
     pub req: u32,
     pub to: (u64, String),
     pub from: AvatarId,
+    /// Where the program goes once it is kept (when run by `Next`).
+    pub after: Option<usize>,
 }
 
 impl Rituals {
@@ -207,14 +211,18 @@ impl Rituals {
 
     /// What the representative of organization `i` is asked to sign.
     pub fn sign_request(&self, i: usize, me: &Avatar) -> Option<SignRequest> {
+        self.ask(i, me.visitor_id, &me.name)
+    }
+
+    fn ask(&self, i: usize, visitor: u64, name: &str) -> Option<SignRequest> {
         let record = self.signing.record.as_ref()?;
         Some(SignRequest {
             title: record.agreement.title.clone(),
             text: record.agreement.text.clone(),
             organizations: record.agreement.organizations.clone(),
             organization: record.agreement.organizations.get(i)?.clone(),
-            visitor: me.visitor_id,
-            name: me.name.to_string(),
+            visitor,
+            name: name.to_owned(),
             agreement_hash: record.agreement.hash().to_vec(),
             prev_hash: record.head_hash().to_vec(),
         })
@@ -235,16 +243,22 @@ impl Rituals {
         let (Some(record), Some(i)) = (&s.record, s.at_desk) else {
             return Err(Refusal::NotAtTheDesk);
         };
-        if s.pending.is_some() || !is_winner(&s.reps[i], claims, me.visitor_id) {
+        let theirs = s
+            .reps
+            .get(i)
+            .is_some_and(|rep| is_winner(rep, claims, me.visitor_id));
+        if s.pending.is_some() || !theirs {
             return Err(Refusal::NotAtTheDesk);
         }
+        let Some(organization) = record.agreement.organizations.get(i).cloned() else {
+            return Err(Refusal::NotAtTheDesk);
+        };
         let (Ok(key), Ok(sig)) = (
             <[u8; 32]>::try_from(public_key),
             <[u8; 64]>::try_from(signature),
         ) else {
             return Err(Refusal::SignatureInvalid);
         };
-        let organization = record.agreement.organizations[i].clone();
         let mut candidate = record.clone();
         let entry = candidate
             .append(&organization, me.visitor_id, &me.name, at_ms, &key, &sig)
@@ -267,6 +281,7 @@ impl Rituals {
             req,
             record: candidate,
             organization: i,
+            signer: (me.visitor_id, me.name.to_string()),
         });
         s.at_desk = None;
         Ok(())
@@ -295,8 +310,11 @@ impl Relay {
 
 /// What a finished save means for the room.
 pub enum Finished {
-    /// A signature or a handover is kept: the room is shown it.
-    Kept,
+    /// A signature or a handover is kept: the room is shown it, and the program goes on to
+    /// the step named, if any.
+    Kept {
+        next: Option<usize>,
+    },
     Nothing,
 }
 
@@ -304,23 +322,26 @@ pub enum Finished {
 /// organizer that the object has passed.
 pub fn finish(rituals: &mut Rituals, out: &mut Outbox) -> Finished {
     let mut kept = Finished::Nothing;
-    let s = &mut rituals.signing;
-    if let Some(p) = &s.pending
+    if let Some(p) = &rituals.signing.pending
         && let Some(result) = p.receipt.poll()
     {
-        let p = s.pending.take().expect("just seen");
+        let p = rituals.signing.pending.take().expect("just seen");
         match result {
             Ok(Written::Done) => {
                 out.send(p.client, channel::RELIABLE, &ServerMsg::Done { req: p.req });
-                s.record = Some(p.record);
-                kept = Finished::Kept;
+                rituals.signing.record = Some(p.record);
+                kept = Finished::Kept { next: None };
             }
             other => {
                 if let Err(e) = other {
                     warn!("a signature could not be saved: {e}");
                 }
                 out.refuse(p.client, p.req, Refusal::SignatureNotSaved);
-                s.at_desk = Some(p.organization);
+                // Back at the desk, asked again (the record's head is as before).
+                rituals.signing.at_desk = Some(p.organization);
+                if let Some(ask) = rituals.ask(p.organization, p.signer.0, &p.signer.1) {
+                    out.send(p.client, channel::RELIABLE, &ServerMsg::SignPlease(ask));
+                }
             }
         }
     }
@@ -335,7 +356,7 @@ pub fn finish(rituals: &mut Rituals, out: &mut Outbox) -> Finished {
                 r.holder = Some(p.to);
                 r.from = Some(p.from);
                 r.called = false;
-                kept = Finished::Kept;
+                kept = Finished::Kept { next: p.after };
             }
             Err(e) => {
                 warn!("a handover could not be saved: {e}");

@@ -164,6 +164,9 @@ pub struct CauseSetting {
 pub const MAX_TOURS: usize = 20;
 pub const MAX_STAMPS: usize = 100;
 pub const MAX_CAUSES: usize = 30;
+/// The most stamps of all tours together (a card of them, labels of 100 characters in two
+/// languages, stays well inside a message).
+pub const MAX_ALL_STAMPS: usize = 150;
 
 /// A step of the ceremony's program as the settings name it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -720,6 +723,26 @@ impl Settings {
         };
         let person_why = "name them, and give their visitor id or the 64-hex-digit hash of a \
                           claim code (madang-server claim-code makes one); never a display name alone";
+        // One claim code calls one person to one part: the join endpoint credits a code to the
+        // first part that has it.
+        let claimables = self.claimables();
+        for (i, c) in claimables.iter().enumerate() {
+            if let Some(h) = &c.claim_hash
+                && claimables[..i].iter().any(|d| {
+                    d.claim_hash
+                        .as_ref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(h))
+                })
+            {
+                return bad(
+                    "claim_hash",
+                    format!(
+                        "{} shares its claim code with another award or part",
+                        c.winner
+                    ),
+                );
+            }
+        }
         if let Some(a) = &self.agreement {
             if a.title.trim().is_empty() || (a.text.trim().is_empty() && a.pdf.is_none()) {
                 return bad("agreement", "give a title, and a text or a pdf".into());
@@ -805,6 +828,15 @@ impl Settings {
         if self.tours.len() > MAX_TOURS {
             return bad("tours", format!("at most {MAX_TOURS} tours"));
         }
+        // The whole card goes to a visitor in one message: at most so many stamps in all.
+        let all_stamps: usize = self.tours.iter().map(|t| t.stamps.len()).sum();
+        if all_stamps > MAX_ALL_STAMPS {
+            return bad(
+                "tours",
+                format!("{all_stamps} stamps in all: at most {MAX_ALL_STAMPS}"),
+            );
+        }
+        let long = |s: &str| s.chars().count() > 100;
         let id_ok = |id: &str| {
             !id.is_empty()
                 && id.len() <= 64
@@ -820,7 +852,7 @@ impl Settings {
                     at("an id of 1 to 64 letters, digits, - or _, not used twice".into()),
                 );
             }
-            if tour.name.trim().is_empty() || tour.name.chars().count() > 100 {
+            if tour.name.trim().is_empty() || long(&tour.name) || long(&tour.name_en) {
                 return bad("tours", at("a name of 1 to 100 characters".into()));
             }
             if tour.stamps.is_empty() || tour.stamps.len() > MAX_STAMPS {
@@ -833,7 +865,7 @@ impl Settings {
                 if !id_ok(&c.id) || tour.causes[..j].iter().any(|d| d.id == c.id) {
                     return bad("tours", at(format!("cause {}: an id used once", j + 1)));
                 }
-                if c.name.trim().is_empty() || c.name.chars().count() > 100 {
+                if c.name.trim().is_empty() || long(&c.name) || long(&c.name_en) {
                     return bad(
                         "tours",
                         at(format!("cause {}: a name of 1 to 100 characters", c.id)),
@@ -844,7 +876,7 @@ impl Settings {
                 if !id_ok(&st.id) || tour.stamps[..j].iter().any(|o| o.id == st.id) {
                     return bad("tours", at(format!("stamp {}: an id used once", j + 1)));
                 }
-                if st.label.trim().is_empty() || st.label.chars().count() > 100 {
+                if st.label.trim().is_empty() || long(&st.label) || long(&st.label_en) {
                     return bad(
                         "tours",
                         at(format!("stamp {}: a label of 1 to 100 characters", st.id)),

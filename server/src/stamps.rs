@@ -93,11 +93,15 @@ enum Saving {
         receipt: Receipt,
         visitor: u64,
         tour: u16,
-        cause: u16,
+        cause: String,
         points: u32,
         client: ClientId,
         req: u32,
     },
+}
+
+fn setting_cause(tours: &Tours, t: u16, c: usize) -> String {
+    tours.tours[t as usize].setting.causes[c].id.clone()
 }
 
 /// The tours, what each visitor has earned and pledged, and what is being watched, attended
@@ -106,8 +110,9 @@ enum Saving {
 pub struct Tours {
     tours: Vec<Tour>,
     earned: HashMap<u64, HashSet<(u16, u16)>>,
-    /// Per visitor and tour: (cause, points) pledged.
-    pledged: HashMap<(u64, u16), Vec<(u16, u32)>>,
+    /// Per visitor and tour: (cause id, points) pledged. Pledges to causes no longer in the
+    /// settings still count against the points earned.
+    pledged: HashMap<(u64, u16), Vec<(String, u32)>>,
     granting: HashSet<(u64, u16, u16)>,
     pledging: HashSet<(u64, u16)>,
     saving: Vec<Saving>,
@@ -137,14 +142,16 @@ impl Tours {
                     field: "tours",
                     why: format!("tour {}, stamp {}: {why}", t.id, s.id),
                 };
+                // Kept as the store writes booth keys (`hall#3`, whatever `hall#03` said).
                 let booth = |key: &str| {
                     locate(halls, key)
-                        .filter(|(h, o)| {
-                            halls
-                                .get(*h)
-                                .is_some_and(|m| m.booths.iter().any(|b| b.object_id == *o))
+                        .and_then(|(h, o)| {
+                            let m = halls.get(h)?;
+                            m.booths
+                                .iter()
+                                .any(|b| b.object_id == o)
+                                .then(|| booth_key(&m.id, o))
                         })
-                        .map(|_| key.to_owned())
                         .ok_or_else(|| bad(format!("no booth `{key}` (hall#object id)")))
                 };
                 let target = if let Some(key) = &s.booth {
@@ -202,19 +209,11 @@ impl Tours {
             }
         }
         for (tour, visitor, cause, points) in &loaded.pledges {
-            let Some(t) = me.tour_index(tour) else {
-                continue;
-            };
-            if let Some(c) = me.tours[t as usize]
-                .setting
-                .causes
-                .iter()
-                .position(|c| &c.id == cause)
-            {
+            if let Some(t) = me.tour_index(tour) {
                 me.pledged
                     .entry((*visitor, t))
                     .or_default()
-                    .push((c as u16, *points));
+                    .push((cause.clone(), *points));
             }
         }
         Ok(me)
@@ -239,11 +238,17 @@ impl Tours {
 
     /// A visitor's card.
     pub fn card(&self, visitor: u64) -> Vec<TourCard> {
+        (0..self.tours.len() as u16)
+            .map(|t| self.tour_card(visitor, t))
+            .collect()
+    }
+
+    /// One tour of a visitor's card.
+    fn tour_card(&self, visitor: u64, t: u16) -> TourCard {
         let earned = self.earned.get(&visitor);
-        self.tours
-            .iter()
-            .enumerate()
-            .map(|(t, tour)| {
+        let tour = &self.tours[t as usize];
+        {
+            {
                 let s = &tour.setting;
                 TourCard {
                     id: s.id.clone(),
@@ -258,7 +263,7 @@ impl Tours {
                             label: st.label.clone(),
                             label_en: st.label_en.clone(),
                             points: st.points,
-                            earned: earned.is_some_and(|e| e.contains(&(t as u16, i as u16))),
+                            earned: earned.is_some_and(|e| e.contains(&(t, i as u16))),
                         })
                         .collect(),
                     causes: s
@@ -271,18 +276,10 @@ impl Tours {
                         })
                         .collect(),
                     pledge_any_time: s.pledge_any_time,
-                    pledged: self
-                        .pledged
-                        .get(&(visitor, t as u16))
-                        .map(|list| {
-                            list.iter()
-                                .map(|(c, p)| (s.causes[*c as usize].id.clone(), *p))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    pledged: self.pledged.get(&(visitor, t)).cloned().unwrap_or_default(),
                 }
-            })
-            .collect()
+            }
+        }
     }
 
     /// Saves a stamp for `visitor` unless it is theirs already or being saved.
@@ -372,11 +369,10 @@ fn see_deeds(
         }
     }
     let hz = tick.hz.max(1);
-    if !tick.count.is_multiple_of((hz / 2).max(1)) {
-        return;
-    }
+    let half_second = tick.count.is_multiple_of((hz / 2).max(1));
+    let second = tick.count.is_multiple_of(hz);
     // Booths: the visits going on, long enough.
-    if tours.has(|t| matches!(t, Target::Booth { .. })) {
+    if half_second && tours.has(|t| matches!(t, Target::Booth { .. })) {
         let inside: Vec<(String, u64, u32)> = visits
             .inside()
             .map(|(b, v, since)| (b.to_owned(), v, tick.count.saturating_sub(since) / hz))
@@ -390,7 +386,7 @@ fn see_deeds(
         }
     }
     // Videos: watched from the start to the end, within reach of the kiosk.
-    if tours.has(|t| matches!(t, Target::Video { .. })) {
+    if half_second && tours.has(|t| matches!(t, Target::Video { .. })) {
         let now = clock.now_ms();
         let videos: Vec<(u16, u16, u16, u32, madang_shared::map::Rect)> = tours
             .tours
@@ -445,7 +441,7 @@ fn see_deeds(
         }
     }
     // The timetable: seconds in the item's hall while it is on.
-    if tick.count.is_multiple_of(hz) && tours.has(|t| matches!(t, Target::Timetable { .. })) {
+    if second && tours.has(|t| matches!(t, Target::Timetable { .. })) {
         let wall = clock.wall_ms();
         let schedule = &settings.0.schedule;
         let offset = settings.0.utc_offset_minutes;
@@ -513,7 +509,7 @@ fn take_pledges(
             out.refuse(client, req, Refusal::NoSuchCause);
             continue;
         };
-        let card = &tours.card(visitor)[t as usize];
+        let card = tours.tour_card(visitor, t);
         if !card.pledge_any_time && !card.complete() {
             out.refuse(client, req, Refusal::TourNotComplete);
             continue;
@@ -531,11 +527,12 @@ fn take_pledges(
             at: unix_now(),
         });
         tours.pledging.insert((visitor, t));
+        let cause = setting_cause(&tours, t, c);
         tours.saving.push(Saving::Pledge {
             receipt,
             visitor,
             tour: t,
-            cause: c as u16,
+            cause,
             points,
             client,
             req,

@@ -220,11 +220,16 @@ pub enum Refusal {
     TourNotComplete,
     #[error("there are no points left to give")]
     NothingToPledge,
+    #[error("the next host holds it already")]
+    AlreadyHandedOver,
+    /// A signature is being saved: the next representative is called once it is kept.
+    #[error("a signature is being saved; call the next in a moment")]
+    SignatureSaving,
 }
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 69;
+    pub const KINDS: usize = 71;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -299,6 +304,8 @@ impl Refusal {
             NoSuchCause => 66,
             TourNotComplete => 67,
             NothingToPledge => 68,
+            AlreadyHandedOver => 69,
+            SignatureSaving => 70,
         }
     }
 
@@ -391,6 +398,8 @@ impl Refusal {
             NoSuchCause,
             TourNotComplete,
             NothingToPledge,
+            AlreadyHandedOver,
+            SignatureSaving,
         ]
     }
 }

@@ -66,8 +66,9 @@ struct Signing {
     asked: Option<u32>,
     /// A refusal or a failure to sign, and since when.
     notice: Option<(String, Instant)>,
-    /// Signatures seen, and when the last new one came (for the applause).
-    seen: usize,
+    /// Signatures seen (none before the first view: an arrival hears no applause for what
+    /// was signed before), and when the last new one came.
+    seen: Option<usize>,
     applause: Option<(String, Instant)>,
     /// The picture loaded, by its name in the assets.
     relay_image: Option<(String, Handle<Image>)>,
@@ -216,12 +217,12 @@ fn show_board(
     let mut lines = Vec::new();
     if let Some(g) = g {
         let count = g.signed.len();
-        if count > signing.seen
+        if signing.seen.is_some_and(|seen| count > seen)
             && let Some(last) = g.signed.last()
         {
             signing.applause = Some((i18n::applause_for(lang, &last.organization), Instant::now()));
         }
-        signing.seen = count;
+        signing.seen = Some(count);
         lines.push(g.title.clone());
         lines.push(i18n::signed_count(lang, count, g.organizations.len()));
         let mut rows: Vec<String> = g
@@ -250,7 +251,7 @@ fn show_board(
             .collect();
         lines.extend(rows);
     } else {
-        signing.seen = 0;
+        signing.seen = None;
     }
     let height = 34.0 + 19.0 * lines.len() as f32;
     let at = top.unwrap_or_default() + Vec2::Y * (height / 2.0 + 8.0);
@@ -489,9 +490,11 @@ fn press_sign(
         return;
     }
     let key = match &args.passes {
-        Some(passes) => crate::identity::signing_key(passes)
-            .map_err(|e| i18n::sign_failed(lang, &i18n::sign_key_trouble(lang, &e))),
-        None => Err(i18n::sign_failed(lang, &i18n::sign_key_trouble(lang, ""))),
+        Some(passes) => crate::identity::signing_key(passes).map_err(|e| {
+            warn!("the signing key: {e}");
+            i18n::sign_failed(lang, &i18n::sign_key_trouble(lang, false))
+        }),
+        None => Err(i18n::sign_failed(lang, &i18n::sign_key_trouble(lang, true))),
     };
     let signed = key.and_then(|k| {
         session

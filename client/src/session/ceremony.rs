@@ -35,6 +35,18 @@ impl Ceremony {
     /// The ceremony changed.
     pub(super) fn ceremony_came(&mut self, view: CeremonyView) {
         self.messages += 1;
+        // Asked to sign, and no longer at the desk (another was called, the signing or the
+        // ceremony closed): the request is stale.
+        if let Some(ask) = &self.sign_request {
+            let still = view.signing.as_ref().is_some_and(|g| {
+                g.at_desk
+                    .and_then(|i| g.organizations.get(i as usize))
+                    .is_some_and(|o| *o == ask.organization)
+            });
+            if !still {
+                self.sign_request = None;
+            }
+        }
         self.view = Some(view);
     }
 

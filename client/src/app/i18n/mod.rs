@@ -171,22 +171,23 @@ pub fn sign_failed(lang: Lang, why: &str) -> String {
     }
 }
 
-/// The signing key could not be read or made (`detail`: the file's trouble, if any).
-pub fn sign_key_trouble(lang: Lang, detail: &str) -> String {
-    let (ko, en) = if detail.is_empty() {
+/// The signing key could not be read or made (`no_identity`: the window keeps no visitor
+/// identity at all); the file's trouble goes to the log.
+pub fn sign_key_trouble(lang: Lang, no_identity: bool) -> String {
+    let (ko, en) = if no_identity {
         (
-            "이 창은 방문자 신원과 서명 키를 보관하지 않습니다".to_owned(),
-            "this window keeps no visitor identity nor signing key".to_owned(),
+            "이 창은 방문자 신원과 서명 키를 보관하지 않습니다",
+            "this window keeps no visitor identity nor signing key",
         )
     } else {
         (
-            format!("서명 키 파일을 읽을 수 없습니다 ({detail})"),
-            format!("the signing key file cannot be read ({detail})"),
+            "서명 키 파일을 읽을 수 없습니다 (자세한 내용은 로그에)",
+            "the signing key file cannot be read (the log says why)",
         )
     };
     match lang {
-        Lang::Ko => ko,
-        Lang::En => en,
+        Lang::Ko => ko.to_owned(),
+        Lang::En => en.to_owned(),
     }
 }
 

@@ -294,6 +294,14 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "스탬프를 모두 모은 뒤에 기부할 수 있습니다".into(),
             "Collect every stamp first, then give your points".into(),
         ),
+        AlreadyHandedOver => (
+            "다음 주관기관이 이미 들고 있습니다".into(),
+            "The next host holds it already".into(),
+        ),
+        SignatureSaving => (
+            "서명을 저장하는 중입니다. 잠시 뒤에 다음 기관을 불러 주세요".into(),
+            "A signature is being saved; call the next in a moment".into(),
+        ),
         NothingToPledge => (
             "기부할 점수가 남아 있지 않습니다".into(),
             "There are no points left to give".into(),
