@@ -110,6 +110,7 @@ fn main() -> ExitCode {
                     video: None,
                     timetable: Some("공동 협력 협약식".into()),
                     comment: None,
+                    table: None,
                     seconds: 2,
                 },
                 StampSetting {
@@ -121,6 +122,7 @@ fn main() -> ExitCode {
                     video: None,
                     timetable: None,
                     comment: None,
+                    table: None,
                     seconds: 30,
                 },
             ],

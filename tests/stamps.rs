@@ -28,6 +28,7 @@ fn stamp(id: &str, label: &str, points: u32) -> StampSetting {
         video: None,
         timetable: None,
         comment: None,
+        table: None,
         seconds: 2,
     }
 }
@@ -95,6 +96,17 @@ pub fn tour_settings() -> Settings {
                 }],
                 causes: vec![cause("trees", "나무 심기")],
             },
+            TourSetting {
+                id: "talks".into(),
+                name: "현답토론 참여".into(),
+                name_en: String::new(),
+                pledge_any_time: false,
+                stamps: vec![StampSetting {
+                    table: Some("lobby#6".into()),
+                    ..stamp("table-1", "1번 토론 테이블에 2초 앉기", 10)
+                }],
+                causes: vec![],
+            },
         ],
         ..test_settings()
     }
@@ -136,9 +148,49 @@ fn earned(s: &Session) -> Vec<String> {
 fn a_scripted_tour_earns_exactly_its_stamps_and_pledges_are_checked() {
     let settings = tour_settings();
     let server = madang_server::spawn(settings.clone()).expect("starts");
+    // Someone at a discussion table in the lobby, for two seconds in a row.
+    let mut talker = Session::join(
+        &server.url(),
+        &JoinOptions {
+            name: "토론 참가자".into(),
+            hall: Some("lobby".into()),
+            spawn: None,
+            visitor_pass: None,
+            invite: None,
+            server_cert: None,
+            look: None,
+        },
+        &maps_dir(),
+    )
+    .expect("joins the lobby");
+    ready(&mut talker);
+    // A free tile of the table's area (its chairs and table are in the way elsewhere).
+    let seat = {
+        use madang_shared::path::{find_path, tile_of};
+        let map = talker.hall_map.clone().expect("the lobby");
+        let area = map
+            .private_areas
+            .iter()
+            .find(|a| a.object_id == 6)
+            .expect("table 1")
+            .rect;
+        let from = tile_of(talker.me.as_ref().expect("welcomed").pos);
+        (area.x as i32..(area.x + area.w) as i32)
+            .flat_map(|x| (area.y as i32..(area.y + area.h) as i32).map(move |y| (x, y)))
+            .find(|&t| find_path(&map.collision, from, t).is_some())
+            .expect("a free tile at the table")
+    };
+    assert_eq!(walk(&mut [&mut talker], &[seat], WAIT), vec![true]);
+    assert!(
+        pump_until(&mut [&mut talker], WAIT, |s| s[0]
+            .stamps
+            .has("talks", "table-1")),
+        "sitting at the table earns its stamp"
+    );
+    drop(talker);
     let mut walker = enter(&server, "투어 방문객", None);
     assert!(
-        pump_until(&mut [&mut walker], WAIT, |s| s[0].stamps.tours.len() == 2),
+        pump_until(&mut [&mut walker], WAIT, |s| s[0].stamps.tours.len() == 3),
         "an arrival is sent a card"
     );
 
@@ -252,7 +304,7 @@ fn a_scripted_tour_earns_exactly_its_stamps_and_pledges_are_checked() {
     let server = madang_server::spawn(settings.clone()).expect("starts again");
     let mut back = enter(&server, "투어 방문객", Some(pass));
     assert!(
-        pump_until(&mut [&mut back], WAIT, |s| s[0].stamps.tours.len() == 2),
+        pump_until(&mut [&mut back], WAIT, |s| s[0].stamps.tours.len() == 3),
         "the card comes"
     );
     assert!(back.stamps.has("today", "watch-119") && back.stamps.has("today", "comment-119"));
@@ -279,6 +331,12 @@ fn a_scripted_tour_earns_exactly_its_stamps_and_pledges_are_checked() {
         "both were in the hall during the item"
     );
     assert_eq!(count("long-visit"), Some(0));
+    assert_eq!(count("table-1"), Some(1));
+    let booth = report.booths.iter().find(|b| b.key == "hall#3").unwrap();
+    assert_eq!(
+        booth.stamps, 2,
+        "stamps per booth: the visit and the comment"
+    );
     let today = report.tours.iter().find(|t| t.0 == "today").unwrap();
     assert_eq!((today.2, today.3), (2, 1), "two with a stamp, one complete");
     let fire = report

@@ -28,6 +28,8 @@ pub struct BoothRow {
     pub hearts: u64,
     pub comments: u64,
     pub votes: u64,
+    /// Stamps of the tours earned at this booth (a visit or a comment there).
+    pub stamps: u64,
 }
 
 /// The whole report.
@@ -63,7 +65,8 @@ pub struct StampRow {
     pub tour: String,
     pub stamp: String,
     pub label: String,
-    /// booth, video, timetable or comment, and what it names (`hall#object`, a title, `*`).
+    /// booth, video, timetable, comment or table, and what it names (`hall#object`, a title,
+    /// `*`).
     pub kind: &'static str,
     pub target: String,
     pub earned: u64,
@@ -188,6 +191,7 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
         hearts: hearts.get(&key).copied().unwrap_or(0),
         comments: comments.get(&key).copied().unwrap_or(0),
         votes: votes.get(&key).copied().unwrap_or(0),
+        stamps: 0,
         key,
     };
     for map in &halls {
@@ -309,6 +313,8 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
                     ("video", v.clone())
                 } else if let Some(i) = &st.timetable {
                     ("timetable", i.clone())
+                } else if let Some(t) = &st.table {
+                    ("table", t.clone())
                 } else {
                     ("comment", st.comment.clone().unwrap_or_else(|| "*".into()))
                 };
@@ -353,6 +359,14 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
         for row in rows {
             let (tour, cause, points, who) = row.map_err(sql)?;
             given.insert((tour, cause), (points.max(0) as u64, who.max(0) as u64));
+        }
+        for b in &mut report.booths {
+            b.stamps = report
+                .stamps
+                .iter()
+                .filter(|r| matches!(r.kind, "booth" | "comment") && r.target == b.key)
+                .map(|r| r.earned)
+                .sum();
         }
         for t in &settings.tours {
             for c in &t.causes {
@@ -436,11 +450,11 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     let mut out = Vec::new();
     let mut csv = String::from(
-        "booth,org,title,unique_visitors,visits,total_dwell_s,median_dwell_s,hearts,comments,votes\n",
+        "booth,org,title,unique_visitors,visits,total_dwell_s,median_dwell_s,hearts,comments,votes,stamps\n",
     );
     for b in &report.booths {
         csv.push_str(&format!(
-            "{},{},{},{},{},{:.2},{:.2},{},{},{}\n",
+            "{},{},{},{},{},{:.2},{:.2},{},{},{},{}\n",
             field(&b.key),
             field(&b.org),
             field(&b.title),
@@ -450,7 +464,8 @@ pub fn write(report: &Report, dir: &Path, font: &Path) -> Result<Vec<PathBuf>, S
             b.median_dwell_ms as f64 / 1000.0,
             b.hearts,
             b.comments,
-            b.votes
+            b.votes,
+            b.stamps
         ));
     }
     write_file(dir, "booths.csv", csv, &mut out)?;

@@ -119,7 +119,8 @@ pub struct TourSetting {
 /// for `seconds` in one visit; watching a video kiosk's video (`video`, `hall#object id`) to
 /// its end from its start; being in a timetable item's hall (`timetable`, the item's title)
 /// for `seconds` while it is on; leaving a comment (`comment`, a booth's `hall#object id`, or
-/// `*` for any booth).
+/// `*` for any booth); sitting at a discussion table (`table`, `hall#object id` of the private
+/// area) for `seconds` in a row.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StampSetting {
@@ -137,7 +138,10 @@ pub struct StampSetting {
     pub timetable: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
-    /// For `booth` and `timetable`: how long (default 30 s).
+    /// A discussion table (a private area, `hall#object id`) sat at for `seconds` in a row.
+    #[serde(default)]
+    pub table: Option<String>,
+    /// For `booth`, `timetable` and `table`: how long (default 30 s).
     #[serde(default = "default_stamp_secs")]
     pub seconds: u32,
 }
@@ -882,7 +886,7 @@ impl Settings {
                         at(format!("stamp {}: a label of 1 to 100 characters", st.id)),
                     );
                 }
-                let ways = [&st.booth, &st.video, &st.timetable, &st.comment]
+                let ways = [&st.booth, &st.video, &st.timetable, &st.comment, &st.table]
                     .iter()
                     .filter(|w| w.is_some())
                     .count();
@@ -890,7 +894,7 @@ impl Settings {
                     return bad(
                         "tours",
                         at(format!(
-                            "stamp {}: name exactly one of booth, video, timetable or comment",
+                            "stamp {}: name exactly one of booth, video, timetable, comment or table",
                             st.id
                         )),
                     );

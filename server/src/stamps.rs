@@ -68,6 +68,12 @@ enum Target {
     Comment {
         key: Option<String>,
     },
+    /// Seconds in a row at a discussion table (a private area).
+    Table {
+        hall: u16,
+        rect: madang_shared::map::Rect,
+        secs: u32,
+    },
 }
 
 struct Tour {
@@ -119,6 +125,8 @@ pub struct Tours {
     watching: HashMap<(AvatarId, u32), Watch>,
     /// Seconds each visitor has been at a timetable item (by its index) while it is on.
     attending: HashMap<(u64, usize), u32>,
+    /// Seconds in a row each person has sat at a table stamp's table: (visitor, tour, stamp).
+    seated: HashMap<(u64, u16, u16), u32>,
 }
 
 /// Parses `hall#object` against the maps.
@@ -168,6 +176,21 @@ impl Tours {
                         .map(|k| k.rect)
                         .ok_or_else(|| bad(format!("no video kiosk `{key}` (hall#object id)")))?;
                     Target::Video { hall, object, rect }
+                } else if let Some(key) = &s.table {
+                    let (hall, object) =
+                        locate(halls, key).ok_or_else(|| bad(format!("no table `{key}`")))?;
+                    let rect = halls
+                        .get(hall)
+                        .and_then(|m| m.private_areas.iter().find(|a| a.object_id == object))
+                        .map(|a| a.rect)
+                        .ok_or_else(|| {
+                            bad(format!("no discussion table `{key}` (hall#object id)"))
+                        })?;
+                    Target::Table {
+                        hall,
+                        rect,
+                        secs: s.seconds,
+                    }
                 } else if let Some(title) = &s.timetable {
                     let item = settings
                         .schedule
@@ -202,6 +225,7 @@ impl Tours {
             saving: Vec::new(),
             watching: HashMap::new(),
             attending: HashMap::new(),
+            seated: HashMap::new(),
         };
         for (tour, stamp, visitor) in &loaded.stamps {
             if let Some((t, s)) = me.stamp_index(tour, stamp) {
@@ -437,6 +461,44 @@ fn see_deeds(
         }
         tours.watching = watching;
         for (visitor, t, s) in ended {
+            tours.grant(&store.0, visitor, t, s);
+        }
+    }
+    // Discussion tables: seconds in a row inside the table's area.
+    if second && tours.has(|t| matches!(t, Target::Table { .. })) {
+        let tables: Vec<(u16, u16, u16, madang_shared::map::Rect, u32)> = tours
+            .tours
+            .iter()
+            .enumerate()
+            .flat_map(|(t, tour)| {
+                tour.targets
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(s, target)| match target {
+                        Target::Table { hall, rect, secs } => {
+                            Some((t as u16, s as u16, *hall, *rect, *secs))
+                        }
+                        _ => None,
+                    })
+            })
+            .collect();
+        let mut seated = HashMap::new();
+        let mut done = Vec::new();
+        for (avatar, pos, in_hall) in &avatars {
+            for &(t, s, hall, rect, need) in &tables {
+                if hall != in_hall.0 || !rect.contains(pos.0) {
+                    continue;
+                }
+                let key = (avatar.visitor_id, t, s);
+                let secs = tours.seated.get(&key).copied().unwrap_or(0) + 1;
+                seated.insert(key, secs);
+                if secs >= need {
+                    done.push(key);
+                }
+            }
+        }
+        tours.seated = seated;
+        for (visitor, t, s) in done {
             tours.grant(&store.0, visitor, t, s);
         }
     }
