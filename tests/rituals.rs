@@ -191,16 +191,24 @@ fn three_representatives_sign_and_the_record_verifies_offline() {
         assert_eq!(g.signed[i].name, format!("{} 대표", ORGS[i]));
     }
     // Everyone has signed: the program goes on to the handover (whose hosts are away).
+    let req = org.ceremony_step(CeremonyStep::Signing);
+    assert_eq!(answer(&mut org, req), Err(Refusal::AllSigned));
     let req = org.ceremony_step(CeremonyStep::Next);
     assert_eq!(
         answer(&mut org, req),
-        Err(Refusal::Absent {
+        Err(Refusal::AbsentNextSkips {
             who: "2019 주관기관".into()
         }),
         "the signing is done and the handover's hosts are not here"
     );
-    let req = org.ceremony_step(CeremonyStep::Signing);
-    assert_eq!(answer(&mut org, req), Err(Refusal::AllSigned));
+    // Next again goes on without them: the program's close.
+    let req = org.ceremony_step(CeremonyStep::Next);
+    assert_eq!(answer(&mut org, req), Ok(()));
+    assert!(
+        pump_until(&mut [&mut guest], WAIT, |s| view(s[0])
+            .is_some_and(|v| !v.open)),
+        "the ceremony closes"
+    );
     server.stop();
     drop((reps, org, guest));
 

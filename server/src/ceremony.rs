@@ -94,6 +94,9 @@ pub struct Ceremony {
     current: Option<(usize, Option<String>)>,
     /// The place in the program of the step [`CeremonyStep::Next`] runs.
     next: usize,
+    /// A step of the program that `Next` found waiting for someone absent: `Next` again
+    /// goes on without them.
+    skip: Option<usize>,
 }
 
 /// The ceremony as told to someone in the room (`in_room`) or elsewhere (the invitation
@@ -193,6 +196,25 @@ fn find_called(
         .map(|(e, ..)| e)
 }
 
+/// Someone a step needs is absent: refused, and when the program's `Next` ran the step,
+/// `Next` again goes on without them.
+fn absent(
+    ceremony: &mut Ceremony,
+    after: Option<usize>,
+    who: String,
+    (client, req): (renet::ClientId, u32),
+    out: &mut Outbox,
+) {
+    match after {
+        Some(at) => {
+            ceremony.next = at;
+            ceremony.skip = Some(at);
+            out.refuse(client, req, Refusal::AbsentNextSkips { who });
+        }
+        None => out.refuse(client, req, Refusal::Absent { who }),
+    }
+}
+
 /// The step `Next` runs, and where the program stands after it; none past the end.
 fn next_step(
     c: &Ceremony,
@@ -278,6 +300,12 @@ fn take_requests(
                     continue;
                 };
                 let spot = rect.center();
+                let via_next = *step == CeremonyStep::Next;
+                if via_next && ceremony.skip.is_some_and(|at| at == ceremony.next) {
+                    // Asked again after someone was absent: go on without them.
+                    ceremony.next += 1;
+                }
+                ceremony.skip = None;
                 let (step, after) = match *step {
                     CeremonyStep::Next => match next_step(&ceremony, &rituals, &claims) {
                         Some((s, after)) => (s, Some(after)),
@@ -413,7 +441,7 @@ fn take_requests(
                                     .first()
                                     .map(|&i| rituals.signing.reps[i].winner.clone())
                                     .unwrap_or_default();
-                                out.refuse(client, req, Refusal::Absent { who });
+                                absent(&mut ceremony, after, who, (client, req), &mut out);
                                 continue;
                             }
                             None => {}
@@ -449,7 +477,7 @@ fn take_requests(
                                 None if holder.is_none() => relay.giver.winner.clone(),
                                 _ => relay.receiver.winner.clone(),
                             };
-                            out.refuse(client, req, Refusal::Absent { who });
+                            absent(&mut ceremony, after, who, (client, req), &mut out);
                             continue;
                         };
                         if !relay.called {

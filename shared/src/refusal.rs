@@ -225,11 +225,14 @@ pub enum Refusal {
     /// A signature is being saved: the next representative is called once it is kept.
     #[error("a signature is being saved; call the next in a moment")]
     SignatureSaving,
+    /// As [`Refusal::Absent`], for a step the program's Next ran.
+    #[error("{who} is not here: Next again goes on without them")]
+    AbsentNextSkips { who: String },
 }
 
 impl Refusal {
     /// How many kinds there are ([`Refusal::kind`] is below it).
-    pub const KINDS: usize = 71;
+    pub const KINDS: usize = 72;
 
     /// The kind's number, 0 to [`Refusal::KINDS`] − 1.
     pub fn kind(&self) -> usize {
@@ -306,6 +309,7 @@ impl Refusal {
             NothingToPledge => 68,
             AlreadyHandedOver => 69,
             SignatureSaving => 70,
+            AbsentNextSkips { .. } => 71,
         }
     }
 
@@ -400,6 +404,9 @@ impl Refusal {
             NothingToPledge,
             AlreadyHandedOver,
             SignatureSaving,
+            AbsentNextSkips {
+                who: "소방청 대표".into(),
+            },
         ]
     }
 }

@@ -298,6 +298,10 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "다음 주관기관이 이미 들고 있습니다".into(),
             "The next host holds it already".into(),
         ),
+        AbsentNextSkips { who } => (
+            format!("{who}이(가) 지금 여기 없습니다. 다음을 한 번 더 누르면 건너뜁니다"),
+            format!("{who} is not here: Next again goes on without them"),
+        ),
         SignatureSaving => (
             "서명을 저장하는 중입니다. 잠시 뒤에 다음 기관을 불러 주세요".into(),
             "A signature is being saved; call the next in a moment".into(),
@@ -392,7 +396,7 @@ mod tests {
             EditBreaksMap { detail } => vec![detail.clone()],
             NoSuchSlideScreen { screen } => vec![screen.to_string()],
             NoSuchDeck { deck } => vec![deck.clone()],
-            Absent { who } => vec![who.clone()],
+            Absent { who } | AbsentNextSkips { who } => vec![who.clone()],
             _ => vec![],
         }
     }
