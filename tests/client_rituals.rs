@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         }],
         agreement: Some(AgreementSetting {
             title: "실패박람회 공동 협력 협약".into(),
+            title_en: "Failure Expo partnership".into(),
             text: "실패 사례를 함께 나누고, 배운 것을 다음 정책에 반영하기로 약속합니다.".into(),
             pdf: None,
             parties: ORGS

@@ -40,6 +40,7 @@ fn settings() -> Settings {
         }],
         agreement: Some(AgreementSetting {
             title: "실패박람회 공동 협약".into(),
+            title_en: "Failure Expo partnership".into(),
             text: "실패 사례를 함께 나누고 배우기로 약속합니다.".into(),
             pdf: None,
             parties: ORGS

@@ -48,6 +48,8 @@ pub struct Signing {
     pub reps: Vec<AwardSetting>,
     /// Whether the organizer has opened it.
     pub open: bool,
+    /// The title for English windows.
+    pub title_en: String,
     /// The organization whose representative stands at the desk, by index.
     pub at_desk: Option<usize>,
     /// A signature being saved: the record with it, who asked, and the organization.
@@ -149,6 +151,11 @@ impl Rituals {
                 record,
                 reps,
                 open: false,
+                title_en: settings
+                    .agreement
+                    .as_ref()
+                    .map(|a| a.title_en.clone())
+                    .unwrap_or_default(),
                 at_desk: None,
                 pending: None,
             },
@@ -162,6 +169,7 @@ impl Rituals {
         let record = s.record.as_ref().filter(|_| s.open)?;
         Some(SigningView {
             title: record.agreement.title.clone(),
+            title_en: s.title_en.clone(),
             organizations: record.agreement.organizations.clone(),
             signed: record
                 .entries

@@ -217,6 +217,9 @@ pub struct PartySetting {
 #[serde(deny_unknown_fields)]
 pub struct AgreementSetting {
     pub title: String,
+    /// The title shown in English windows (not part of what is signed).
+    #[serde(default)]
+    pub title_en: String,
     /// The agreement's text; with `pdf`, what is said of it.
     #[serde(default)]
     pub text: String,
@@ -751,7 +754,10 @@ impl Settings {
             if a.title.trim().is_empty() || (a.text.trim().is_empty() && a.pdf.is_none()) {
                 return bad("agreement", "give a title, and a text or a pdf".into());
             }
-            if a.title.chars().count() > 200 || a.text.chars().count() > 20_000 {
+            if a.title.chars().count() > 200
+                || a.title_en.chars().count() > 200
+                || a.text.chars().count() > 20_000
+            {
                 return bad(
                     "agreement",
                     "the title is at most 200 characters and the text 20,000".into(),

@@ -193,6 +193,8 @@ pub struct SignedView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningView {
     pub title: String,
+    /// The title in English, for English windows (the agreement signed is the Korean one).
+    pub title_en: String,
     /// The signing organizations, in order.
     pub organizations: Vec<String>,
     pub signed: Vec<SignedView>,

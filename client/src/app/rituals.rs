@@ -223,7 +223,13 @@ fn show_board(
             signing.applause = Some((i18n::applause_for(lang, &last.organization), Instant::now()));
         }
         signing.seen = Some(count);
-        lines.push(g.title.clone());
+        lines.push(
+            if lang == madang_shared::map::Lang::En && !g.title_en.is_empty() {
+                g.title_en.clone()
+            } else {
+                g.title.clone()
+            },
+        );
         lines.push(i18n::signed_count(lang, count, g.organizations.len()));
         let mut rows: Vec<String> = g
             .signed
