@@ -1114,6 +1114,32 @@ mod tests {
     }
 
     #[test]
+    fn an_agreement_in_a_pdf_signs_the_file_s_hash() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut s: Settings = toml::from_str(
+            "[agreement]\ntitle = \"협약\"\npdf = \"documents/casebook_regional_innovation.pdf\"\n\
+             [[agreement.parties]]\norganization = \"대구광역시\"\n\
+             representative = { name = \"대표\", visitor = 1 }",
+        )
+        .expect("parses");
+        s.maps_dir = root.join("assets/maps");
+        s.validate().expect("valid");
+        let bytes =
+            std::fs::read(root.join("assets/documents/casebook_regional_innovation.pdf")).unwrap();
+        let text = s
+            .agreement_text()
+            .expect("reads")
+            .expect("an agreement")
+            .text;
+        assert!(
+            text.contains(&blake3::hash(&bytes).to_hex().to_string()),
+            "{text}"
+        );
+        s.agreement.as_mut().unwrap().pdf = Some("../secret.pdf".into());
+        assert!(s.validate().is_err(), "a PDF outside the assets");
+    }
+
+    #[test]
     fn a_program_names_what_the_expo_has_and_people_are_never_named_by_name_alone() {
         let base: Settings =
             toml::from_str("[[ceremony_program]]\nstep = \"signing\"").expect("parses");
