@@ -94,12 +94,18 @@ pub fn snap(dir: &Path, n: usize) -> Result<RgbaImage, String> {
 pub fn drag(from: (f32, f32), to: (f32, f32)) -> Result<(), String> {
     let at = |(x, y): (f32, f32)| [format!("{}", x as i32), format!("{}", y as i32)];
     let [x, y] = at(from);
+    // A pause after each event, as a hand makes: under a slow software renderer two events
+    // could otherwise land in one frame, and a press and its release there read as a click.
+    let pause = || std::thread::sleep(Duration::from_millis(60));
     xdo(&["mousemove", &x, &y])?;
+    pause();
     xdo(&["mousedown", "1"])?;
+    pause();
     for i in 1..=4 {
         let k = i as f32 / 4.0;
         let [x, y] = at((from.0 + (to.0 - from.0) * k, from.1 + (to.1 - from.1) * k));
         xdo(&["mousemove", &x, &y])?;
+        pause();
     }
     xdo(&["mouseup", "1"]).map(|_| ())
 }
