@@ -333,11 +333,19 @@ impl Tours {
 
     /// Every stamp whose target `matches`.
     fn stamps_where(&self, matches: impl Fn(&Target) -> bool) -> Vec<(u16, u16)> {
+        self.targets(|target| matches(target).then_some(()))
+            .into_iter()
+            .map(|(t, s, ())| (t, s))
+            .collect()
+    }
+
+    /// What `pick` takes of each stamp's target, with the stamp's (tour, stamp).
+    fn targets<T>(&self, pick: impl Fn(&Target) -> Option<T>) -> Vec<(u16, u16, T)> {
         let mut out = Vec::new();
         for (t, tour) in self.tours.iter().enumerate() {
             for (s, target) in tour.targets.iter().enumerate() {
-                if matches(target) {
-                    out.push((t as u16, s as u16));
+                if let Some(x) = pick(target) {
+                    out.push((t as u16, s as u16, x));
                 }
             }
         }
@@ -412,26 +420,14 @@ fn see_deeds(
     // Videos: watched from the start to the end, within reach of the kiosk.
     if half_second && tours.has(|t| matches!(t, Target::Video { .. })) {
         let now = clock.now_ms();
-        let videos: Vec<(u16, u16, u16, u32, madang_shared::map::Rect)> = tours
-            .tours
-            .iter()
-            .enumerate()
-            .flat_map(|(t, tour)| {
-                tour.targets
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(s, target)| match target {
-                        Target::Video { hall, object, rect } => {
-                            Some((t as u16, s as u16, *hall, *object, *rect))
-                        }
-                        _ => None,
-                    })
-            })
-            .collect();
+        let videos = tours.targets(|target| match target {
+            Target::Video { hall, object, rect } => Some((*hall, *object, *rect)),
+            _ => None,
+        });
         let mut watching = HashMap::new();
         let mut ended = Vec::new();
         for (avatar, pos, in_hall) in &avatars {
-            for &(t, s, hall, object, rect) in &videos {
+            for &(t, s, (hall, object, rect)) in &videos {
                 if hall != in_hall.0 || distance_to(&rect, pos.0) > KIOSK_REACH {
                     continue;
                 }
@@ -466,26 +462,14 @@ fn see_deeds(
     }
     // Discussion tables: seconds in a row inside the table's area.
     if second && tours.has(|t| matches!(t, Target::Table { .. })) {
-        let tables: Vec<(u16, u16, u16, madang_shared::map::Rect, u32)> = tours
-            .tours
-            .iter()
-            .enumerate()
-            .flat_map(|(t, tour)| {
-                tour.targets
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(s, target)| match target {
-                        Target::Table { hall, rect, secs } => {
-                            Some((t as u16, s as u16, *hall, *rect, *secs))
-                        }
-                        _ => None,
-                    })
-            })
-            .collect();
+        let tables = tours.targets(|target| match target {
+            Target::Table { hall, rect, secs } => Some((*hall, *rect, *secs)),
+            _ => None,
+        });
         let mut seated = HashMap::new();
         let mut done = Vec::new();
         for (avatar, pos, in_hall) in &avatars {
-            for &(t, s, hall, rect, need) in &tables {
+            for &(t, s, (hall, rect, need)) in &tables {
                 if hall != in_hall.0 || !rect.contains(pos.0) {
                     continue;
                 }

@@ -160,14 +160,7 @@ impl Record {
             signature: hex(signature),
             prev_hash: hex(&self.head_hash()),
         };
-        check_entry(
-            &self.agreement,
-            &self.agreement.hash(),
-            &self.entries,
-            &entry,
-        )?;
-        self.head = hex(&entry.hash());
-        self.entries.push(entry);
+        self.push(entry)?;
         Ok(self.entries.last().expect("just pushed"))
     }
 
