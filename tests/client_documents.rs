@@ -15,7 +15,6 @@ use std::time::Duration;
 use common::hands::*;
 use common::*;
 use image::RgbaImage;
-use madang_client::Lang;
 use madang_client::app::ClientArgs;
 
 const W: u32 = 1280;
@@ -35,27 +34,8 @@ fn main() -> ExitCode {
     std::fs::create_dir_all(&dir).expect("a temp folder");
     let server = madang_server::spawn(test_settings()).expect("the server starts");
     let args = ClientArgs {
-        name: Some("사례집 독자".into()),
-        server_cert: None,
-        server: server.url(),
-        assets: root().join("assets"),
-        lang: Lang::Ko,
-        hall: Some("hall".into()),
-        spawn: Some("plaza".into()),
-        screenshot: None,
         visit: Some("대구 청년 재도전 지원".into()),
-        passes: None,
-        settings: Some(dir.join("settings.json")),
-        shots: Some(shots.clone()),
-        width: W,
-        height: H,
-        voice: false,
-        mic: None,
-        speaker: None,
-        push_to_talk: false,
-        invite: None,
-        look: None,
-        organizer_panel: false,
+        ..window_args(&server, "사례집 독자", ("hall", "plaza"), &dir, &shots)
     };
     let keep = [
         (1, "panel"),

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use common::hands::*;
 use common::*;
-use madang_client::Lang;
 use madang_client::app::ClientArgs;
 
 const W: u32 = 1280;
@@ -62,27 +61,8 @@ fn main() -> ExitCode {
     })
     .expect("the server starts");
     let args = ClientArgs {
-        name: Some("링크 손님".into()),
-        server_cert: None,
-        server: server.url(),
         assets,
-        lang: Lang::Ko,
-        hall: Some("wa_main".into()),
-        spawn: Some("by-site".into()),
-        screenshot: None,
-        visit: None,
-        passes: None,
-        settings: Some(dir.join("settings.json")),
-        shots: Some(shots.clone()),
-        width: W,
-        height: H,
-        voice: false,
-        mic: None,
-        speaker: None,
-        push_to_talk: false,
-        invite: None,
-        look: None,
-        organizer_panel: false,
+        ..window_args(&server, "링크 손님", ("wa_main", "by-site"), &dir, &shots)
     };
     let keep = [(1, "panel"), (2, "asked")];
     let exit = run_window("client_link", args, &keep, move || visitor(&shots, &opened));

@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use common::hands::*;
 use common::*;
-use madang_client::Lang;
 use madang_client::app::ClientArgs;
 use madang_client::session::{JoinOptions, Session};
 use madang_server::identity::hash_invite;
@@ -139,27 +138,15 @@ fn main() -> ExitCode {
     let url = server.url();
     let passes = dir.join("identity/passes.json");
     let args = ClientArgs {
-        name: Some("대구광역시 대표".into()),
-        server_cert: None,
-        server: server.url(),
-        assets: root().join("assets"),
-        lang: Lang::Ko,
-        hall: Some("ceremony".into()),
-        spawn: Some("entrance".into()),
-        screenshot: None,
-        visit: None,
         passes: Some(passes.clone()),
-        settings: Some(dir.join("settings.json")),
-        shots: Some(shots.clone()),
-        width: W,
-        height: H,
-        voice: false,
-        mic: None,
-        speaker: None,
-        push_to_talk: false,
         invite: Some("REP-1".into()),
-        look: None,
-        organizer_panel: false,
+        ..window_args(
+            &server,
+            "대구광역시 대표",
+            ("ceremony", "entrance"),
+            &dir,
+            &shots,
+        )
     };
     let keep = [
         (1, "stamp_notice"),

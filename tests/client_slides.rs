@@ -15,7 +15,6 @@ use std::time::Duration;
 use common::hands::*;
 use common::*;
 use image::RgbaImage;
-use madang_client::Lang;
 use madang_client::app::ClientArgs;
 use madang_client::session::{JoinOptions, Session};
 use madang_server::identity::hash_invite;
@@ -49,27 +48,14 @@ fn main() -> ExitCode {
     .expect("the server starts");
     let url = server.url();
     let args = ClientArgs {
-        name: Some("대구 발표자".into()),
-        server_cert: None,
-        server: server.url(),
-        assets: root().join("assets"),
-        lang: Lang::Ko,
-        hall: Some("ceremony".into()),
-        spawn: Some("backstage".into()),
-        screenshot: None,
-        visit: None,
-        passes: None,
-        settings: Some(dir.join("settings.json")),
-        shots: Some(shots.clone()),
-        width: W,
-        height: H,
-        voice: false,
-        mic: None,
-        speaker: None,
-        push_to_talk: false,
         invite: Some(CODE.into()),
-        look: None,
-        organizer_panel: false,
+        ..window_args(
+            &server,
+            "대구 발표자",
+            ("ceremony", "backstage"),
+            &dir,
+            &shots,
+        )
     };
     let keep = [(1, "controls"), (2, "page1"), (3, "page2"), (4, "large")];
     let exit = run_window("client_slides", args, &keep, move || {

@@ -112,6 +112,22 @@ impl VoteBurst {
 /// Votes for one booth in one minute from which the report lists the minute.
 pub const BURST_VOTES: u64 = 10;
 
+/// Every row `query` (with `params`) gives, each read by `read`.
+fn rows<T>(
+    conn: &Connection,
+    query: &str,
+    params: impl rusqlite::Params,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, String> {
+    let mut q = conn.prepare(query).map_err(sql)?;
+    let all = q
+        .query_map(params, read)
+        .map_err(sql)?
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(sql);
+    all
+}
+
 fn sql(e: rusqlite::Error) -> String {
     format!("cannot read the store: {e}")
 }
@@ -149,31 +165,27 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
 
     let mut dwell: HashMap<String, Vec<i64>> = HashMap::new();
     let mut visitors: HashMap<String, HashSet<i64>> = HashMap::new();
-    let mut q = conn
-        .prepare("SELECT booth, visitor, dwell_ms FROM visits")
-        .map_err(sql)?;
-    let rows = q
-        .query_map([], |r| {
+    let visits = rows(
+        &conn,
+        "SELECT booth, visitor, dwell_ms FROM visits",
+        [],
+        |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, i64>(2)?,
             ))
-        })
-        .map_err(sql)?;
-    for row in rows {
-        let (booth, visitor, ms) = row.map_err(sql)?;
+        },
+    )?;
+    for (booth, visitor, ms) in visits {
         dwell.entry(booth.clone()).or_default().push(ms);
         visitors.entry(booth).or_default().insert(visitor);
     }
     let count_by = |query: &str| -> Result<HashMap<String, u64>, String> {
-        let mut q = conn.prepare(query).map_err(sql)?;
-        let rows = q
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })
-            .map_err(sql)?;
-        rows.collect::<Result<_, _>>().map_err(sql)
+        let counts = rows(&conn, query, [], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        Ok(counts.into_iter().collect())
     };
     let hearts = count_by("SELECT booth, COUNT(*) FROM hearts GROUP BY booth")?;
     let comments =
@@ -212,69 +224,55 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
             .push(row(key, String::new(), String::new(), times));
     }
 
-    let mut q = conn
-        .prepare("SELECT hall, at, people FROM occupancy ORDER BY at")
-        .map_err(sql)?;
-    let rows = q
-        .query_map([], |r| {
+    let samples = rows(
+        &conn,
+        "SELECT hall, at, people FROM occupancy ORDER BY at",
+        [],
+        |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, i64>(2)? as u32,
             ))
-        })
-        .map_err(sql)?;
-    for row in rows {
-        let (hall, at, people) = row.map_err(sql)?;
+        },
+    )?;
+    for (hall, at, people) in samples {
         report.halls.entry(hall).or_default().push((at, people));
     }
     let path_str = path.as_path();
     for (ballot, booth, n) in crate::store::tally(path_str).map_err(|e| e.to_string())? {
         report.ballots.entry(ballot).or_default().push((booth, n));
     }
-    let mut q = conn
-        .prepare("SELECT award, winner, at FROM awards ORDER BY id")
-        .map_err(sql)?;
-    let rows = q
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
-        .map_err(sql)?;
-    for row in rows {
-        report.awards.push(row.map_err(sql)?);
-    }
+    report.awards = rows(
+        &conn,
+        "SELECT award, winner, at FROM awards ORDER BY id",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     if version >= 8 {
         if let Some(agreement) = settings.agreement_text()? {
             let mut record = madang_shared::agreement::Record::new(agreement);
-            let mut q = conn
-                .prepare("SELECT entry FROM signatures WHERE agreement = ?1 ORDER BY seq")
-                .map_err(sql)?;
-            let rows = q
-                .query_map([&record.agreement_hash], |r| r.get::<_, String>(0))
-                .map_err(sql)?;
-            for row in rows {
-                let entry: madang_shared::agreement::Entry =
-                    serde_json::from_str(&row.map_err(sql)?)
-                        .map_err(|e| format!("a stored signature is not readable: {e}"))?;
+            let stored = rows(
+                &conn,
+                "SELECT entry FROM signatures WHERE agreement = ?1 ORDER BY seq",
+                [&record.agreement_hash],
+                |r| r.get::<_, String>(0),
+            )?;
+            for json in stored {
+                let entry: madang_shared::agreement::Entry = serde_json::from_str(&json)
+                    .map_err(|e| format!("a stored signature is not readable: {e}"))?;
                 record
                     .push(entry)
                     .map_err(|e| format!("the stored signature record does not hold: {e}"))?;
             }
             report.agreement = Some(record);
         }
-        let mut q = conn
-            .prepare("SELECT object, from_name, to_name, at FROM handovers ORDER BY rowid")
-            .map_err(sql)?;
-        let rows = q
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .map_err(sql)?;
-        for row in rows {
-            report.handovers.push(row.map_err(sql)?);
-        }
+        report.handovers = rows(
+            &conn,
+            "SELECT object, from_name, to_name, at FROM handovers ORDER BY rowid",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
     }
     if version >= 9 {
         // Only the stamps the settings name now count (a stamp since removed does not).
@@ -285,20 +283,14 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
             .collect();
         let mut earned: HashMap<(String, String), u64> = HashMap::new();
         let mut by_visitor: HashMap<(String, i64), HashSet<String>> = HashMap::new();
-        let mut q = conn
-            .prepare("SELECT tour, stamp, visitor FROM stamps")
-            .map_err(sql)?;
-        let rows = q
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .map_err(sql)?;
-        for row in rows {
-            let (tour, stamp, visitor) = row.map_err(sql)?;
+        let stamps = rows(&conn, "SELECT tour, stamp, visitor FROM stamps", [], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for (tour, stamp, visitor) in stamps {
             if !current.contains(&(tour.as_str(), stamp.as_str())) {
                 continue;
             }
@@ -339,27 +331,23 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
                 .tours
                 .push((t.id.clone(), t.name.clone(), visitors, completed));
         }
-        let mut q = conn
-            .prepare(
-                "SELECT tour, cause, SUM(points), COUNT(DISTINCT visitor) FROM pledges
-                 GROUP BY tour, cause",
-            )
-            .map_err(sql)?;
-        let rows = q
-            .query_map([], |r| {
+        let given: HashMap<(String, String), (u64, u64)> = rows(
+            &conn,
+            "SELECT tour, cause, SUM(points), COUNT(DISTINCT visitor) FROM pledges
+             GROUP BY tour, cause",
+            [],
+            |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    (
+                        r.get::<_, i64>(2)?.max(0) as u64,
+                        r.get::<_, i64>(3)?.max(0) as u64,
+                    ),
                 ))
-            })
-            .map_err(sql)?;
-        let mut given: HashMap<(String, String), (u64, u64)> = HashMap::new();
-        for row in rows {
-            let (tour, cause, points, who) = row.map_err(sql)?;
-            given.insert((tour, cause), (points.max(0) as u64, who.max(0) as u64));
-        }
+            },
+        )?
+        .into_iter()
+        .collect();
         for b in &mut report.booths {
             b.stamps = report
                 .stamps
@@ -380,14 +368,12 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
             }
         }
     }
-    let mut q = conn
-        .prepare(
-            "SELECT hall, screen, deck, opened_ms, closed_ms FROM deck_shows
-             ORDER BY opened_ms, hall, screen",
-        )
-        .map_err(sql)?;
-    let rows = q
-        .query_map([], |r| {
+    report.decks = rows(
+        &conn,
+        "SELECT hall, screen, deck, opened_ms, closed_ms FROM deck_shows
+         ORDER BY opened_ms, hall, screen",
+        [],
+        |r| {
             Ok(DeckShow {
                 hall: r.get(0)?,
                 screen: r.get::<_, i64>(1)? as u32,
@@ -395,24 +381,19 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
                 opened_ms: r.get(3)?,
                 closed_ms: r.get(4)?,
             })
-        })
-        .map_err(sql)?;
-    for row in rows {
-        report.decks.push(row.map_err(sql)?);
-    }
-    let mut q = conn
-        .prepare(
-            "SELECT v.ballot, v.booth, v.at / 60 AS minute, COUNT(*) AS n,
+        },
+    )?;
+    report.bursts = rows(
+        &conn,
+        "SELECT v.ballot, v.booth, v.at / 60 AS minute, COUNT(*) AS n,
                     SUM(CASE WHEN w.first_seen IS NULL OR v.at - w.first_seen < 3600
                         THEN 1 ELSE 0 END)
              FROM votes v LEFT JOIN visitors w ON w.id = v.visitor
              GROUP BY v.ballot, v.booth, minute
              HAVING n >= ?1
              ORDER BY n DESC, minute",
-        )
-        .map_err(sql)?;
-    let rows = q
-        .query_map([BURST_VOTES as i64], |r| {
+        [BURST_VOTES as i64],
+        |r| {
             Ok(VoteBurst {
                 ballot: r.get(0)?,
                 booth: r.get(1)?,
@@ -420,11 +401,8 @@ pub fn build(settings: &Settings) -> Result<Report, String> {
                 votes: r.get::<_, i64>(3)? as u64,
                 from_new_identities: r.get::<_, i64>(4)? as u64,
             })
-        })
-        .map_err(sql)?;
-    for row in rows {
-        report.bursts.push(row.map_err(sql)?);
-    }
+        },
+    )?;
     Ok(report)
 }
 

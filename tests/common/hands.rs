@@ -110,6 +110,41 @@ pub fn drag(from: (f32, f32), to: (f32, f32)) -> Result<(), String> {
     xdo(&["mouseup", "1"]).map(|_| ())
 }
 
+/// The window's arguments for a test: a Korean 1280×720 window joining `server` as `name` at
+/// `spawn` of `hall`, its settings in `dir`, its screenshots in `shots`, no voice, no kept
+/// identity; a test sets what else it needs.
+pub fn window_args(
+    server: &madang_server::ServerHandle,
+    name: &str,
+    (hall, spawn): (&str, &str),
+    dir: &Path,
+    shots: &Path,
+) -> madang_client::app::ClientArgs {
+    madang_client::app::ClientArgs {
+        name: Some(name.into()),
+        server_cert: None,
+        server: server.url(),
+        assets: super::root().join("assets"),
+        lang: madang_client::Lang::Ko,
+        hall: Some(hall.into()),
+        spawn: Some(spawn.into()),
+        screenshot: None,
+        visit: None,
+        passes: None,
+        settings: Some(dir.join("settings.json")),
+        shots: Some(shots.to_owned()),
+        width: 1280,
+        height: 720,
+        voice: false,
+        mic: None,
+        speaker: None,
+        push_to_talk: false,
+        invite: None,
+        look: None,
+        organizer_panel: false,
+    }
+}
+
 /// What a person did at the window: each step's name and whether it went as it should.
 pub type Steps = Vec<(String, Result<(), String>)>;
 
