@@ -369,6 +369,40 @@ fn the_stage_reaches_the_whole_room_and_no_other_hall() {
         z.talk.voice.is_empty(),
         "another hall hears nothing of the stage"
     );
+
+    // Each person is told the stage in their turn: stepping off and on again reaches the whole
+    // room, and whoever leaves for another hall forgets this one's stage.
+    let off = walk(&mut [&mut s], &[(20, 12)], WAIT);
+    assert_eq!(off, vec![true], "the speaker walks off the stage");
+    let ok = pump_until(&mut [&mut s, &mut x, &mut y, &mut z], WAIT, |p| {
+        p[1].talk.on_stage.is_empty() && p[2].talk.on_stage.is_empty()
+    });
+    assert!(ok, "the room sees the stage empty");
+    let on = walk(&mut [&mut s], &[(20, 5)], WAIT);
+    assert_eq!(on, vec![true], "and back on");
+    let ok = pump_until(&mut [&mut s, &mut x, &mut y, &mut z], WAIT, |p| {
+        p[1].talk.on_stage == vec![s_id] && p[2].talk.on_stage == vec![s_id]
+    });
+    assert!(ok, "the room sees the speaker on the stage again");
+    walk(&mut [&mut x], &[(20, 29)], WAIT);
+    let ok = pump_until(&mut [&mut s, &mut x, &mut y, &mut z], WAIT, |p| {
+        p[1].hall_map.as_ref().is_some_and(|m| m.id == "lobby")
+    });
+    assert!(ok, "the listener goes through the portal to the lobby");
+    pump_for(
+        &mut [&mut s, &mut x, &mut y, &mut z],
+        Duration::from_millis(500),
+    );
+    assert!(
+        x.talk.on_stage.is_empty(),
+        "the lobby has no stage: {:?}",
+        x.talk.on_stage
+    );
+    assert_eq!(
+        y.talk.on_stage,
+        vec![s_id],
+        "the room still sees the speaker"
+    );
     server.stop();
 }
 

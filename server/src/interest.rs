@@ -18,7 +18,7 @@ use bevy::platform::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use madang_shared::Vec2;
-use madang_shared::protocol::{AvatarId, AvatarInfo, Look, Moved, Role};
+use madang_shared::protocol::{AvatarId, AvatarInfo, Look, Moved, Role, moved_len};
 use madang_shared::rules::{Cell, QPos, QUANT_PER_TILE, cell_of, cells_adjacent, cells_around};
 
 /// The fine cells at Chebyshev distance `r` from the centre.
@@ -208,22 +208,6 @@ const FINE_PER_CELL: i32 = 8;
 /// searching the fine cells outwards from the viewer, which reads a few cells of a crowd
 /// whatever its size.
 const SCAN_MOVERS: usize = 256;
-
-/// The bytes postcard gives an unsigned number.
-fn varint_len(v: u32) -> usize {
-    match v {
-        0..0x80 => 1,
-        0x80..0x4000 => 2,
-        0x4000..0x20_0000 => 3,
-        0x20_0000..0x1000_0000 => 4,
-        _ => 5,
-    }
-}
-
-/// The bytes one [`Moved`] takes in a snapshot.
-pub fn moved_len(m: &Moved) -> usize {
-    varint_len(m.id.0) + varint_len(m.pos.x as u32) + varint_len(m.pos.y as u32)
-}
 
 /// The interest state of every hall.
 #[derive(Debug)]
@@ -674,6 +658,18 @@ impl Interest {
         let near = &mut self.near_ids;
         near.clear();
         near.extend(out.iter().map(|m| m.id));
+        // A filter of the nearest ids' low bits in front of the scan: most looks are at someone
+        // not among them, and the filter says so without reading the list.
+        let mut filter = [0u64; 4];
+        let bit = |id: AvatarId| ((id.0 as usize >> 6) & 3, 1u64 << (id.0 & 63));
+        for &n in near.iter() {
+            let (w, b) = bit(n);
+            filter[w] |= b;
+        }
+        let is_near = |id: AvatarId| {
+            let (w, b) = bit(id);
+            filter[w] & b != 0 && near.contains(&id)
+        };
         let mut left = far_bytes;
         // At most two looks per move that would fit: people who did not move cost a look.
         let most_looks = far_bytes / 3;
@@ -695,7 +691,7 @@ impl Interest {
             } else {
                 let o = lists[li][off];
                 looks += 1;
-                let wanted = o.id != id && o.changed_at >= since(&turns) && !near.contains(&o.id);
+                let wanted = o.id != id && o.changed_at >= since(&turns) && !is_near(o.id);
                 if wanted {
                     let m = Moved {
                         id: o.id,

@@ -134,7 +134,11 @@ pub struct Outbox<'w> {
 
 impl Outbox<'_> {
     pub fn send(&mut self, client: ClientId, channel: u8, msg: &ServerMsg) {
-        let bytes = encode(msg);
+        self.send_encoded(client, channel, encode(msg));
+    }
+
+    /// Sends a message already encoded (a snapshot, by [`madang_shared::protocol::encode_snapshot`]).
+    pub fn send_encoded(&mut self, client: ClientId, channel: u8, bytes: Vec<u8>) {
         self.stats.bytes_sent += bytes.len() as u64;
         self.stats.messages_sent += 1;
         self.server.send_message(client, channel, bytes);

@@ -2,7 +2,7 @@
 //! moves in its area of interest with its own acknowledged state (unreliable).
 
 use bevy::prelude::*;
-use madang_shared::protocol::{Moved, ServerMsg, channel};
+use madang_shared::protocol::{Moved, channel, encode_snapshot};
 
 use crate::interest::{Interest, Notice, ROUNDS_KEPT, SnapshotBudget};
 use crate::movement::Inputs;
@@ -179,18 +179,8 @@ fn send_snapshots(
         }
         inputs.sent_ack = Some(inputs.last_applied);
         inputs.sent_pos = Some(pos.0);
-        let msg = ServerMsg::Snapshot {
-            tick: tick.count,
-            hall: hall.0,
-            ack: inputs.last_applied,
-            pos: pos.0,
-            moved: std::mem::take(&mut *moves),
-        };
-        out.send(avatar.client, channel::SNAPSHOT, &msg);
-        // The list's room serves the next client.
-        if let ServerMsg::Snapshot { moved, .. } = msg {
-            *moves = moved;
-        }
+        let bytes = encode_snapshot(tick.count, hall.0, inputs.last_applied, pos.0, &moves);
+        out.send_encoded(avatar.client, channel::SNAPSHOT, bytes);
     }
 }
 

@@ -55,13 +55,22 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (form_conversations, tell_arrivals)
+        (
+            form_conversations.run_if(|tick: Res<Tick>| tick.count.is_multiple_of(FORM_EVERY)),
+            tell_arrivals,
+        )
             .chain()
             .in_set(ServerSet::Simulate)
             .after(crate::portal::take_portals),
     );
     app.add_systems(Update, send_reactions.in_set(ServerSet::Send));
 }
+
+/// Conversations are formed every this many ticks (and each person told theirs one tick in
+/// [`crate::presence::NOTICE_TURNS`]): who is in whose bubble changes at a walk's pace, and
+/// forming them was a tenth of the tick with a thousand people in a room. Voice and chat go by
+/// the last forming, at most a tick old.
+pub const FORM_EVERY: u32 = 2;
 
 /// A person's part in talk: their lock, whether they are muted, their budgets, and the last
 /// conversation they were told of.
@@ -75,6 +84,8 @@ pub struct Talk {
     react: Bucket,
     voice: Bucket,
     told: Option<u64>,
+    /// The hall and the version of its stage this person was last told.
+    stage_told: Option<(u16, u64)>,
 }
 
 impl Default for Talk {
@@ -86,6 +97,7 @@ impl Default for Talk {
             react: Bucket::new(REACT_PER_SEC, REACT_BURST),
             voice: Bucket::new(VOICE_PER_SEC, VOICE_BURST),
             told: None,
+            stage_told: None,
         }
     }
 }
@@ -98,6 +110,8 @@ pub struct HallTalk {
     clients: Vec<ClientId>,
     index: HashMap<AvatarId, usize>,
     stage: Vec<AvatarId>,
+    /// Counts the changes of `stage`.
+    stage_version: u64,
     /// Reactions this tick, by kind.
     reactions: [u32; 3],
     /// The newest room chat.
@@ -189,7 +203,7 @@ fn rules(settings: &SettingsRes) -> BubbleRules {
 
 /// Forms every hall's conversations and tells those whose conversation changed.
 fn form_conversations(
-    mut avatars: Query<(&Avatar, &Position, &InHall, &mut Talk)>,
+    mut avatars: Query<(&Avatar, &Position, Ref<InHall>, &mut Talk)>,
     clock: Res<ServerClock>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
@@ -268,16 +282,10 @@ fn form_conversations(
             .collect();
         stage.sort();
         if stage != h.stage {
-            for &client in &h.clients {
-                out.send(
-                    client,
-                    channel::RELIABLE,
-                    &ServerMsg::Stage {
-                        on_stage: stage.clone(),
-                    },
-                );
-            }
+            // Each person is told in their turn (below): someone stepping on or off the stage
+            // of a wandering crowd would otherwise send the whole room a message on most ticks.
             h.stage = stage;
+            h.stage_version += 1;
         }
         let Some(map) = halls.get(hall as u16) else {
             continue;
@@ -316,6 +324,29 @@ fn form_conversations(
         }
     }
     for (avatar, _, in_hall, mut talk) in &mut avatars {
+        if in_hall.is_changed() {
+            // Through a portal and back between two turns is an arrival all the same.
+            talk.stage_told = None;
+        }
+        // Forming on every FORM_EVERY-th tick, each person's turn comes once in NOTICE_TURNS.
+        let turn = (tick.count / FORM_EVERY)
+            .wrapping_add(avatar.id.0)
+            .is_multiple_of(crate::presence::NOTICE_TURNS / FORM_EVERY);
+        if turn && let Some(h) = talks.halls.get(in_hall.0 as usize) {
+            let now = (in_hall.0, h.stage_version);
+            // An arrival is told a stage that has someone on it; a change, always.
+            let arrived = talk.stage_told.is_none_or(|(hall, _)| hall != in_hall.0);
+            if talk.stage_told != Some(now) && !(arrived && h.stage.is_empty()) {
+                out.send(
+                    avatar.client,
+                    channel::RELIABLE,
+                    &ServerMsg::Stage {
+                        on_stage: h.stage.clone(),
+                    },
+                );
+            }
+            talk.stage_told = Some(now);
+        }
         let Some(g) = told.get(&avatar.id).map(|&g| &groups[g]) else {
             continue;
         };
@@ -326,12 +357,7 @@ fn form_conversations(
         }
         // Each person is told in their turn, one tick in four (the notices' turns): in a
         // wandering crowd bubbles change on most ticks.
-        if talk.told == Some(sig)
-            || !tick
-                .count
-                .wrapping_add(avatar.id.0)
-                .is_multiple_of(crate::presence::NOTICE_TURNS)
-        {
+        if talk.told == Some(sig) || !turn {
             continue;
         }
         talk.told = Some(sig);
@@ -751,15 +777,6 @@ fn tell_arrivals(
         ) else {
             continue;
         };
-        if !h.stage.is_empty() {
-            out.send(
-                who.client,
-                channel::RELIABLE,
-                &ServerMsg::Stage {
-                    on_stage: h.stage.clone(),
-                },
-            );
-        }
         if h.history.is_empty() {
             continue;
         }

@@ -463,6 +463,8 @@ impl Session {
         self.booth.facts.clear();
         self.screen.playback.clear();
         self.slides.clear();
+        // The last hall's stage is not this one's: the server tells this one's, if anyone is on it.
+        self.talk.on_stage.clear();
         let id = self.halls.get(hall as usize).cloned().unwrap_or_default();
         self.hall_map = self.maps.get(&id);
         debug!(hall = %id, "entered hall");
