@@ -1116,7 +1116,8 @@ pub enum ServerMsg {
         total: u32,
         locked: bool,
     },
-    /// Who stands on the stage of your hall, whenever it changes.
+    /// Who stands on the stage of your hall: on arrival when someone does, and after each change
+    /// in your turn (one tick in four at most; a wandering crowd changes it on most ticks).
     Stage { on_stage: Vec<AvatarId> },
     /// A line of chat for you.
     Chat(ChatLine),
