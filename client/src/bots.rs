@@ -180,23 +180,51 @@ pub struct BotReport {
 }
 
 /// Joins `count` bots and walks them until the duration is over.
+/// How many threads ask to join at once.
+const JOIN_THREADS: usize = 8;
+
 pub fn run_bots(opts: &BotOptions) -> BotReport {
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let mut bots: Vec<(Session, Wander)> = Vec::new();
     let mut report = BotReport::default();
-    for i in 0..opts.count {
-        let join = JoinOptions {
-            name: format!("{}{}", opts.name_prefix, i + 1),
-            hall: opts.hall.clone(),
-            spawn: None,
-            visitor_pass: None,
-            invite: None,
-            server_cert: opts.server_cert.clone(),
-            look: Some(madang_shared::protocol::Look::from_number(
-                opts.seed.wrapping_mul(7919) + i as u64,
-            )),
-        };
-        match Session::join(&opts.server_url, &join, &opts.maps_dir) {
+    // Joins go out from a few threads at once: a crowd arriving for the 14:00 broadcast asks in
+    // parallel, and one at a time the bots took some 50 ms each (the request and its answer),
+    // so a thousand took 50 s and never tested the server's rush.
+    let workers = opts.count.clamp(1, JOIN_THREADS);
+    let mut joined: Vec<(usize, Result<Session, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..opts.count)
+                        .step_by(workers)
+                        .map(|i| {
+                            let join = JoinOptions {
+                                name: format!("{}{}", opts.name_prefix, i + 1),
+                                hall: opts.hall.clone(),
+                                spawn: None,
+                                visitor_pass: None,
+                                invite: None,
+                                server_cert: opts.server_cert.clone(),
+                                look: Some(madang_shared::protocol::Look::from_number(
+                                    opts.seed.wrapping_mul(7919) + i as u64,
+                                )),
+                            };
+                            let s = Session::join(&opts.server_url, &join, &opts.maps_dir)
+                                .map_err(|e| e.to_string());
+                            (i, s)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a join thread does not panic"))
+            .collect()
+    });
+    joined.sort_by_key(|(i, _)| *i);
+    for (i, s) in joined {
+        match s {
             Ok(s) => {
                 report.joined += 1;
                 bots.push((
