@@ -21,13 +21,13 @@ use madang_shared::Vec2;
 use madang_shared::protocol::{AvatarId, AvatarInfo, Look, Moved, Role, moved_len};
 use madang_shared::rules::{Cell, QPos, QUANT_PER_TILE, cell_of, cells_adjacent, cells_around};
 
-/// The fine cells at Chebyshev distance `r` from the centre.
+/// The fine cells at Chebyshev distance `r` from the centre: the top and bottom rows, then
+/// the two sides between them (only the ring's own cells are visited, `8 r` of them).
 fn ring(r: i32) -> impl Iterator<Item = (i32, i32)> {
-    (-r..=r).flat_map(move |dy| {
-        (-r..=r)
-            .filter(move |dx| r == 0 || dy.abs() == r || dx.abs() == r)
-            .map(move |dx| (dx, dy))
-    })
+    let rows = [-r, r].into_iter().take(if r == 0 { 1 } else { 2 });
+    let row_cells = rows.flat_map(move |dy| (-r..=r).map(move |dx| (dx, dy)));
+    let sides = (-r + 1..r).flat_map(move |dy| [(-r, dy), (r, dy)]);
+    row_cells.chain(sides)
 }
 
 /// How many ticks an avatar's position keeps being sent after it last changed, so that a lost
@@ -230,7 +230,8 @@ pub struct Interest {
     /// ([`SCAN_MOVERS`]; tests set 0 to search always).
     scan_movers: usize,
     /// Scratch for [`Interest::moves_for`].
-    near: Vec<(u32, Moved)>,
+    /// The movers found so far by their [`Interest::nearest_movers`] key.
+    near: Vec<(u64, Moved)>,
     near_ids: Vec<AvatarId>,
 }
 
@@ -564,10 +565,12 @@ impl Interest {
             }
             return;
         }
+        // Nearest first, and among those as near the lower id: the square of the distance in
+        // the high half, the id in the low, so that the selection compares one number.
         let dist2 = |m: &Moved| {
             let dx = m.pos.x as i32 - at.x as i32;
             let dy = m.pos.y as i32 - at.y as i32;
-            (dx * dx + dy * dy) as u32
+            (((dx * dx + dy * dy) as u32 as u64) << 32) | m.id.0 as u64
         };
         let centre = self.fine_of(at);
         let found = &mut self.near;
@@ -578,7 +581,7 @@ impl Interest {
                 found.extend(moves.iter().filter(|m| m.id != id).map(|m| (dist2(m), *m)));
             }
             if found.len() > near {
-                found.select_nth_unstable_by_key(near - 1, |(d, m)| (*d, m.id.0));
+                found.select_nth_unstable_by_key(near - 1, |(key, _)| *key);
                 found.truncate(near);
             }
             out.extend(found.iter().map(|(_, m)| *m));
@@ -601,15 +604,19 @@ impl Interest {
                     }
                 }
             }
+            // Done once `near` are known within reach (counted: selecting them on every ring
+            // cost more than the search).
             if found.len() >= near {
-                found.select_nth_unstable_by_key(near - 1, |(d, m)| (*d, m.id.0));
-                found.truncate(near);
                 let reach = r as f32 * fine_size;
-                let kth = found.iter().map(|(d, _)| *d).max().unwrap_or(0);
-                if (kth as f32) <= reach * reach {
+                let within = ((reach * reach) as u64) << 32 | u32::MAX as u64;
+                if found.iter().filter(|(key, _)| *key <= within).count() >= near {
                     break;
                 }
             }
+        }
+        if found.len() > near {
+            found.select_nth_unstable_by_key(near - 1, |(key, _)| *key);
+            found.truncate(near);
         }
         out.extend(found.iter().map(|(_, m)| *m));
     }
@@ -746,6 +753,20 @@ impl Interest {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_ring_is_the_cells_at_its_distance_each_once() {
+        for r in 0..6 {
+            let mut cells: Vec<(i32, i32)> = ring(r).collect();
+            cells.sort();
+            let mut want: Vec<(i32, i32)> = (-r..=r)
+                .flat_map(|dy| (-r..=r).map(move |dx| (dx, dy)))
+                .filter(|(dx, dy)| dx.abs().max(dy.abs()) == r)
+                .collect();
+            want.sort();
+            assert_eq!(cells, want, "ring {r}");
+        }
+    }
 
     fn name(n: &str) -> Arc<str> {
         Arc::from(n)
