@@ -465,9 +465,24 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
             report.failed = Some("the observer lost sight of the mover".into());
             return finish(report);
         };
-        // A direction the map lets the mover walk in.
-        let dir = (0..directions.len())
-            .map(|k| directions[(turn + k) % directions.len()])
+        // A direction the map lets the mover walk in: back towards the observer once it is
+        // more than a tile away (its steps would otherwise wander off in a random walk, out of
+        // the nearest few in a crowd, and the samples would measure a stranger's turns), else
+        // the next in turn.
+        let back = match (&mover.me, &observer.me) {
+            (Some(m), Some(o)) if m.pos.distance(o.pos) > 1.0 => {
+                let d = o.pos - m.pos;
+                Some(if d.x.abs() >= d.y.abs() {
+                    MoveInput::new(d.x.signum() as i32, 0)
+                } else {
+                    MoveInput::new(0, d.y.signum() as i32)
+                })
+            }
+            _ => None,
+        };
+        let dir = back
+            .into_iter()
+            .chain((0..directions.len()).map(|k| directions[(turn + k) % directions.len()]))
             .find(|d| match (&mover.me, &mover.hall_map) {
                 (Some(me), Some(map)) => {
                     // Open, and not towards a portal (which would take the mover away).

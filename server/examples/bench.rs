@@ -6,9 +6,10 @@
 //!     scripts/bench --always-move   # bots that never stand still (to compare with peers)
 //!     scripts/bench --bots 800 --rooms hall --secs 30
 //!
-//! Per run: bots joined / held to the end / cut, the server's cores and the bots' (CPU time from
-//! `/proc/PID/stat` over the window), the server's peak resident memory (`VmHWM`), payload
-//! bytes sent per bot per second, tick work p50 / p99 / max over the window (the server's tick
+//! Per run: bots joined / held to the end / cut, how long they took to join and the tick's
+//! work p99 / max while they did (from before the first asked until all were in: the rush),
+//! the server's cores and the bots' (CPU time from `/proc/PID/stat` over the window), the
+//! server's peak resident memory (`VmHWM`), payload bytes sent per bot per second, tick work p50 / p99 / max over the window (the server's tick
 //! histogram), move-to-seen latency p50 / p99 (a mover and an observer of the bots' own,
 //! `madang-bots --probe`), how long the probes waited from asking to join to being welcomed
 //! while the bots walked, and the datagrams dropped at the server's socket (by the kernel and
@@ -233,10 +234,12 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         .arg("--probe")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(data.join("bots.log")).expect("a log file"));
     if args.always_move {
         cmd.arg("--always-move");
     }
+    // The tick's histogram before the first bot asks, for the tick during the rush.
+    let before_rush = stats(&agent, &url).unwrap_or_default();
     let bots_child = cmd.spawn().expect("the bots start");
     let bots_end = Instant::now() + Duration::from_secs(bots_secs);
     let mut run = Run {
@@ -256,11 +259,24 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         }
         if joining.elapsed() > Duration::from_secs(180) {
             println!("| {bots} | {room} | only {n} of {want} connected within 180 s |");
+            // Why, as the two logs tell it: the first warnings of each.
+            for log in ["bots.log", "server.log"] {
+                let text = std::fs::read_to_string(run.data.join(log)).unwrap_or_default();
+                for line in text
+                    .lines()
+                    .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                    .take(8)
+                {
+                    println!("    {log}: {line}");
+                }
+            }
             return;
         }
         std::thread::sleep(Duration::from_millis(250));
     }
     let join_secs = joining.elapsed().as_secs_f64();
+    let all_in = stats(&agent, &url).unwrap_or_default();
+    let (_, rush_p99, rush_max) = tick_quantiles(&histogram(&before_rush), &histogram(&all_in));
     std::thread::sleep(Duration::from_secs(2));
     let (spid, bpid) = (run.server.id(), run.bots.id());
     let a = stats(&agent, &url).unwrap_or_default();
@@ -344,7 +360,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         held.min(want) - 2.min(held)
     };
     println!(
-        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {latency} | {newcomer} | {drops} |",
+        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {rush_p99:.1} / {rush_max:.1} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {latency} | {newcomer} | {drops} |",
         join_secs,
         (s1 - s0) / secs,
         (b1 - b0) / secs,
@@ -376,9 +392,9 @@ fn main() {
         }
     );
     println!(
-        "| bots | room | joined / held / cut | join s | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
+        "| bots | room | joined / held / cut | join s | rush tick ms p99 / max | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for room in &args.rooms {
         for &n in &args.bots {
             run_one(&bin, &root, n, room, &args, clk);
