@@ -68,6 +68,7 @@ fn main() {
         speak: None,
         server_cert: None,
         probe: false,
+        probe_spawn: None,
         always_move: false,
     });
     let (mean, max, bytes) = sampler.join().expect("the sampler finishes");

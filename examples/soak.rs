@@ -95,6 +95,7 @@ fn main() {
                         speak: None,
                         server_cert: None,
                         probe: false,
+                        probe_spawn: None,
                         always_move: false,
                     });
                     joins.fetch_add(report.joined as u64, Ordering::Relaxed);

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
                 speak: None,
                 server_cert: None,
                 probe: false,
+                probe_spawn: None,
                 always_move: false,
             })
         });

@@ -346,6 +346,7 @@ fn fifty_bots_join_and_walk_without_losing_anyone() {
         speak: None,
         server_cert: None,
         probe: false,
+        probe_spawn: None,
         always_move: false,
     });
     assert_eq!(report.joined, 50, "{report:?}");

@@ -172,6 +172,7 @@ fn bots_wander_the_starter_kit_without_losing_anyone() {
         speak: None,
         server_cert: None,
         probe: false,
+        probe_spawn: None,
         always_move: true,
     });
     assert_eq!(report.joined, 20, "{report:?}");

@@ -92,6 +92,10 @@ pub struct BotArgs {
     /// bots have joined, and print it.
     #[arg(long)]
     pub probe: bool,
+    /// Where the probe's mover and observer arrive (a spawn of the hall's map; by default its
+    /// first, where the bots arrive too).
+    #[arg(long)]
+    pub probe_spawn: Option<String>,
     /// Bots never stand still (by default one in eight of their turns is a pause).
     #[arg(long)]
     pub always_move: bool,
@@ -111,6 +115,7 @@ impl BotArgs {
             speak: self.speak.clone(),
             server_cert: self.server_cert.clone(),
             probe: self.probe,
+            probe_spawn: self.probe_spawn.clone(),
             always_move: self.always_move,
         });
         println!(
@@ -161,6 +166,8 @@ pub struct BotOptions {
     pub server_cert: Option<PathBuf>,
     /// Measure move-to-seen latency ([`probe_latency`]) while the bots walk.
     pub probe: bool,
+    /// The spawn the probes arrive at (`None`: the hall's first).
+    pub probe_spawn: Option<String>,
     /// Bots never stand still.
     pub always_move: bool,
 }
@@ -369,6 +376,7 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
             &JoinOptions {
                 name: name.into(),
                 hall: opts.hall.clone(),
+                spawn: opts.probe_spawn.clone(),
                 server_cert: opts.server_cert.clone(),
                 ..Default::default()
             },

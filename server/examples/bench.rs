@@ -232,6 +232,13 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         .arg("--maps")
         .arg(root.join("assets/maps"))
         .arg("--probe")
+        // In the exhibition hall the probes stand in its middle, as the crowds issue measured
+        // (its first spawn is the lobby door, where every walker from the lobby comes through).
+        .args(if room == "hall" {
+            &["--probe-spawn", "plaza"][..]
+        } else {
+            &[]
+        })
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(data.join("bots.log")).expect("a log file"));
