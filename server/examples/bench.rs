@@ -9,11 +9,12 @@
 //! Per run: bots joined / held to the end / cut, how long they took to join and the tick's
 //! work p99 / max while they did (from before the first asked until all were in: the rush),
 //! the server's cores and the bots' (CPU time from `/proc/PID/stat` over the window), the
-//! server's peak resident memory (`VmHWM`), payload bytes sent per bot per second, tick work p50 / p99 / max over the window (the server's tick
-//! histogram), move-to-seen latency p50 / p99 (a mover and an observer of the bots' own,
-//! `madang-bots --probe`), how long the probes waited from asking to join to being welcomed
-//! while the bots walked, and the datagrams dropped at the server's socket (by the kernel and
-//! by the reader's queue). The window starts once every bot is connected.
+//! server's peak resident memory (`VmHWM`), payload bytes sent per bot per second, tick work
+//! p50 / p99 / max over the window (the server's tick histogram), move-to-seen latency p50 /
+//! p99 (a mover and an observer of the bots' own, `madang-bots --probe`), how long the probes
+//! waited from asking to join to being welcomed while the bots walked, and the datagrams
+//! dropped at the server's socket (by the kernel and by the reader's queue). The window starts
+//! once every bot is connected.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

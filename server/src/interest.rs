@@ -229,8 +229,8 @@ pub struct Interest {
     /// Up to how many movers in view the nearest are found by reading them all
     /// ([`SCAN_MOVERS`]; tests set 0 to search always).
     scan_movers: usize,
-    /// Scratch for [`Interest::moves_for`].
-    /// The movers found so far by their [`Interest::nearest_movers`] key.
+    /// Scratch for [`Interest::moves_for`]: the movers found so far with their key (distance
+    /// squared, then id), and the nearest's ids.
     near: Vec<(u64, Moved)>,
     near_ids: Vec<AvatarId>,
 }
