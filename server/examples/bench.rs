@@ -267,15 +267,32 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         }
         if joining.elapsed() > Duration::from_secs(180) {
             println!("| {bots} | {room} | only {n} of {want} connected within 180 s |");
-            // Why, as the two logs tell it: the first warnings of each.
-            for log in ["bots.log", "server.log"] {
-                let text = std::fs::read_to_string(run.data.join(log)).unwrap_or_default();
+            // Why, as the logs tell it: the bots' (their log goes to their standard output,
+            // read once they are stopped; a panic to their standard error) and the server's.
+            let _ = run.bots.kill();
+            let _ = run.bots.wait();
+            let mut said = String::new();
+            if let Some(mut o) = run.bots.stdout.take() {
+                let _ = o.read_to_string(&mut said);
+            }
+            let logs = [
+                ("bots", said),
+                (
+                    "bots' stderr",
+                    std::fs::read_to_string(run.data.join("bots.log")).unwrap_or_default(),
+                ),
+                (
+                    "server",
+                    std::fs::read_to_string(run.data.join("server.log")).unwrap_or_default(),
+                ),
+            ];
+            for (who, text) in logs {
                 for line in text
                     .lines()
-                    .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                    .filter(|l| l.contains("WARN") || l.contains("ERROR") || l.contains("panicked"))
                     .take(8)
                 {
-                    println!("    {log}: {line}");
+                    println!("    {who}: {line}");
                 }
             }
             return;
