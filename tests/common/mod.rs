@@ -353,9 +353,9 @@ pub fn copy_assets(to: &std::path::Path) {
     }
 }
 
-/// Waits until the X server at `$DISPLAY` takes a connection (up to 20 s). Between two window
-/// tests it was once seen refusing a new window's connection for a moment (XOpenDisplay
-/// failed), and a window that cannot connect fails at once.
+/// Waits until the X server at `$DISPLAY` takes a connection (up to 20 s). A window that cannot
+/// connect fails at once. (The refusals once seen between two window tests were Xvfb resetting
+/// after its last client left; scripts/test now starts it with `-noreset`.)
 pub fn display_answers() -> bool {
     let start = std::time::Instant::now();
     while start.elapsed() < std::time::Duration::from_secs(20) {
