@@ -210,8 +210,12 @@ pub const MAX_HTTP_CONNECTIONS_PER_ADDRESS: usize = 16;
 /// A request's headers must have arrived this long after the connection opened (or after the
 /// previous answer on it).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
-/// The longest a connection may stay open, body, answer and keep-alive included.
+/// How long a connection is served, body, answer and keep-alive included. Then it is shut down
+/// gracefully: a request in progress gets [`CONNECTION_GRACE`] more to be answered (a client
+/// that keeps its connection alive must not have a request cut for asking at the wrong
+/// moment), then the connection is dropped whatever it is doing.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15);
+pub const CONNECTION_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts the endpoint on its own thread; it stops when `stop` is set. With `tls`, it speaks
 /// HTTPS only (plain HTTP only behind a proxy on loopback, which the settings check).
@@ -339,17 +343,18 @@ async fn serve(
             let _place = place;
             // The whole connection, handshake included, within its time limit; the handshake
             // within the header limit.
-            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, async move {
+            let deadline = tokio::time::Instant::now() + CONNECTION_TIMEOUT;
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT + CONNECTION_GRACE, async move {
                 match acceptor {
                     Some(acceptor) => {
                         match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
-                            Ok(Ok(stream)) => serve_connection(stream, app, from).await,
+                            Ok(Ok(stream)) => serve_connection(stream, app, from, deadline).await,
                             _ => {
                                 failed.fetch_add(1, Ordering::Relaxed);
                             }
                         }
                     }
-                    None => serve_connection(stream, app, from).await,
+                    None => serve_connection(stream, app, from, deadline).await,
                 }
             })
             .await;
@@ -357,9 +362,14 @@ async fn serve(
     }
 }
 
-/// Serves HTTP/1.1 requests on one connection (plain or TLS), with the header time limit.
-async fn serve_connection<S>(stream: S, app: Router, from: SocketAddr)
-where
+/// Serves HTTP/1.1 requests on one connection (plain or TLS), with the header time limit,
+/// until `deadline`; then it answers the request in progress, if any, and closes.
+async fn serve_connection<S>(
+    stream: S,
+    app: Router,
+    from: SocketAddr,
+    deadline: tokio::time::Instant,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = tower::ServiceExt::map_request(
@@ -369,14 +379,21 @@ where
             req
         },
     );
-    let _ = hyper::server::conn::http1::Builder::new()
+    let connection = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .serve_connection(
             hyper_util::rt::TokioIo::new(stream),
             hyper_util::service::TowerToHyperService::new(service),
-        )
-        .await;
+        );
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => return,
+        _ = tokio::time::sleep_until(deadline) => {}
+    }
+    // The caller's time limit bounds this.
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
 }
 
 fn router(ctx: Arc<JoinContext>) -> Router {
@@ -850,6 +867,74 @@ mod tests {
             .expect("a returning visitor with a pass is not held back");
         door.join("127.0.0.10".parse().expect("literal"), true)
             .expect("another address has its own limit");
+    }
+
+    /// A connection kept alive is served until its deadline: a request under way then is still
+    /// answered (its body arrives after the deadline), and the connection closes after it; one
+    /// idle at the deadline is closed.
+    #[test]
+    fn a_connection_past_its_deadline_answers_what_it_was_asked_then_closes() {
+        use std::io::{Read, Write};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let addr = listener.local_addr().expect("an address");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let served = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listens");
+                let app = router(Arc::new(ctx()));
+                for _ in 0..2 {
+                    let (stream, from) = listener.accept().await.expect("a connection");
+                    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+                    serve_connection(stream, app.clone(), from, deadline).await;
+                }
+            })
+        });
+        // Reads one answer's head (the bodies here are short and come with it).
+        let answer = |c: &mut std::net::TcpStream| {
+            let mut buf = [0u8; 4096];
+            let n = c.read(&mut buf).expect("an answer");
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        };
+        let mut c = std::net::TcpStream::connect(addr).expect("connects");
+        c.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a timeout");
+        c.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n")
+            .expect("asks");
+        assert!(answer(&mut c).starts_with("HTTP/1.1 200"), "health answers");
+        // A request that starts before the deadline and ends after it.
+        std::thread::sleep(Duration::from_millis(150));
+        let body = r#"{"name":"김마당","protocol_version":0}"#.as_bytes();
+        write!(
+            c,
+            "POST /join HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n\r\n",
+            body.len()
+        )
+        .expect("asks");
+        c.write_all(&body[..5]).expect("begins the body");
+        std::thread::sleep(Duration::from_millis(400));
+        c.write_all(&body[5..]).expect("ends the body");
+        let got = answer(&mut c);
+        assert!(got.starts_with("HTTP/1.1 "), "answered: {got:?}");
+        let mut rest = Vec::new();
+        c.read_to_end(&mut rest).expect("then closed");
+        // Idle past the deadline: closed without a word.
+        let mut c = std::net::TcpStream::connect(addr).expect("connects");
+        c.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a timeout");
+        let started = std::time::Instant::now();
+        let mut rest = Vec::new();
+        c.read_to_end(&mut rest).expect("closed");
+        assert!(rest.is_empty());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "at the deadline, not a timeout"
+        );
+        served.join().expect("the server side ends");
     }
 
     #[test]
