@@ -269,6 +269,8 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
     let mut last = Instant::now();
     let mut acc = 0.0f32;
     let mut last_log = Instant::now();
+    // Which bots' loss was already told (once each, when it happens).
+    let mut told_lost = vec![false; bots.len()];
     loop {
         if opts.duration.is_some_and(|d| started.elapsed() >= d) {
             break;
@@ -314,6 +316,14 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         if stepped {
             for (s, _) in bots.iter_mut() {
                 s.flush();
+            }
+        }
+        for (i, (s, _)) in bots.iter().enumerate() {
+            if let ConnState::Lost(why) = &s.state
+                && !told_lost[i]
+            {
+                told_lost[i] = true;
+                warn!(bot = %s.join.name, client = s.join.client_id, ?why, "lost its connection");
             }
         }
         if last_log.elapsed() >= Duration::from_secs(10) {
@@ -393,6 +403,7 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
     let (mut mover, mut observer) = match (mover, observer) {
         (Ok(m), Ok(o)) => (m, o),
         (Err(e), _) | (_, Err(e)) => {
+            warn!("a probe could not join: {e}");
             report.failed = Some(e.to_string());
             return report;
         }
@@ -417,6 +428,11 @@ pub fn probe_latency(opts: &BotOptions, duration: Duration) -> LatencyReport {
             .is_some_and(|me| observer.others.contains_key(&me.id)))
     {
         if started.elapsed() > Duration::from_secs(30) {
+            warn!(
+                mover = ?mover.state,
+                observer = ?observer.state,
+                "the probes did not see each other within 30 s"
+            );
             report.failed = Some("the probes did not see each other within 30 s".into());
             return report;
         }

@@ -111,12 +111,17 @@ fn clk_tck() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// The server's `/stats`, asked twice before giving up: the endpoint closes a connection kept
+/// alive after its time limit, and a reading asked just then fails without saying anything of
+/// the server.
 fn stats(agent: &ureq::Agent, url: &str) -> Option<serde_json::Value> {
-    agent
-        .get(&format!("{url}/stats"))
-        .call()
-        .ok()
-        .and_then(|mut r| r.body_mut().read_json().ok())
+    (0..2).find_map(|_| {
+        agent
+            .get(&format!("{url}/stats"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json().ok())
+    })
 }
 
 /// The histogram of a `/stats` reading: ticks per 0.1 ms bucket.
@@ -240,7 +245,8 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         } else {
             &[]
         })
-        .env("RUST_LOG", "warn")
+        // Warnings, and the bots' own count of who joined and who is connected.
+        .env("RUST_LOG", "warn,madang_client::bots=info")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(data.join("bots.log")).expect("a log file"));
     if args.always_move {
@@ -258,15 +264,22 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     // Everyone in: the bots and the two probes.
     let want = bots as u64 + 2;
     let joining = Instant::now();
+    // The last reading that came (a failed one says nothing of who is in).
+    let mut last = serde_json::Value::Null;
     loop {
-        let n = stats(&agent, &url)
-            .and_then(|v| v["clients"].as_u64())
-            .unwrap_or(0);
+        if let Some(v) = stats(&agent, &url) {
+            last = v;
+        }
+        let n = last["clients"].as_u64().unwrap_or(0);
         if n >= want {
             break;
         }
         if joining.elapsed() > Duration::from_secs(180) {
-            println!("| {bots} | {room} | only {n} of {want} connected within 180 s |");
+            println!(
+                "| {bots} | {room} | only {n} of {want} connected within 180 s ({} waiting to \
+                 enter) |",
+                last["waiting_to_enter"]
+            );
             // Why, as the logs tell it: the bots' (their log goes to their standard output,
             // read once they are stopped; a panic to their standard error) and the server's.
             let _ = run.bots.kill();
@@ -287,11 +300,17 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
                 ),
             ];
             for (who, text) in logs {
-                for line in text
+                let said =
+                    |l: &&str| l.contains("WARN") || l.contains("ERROR") || l.contains("panicked");
+                for line in text.lines().filter(said).take(8) {
+                    println!("    {who}: {line}");
+                }
+                // The bots' own counts: who joined, and the last of who was connected.
+                let counts: Vec<&str> = text
                     .lines()
-                    .filter(|l| l.contains("WARN") || l.contains("ERROR") || l.contains("panicked"))
-                    .take(8)
-                {
+                    .filter(|l| l.contains("bots joined") || l.contains("bots walking"))
+                    .collect();
+                for line in counts.iter().take(1).chain(counts.iter().skip(1).last()) {
                     println!("    {who}: {line}");
                 }
             }
