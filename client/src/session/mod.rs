@@ -297,9 +297,7 @@ impl Session {
                 (None, None) => LostWhy::Broken("disconnected".into()),
             };
             self.lose(why);
-            return;
         }
-        self.forget_old_samples();
     }
 
     fn lose(&mut self, why: LostWhy) {
