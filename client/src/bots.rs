@@ -2,6 +2,7 @@
 //! network code as the window. Used for load, for demos, and by the tests.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -253,7 +254,7 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         failed = report.failed,
         "bots joined"
     );
-    let mut speaker = match opts.speak.as_deref().map(crate::voice::Speaker::from_wav) {
+    let speaker = match opts.speak.as_deref().map(crate::voice::Speaker::from_wav) {
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
             warn!("the bot cannot speak: {e}");
@@ -261,26 +262,113 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         }
         None => None,
     };
-    // The probe joins once every bot is in its hall: a newcomer among a crowd that walks, not
-    // one more in the rush.
-    let mut probe = None;
-    let mut probe_waits = opts.probe;
+    // The bots walk on a few threads, each polling, stepping and flushing its share in passes
+    // of its own: one thread's pass over a thousand sessions took long enough that their
+    // inputs reached the server in uneven groups, tick by tick.
+    let threads = bots
+        .len()
+        .div_ceil(BOTS_PER_WALK_THREAD)
+        .clamp(1, WALK_THREADS);
+    let per_thread = bots.len().div_ceil(threads).max(1);
+    let counts: Vec<WalkCounts> = (0..threads).map(|_| WalkCounts::default()).collect();
+    let stop = AtomicBool::new(false);
     let started = Instant::now();
+    let total = bots.len();
+    let mut speaker = speaker;
+    std::thread::scope(|scope| {
+        let mut walkers = Vec::new();
+        let mut rest = bots;
+        for (k, counts) in counts.iter().enumerate() {
+            let share: Vec<(Session, Wander)> = rest.drain(..per_thread.min(rest.len())).collect();
+            let rng = StdRng::seed_from_u64(rng.random::<u64>() ^ k as u64);
+            let speaker = if k == 0 { speaker.take() } else { None };
+            let stop = &stop;
+            walkers.push(scope.spawn(move || walk(share, rng, speaker, counts, stop)));
+        }
+        // The probe joins once every bot is in its hall: a newcomer among a crowd that walks,
+        // not one more in the rush.
+        let mut probe = None;
+        let mut probe_waits = opts.probe;
+        let mut last_log = Instant::now();
+        while opts.duration.is_none_or(|d| started.elapsed() < d) {
+            sleep(Duration::from_millis(20));
+            let ready: usize = counts.iter().map(|c| c.ready.load(Ordering::Relaxed)).sum();
+            if probe_waits && ready == total {
+                probe_waits = false;
+                let opts = opts.clone();
+                let left = opts
+                    .duration
+                    .unwrap_or(Duration::from_secs(3600))
+                    .saturating_sub(started.elapsed());
+                probe = Some(std::thread::spawn(move || probe_latency(&opts, left)));
+            }
+            if last_log.elapsed() >= Duration::from_secs(10) {
+                last_log = Instant::now();
+                let connected: usize = counts
+                    .iter()
+                    .map(|c| c.connected.load(Ordering::Relaxed))
+                    .sum();
+                info!(connected, of = total, "bots walking");
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        for w in walkers {
+            let walked = w.join().expect("a walking thread does not panic");
+            report.lost += walked.lost;
+            report.snapshots += walked.snapshots;
+            report.bytes_received += walked.bytes_received;
+            report.voice_frames += walked.voice_frames;
+        }
+        report.latency = probe.and_then(|p| p.join().ok());
+    });
+    report
+}
+
+/// Bots one walking thread takes before another is started, and the most threads.
+const BOTS_PER_WALK_THREAD: usize = 250;
+const WALK_THREADS: usize = 4;
+
+/// A walking thread's counts, read by the thread that started it.
+#[derive(Default)]
+struct WalkCounts {
+    ready: AtomicUsize,
+    connected: AtomicUsize,
+}
+
+/// What one walking thread's bots saw, at the end.
+#[derive(Default)]
+struct Walked {
+    lost: usize,
+    snapshots: u64,
+    bytes_received: u64,
+    voice_frames: u64,
+}
+
+/// Walks `bots` until `stop`: polls them all, steps each once a tick (at its own point of it)
+/// and sends what it queued; the first speaks from `speaker`, if any.
+fn walk(
+    mut bots: Vec<(Session, Wander)>,
+    mut rng: StdRng,
+    mut speaker: Option<crate::voice::Speaker>,
+    counts: &WalkCounts,
+    stop: &AtomicBool,
+) -> Walked {
+    let mut walked = Walked::default();
     let mut last = Instant::now();
-    let mut acc = 0.0f32;
-    let mut last_log = Instant::now();
+    // Each bot keeps its own time to its next tick, starting at its own point of a tick, so
+    // that their inputs are spread over the tick as independent people's are.
+    let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(0.05);
+    let n = bots.len().max(1) as f32;
+    let mut acc: Vec<f32> = (0..bots.len()).map(|i| tick * i as f32 / n).collect();
     // Which bots' loss was already told (once each, when it happens).
     let mut told_lost = vec![false; bots.len()];
-    loop {
-        if opts.duration.is_some_and(|d| started.elapsed() >= d) {
-            break;
-        }
+    while !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         let dt = now - last;
         last = now;
         for (s, _) in bots.iter_mut() {
             s.poll(dt);
-            report.voice_frames += s.talk.voice.drain(..).count() as u64;
+            walked.voice_frames += s.talk.voice.drain(..).count() as u64;
         }
         if let (Some(speaker), Some((s, _))) = (speaker.as_mut(), bots.first_mut())
             && s.is_ready()
@@ -289,32 +377,23 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
                 s.send_voice(seq, data);
             }
         }
-        if probe_waits && bots.iter().all(|(s, _)| s.is_ready()) {
-            probe_waits = false;
-            let opts = opts.clone();
-            let left = opts
-                .duration
-                .unwrap_or(Duration::from_secs(3600))
-                .saturating_sub(started.elapsed());
-            probe = Some(std::thread::spawn(move || probe_latency(&opts, left)));
-        }
-        let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(0.05);
-        acc += dt.as_secs_f32();
-        let mut stepped = false;
-        while acc >= tick {
-            acc -= tick;
-            stepped = true;
-            for (s, w) in bots.iter_mut() {
+        // The server's pace, once welcomed (the phases above were spread over the default's).
+        let tick = bots.first().map(|(s, _)| s.tick_dt()).unwrap_or(tick);
+        for ((s, w), acc) in bots.iter_mut().zip(acc.iter_mut()) {
+            *acc += dt.as_secs_f32();
+            let mut stepped = false;
+            while *acc >= tick {
+                *acc -= tick;
+                stepped = true;
                 if s.is_ready() {
                     let input = w.next(s, &mut rng);
                     s.step(input);
                 }
             }
-        }
-        // Packets go out once per tick, as a person's client sends them, not every pass of this
-        // loop: a thousand bots sending every 10 ms were five times the load of a thousand people.
-        if stepped {
-            for (s, _) in bots.iter_mut() {
+            // Packets go out once per tick, as a person's client sends them, not every pass of
+            // this loop: a thousand bots sending every 10 ms were five times the load of a
+            // thousand people.
+            if stepped {
                 s.flush();
             }
         }
@@ -326,26 +405,24 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
                 warn!(bot = %s.join.name, client = s.join.client_id, ?why, "lost its connection");
             }
         }
-        if last_log.elapsed() >= Duration::from_secs(10) {
-            last_log = Instant::now();
-            let connected = bots
-                .iter()
-                .filter(|(s, _)| s.state == ConnState::Connected)
-                .count();
-            info!(connected, of = bots.len(), "bots walking");
-        }
+        let ready = bots.iter().filter(|(s, _)| s.is_ready()).count();
+        let connected = bots
+            .iter()
+            .filter(|(s, _)| s.state == ConnState::Connected)
+            .count();
+        counts.ready.store(ready, Ordering::Relaxed);
+        counts.connected.store(connected, Ordering::Relaxed);
         sleep(Duration::from_millis(10));
     }
     for (s, _) in bots.iter_mut() {
         if matches!(s.state, ConnState::Lost(_)) {
-            report.lost += 1;
+            walked.lost += 1;
         }
-        report.snapshots += s.snapshots_received;
-        report.bytes_received += s.bytes_received;
+        walked.snapshots += s.snapshots_received;
+        walked.bytes_received += s.bytes_received;
         s.disconnect();
     }
-    report.latency = probe.and_then(|p| p.join().ok());
-    report
+    walked
 }
 
 /// Move-to-seen latency, measured from outside: a mover and an observer joined at the same
