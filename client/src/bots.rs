@@ -254,7 +254,7 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
         failed = report.failed,
         "bots joined"
     );
-    let speaker = match opts.speak.as_deref().map(crate::voice::Speaker::from_wav) {
+    let mut speaker = match opts.speak.as_deref().map(crate::voice::Speaker::from_wav) {
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
             warn!("the bot cannot speak: {e}");
@@ -274,7 +274,6 @@ pub fn run_bots(opts: &BotOptions) -> BotReport {
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     let total = bots.len();
-    let mut speaker = speaker;
     std::thread::scope(|scope| {
         let mut walkers = Vec::new();
         let mut rest = bots;

@@ -308,7 +308,8 @@ async fn serve(
                         info!(failed, "TLS handshakes failed in the last minute (plain HTTP, scanners, untrusting clients)");
                     }
                     if turned_away > 0 {
-                        info!(turned_away, "join connections closed at once in the last minute (over the caps)");
+                        // A warning: an office behind one address may be what reached the cap.
+                        warn!(turned_away, "join connections closed at once in the last minute (over the caps)");
                         turned_away = 0;
                     }
                 }
@@ -341,8 +342,8 @@ async fn serve(
         let failed = failed_handshakes.clone();
         tokio::spawn(async move {
             let _place = place;
-            // The whole connection, handshake included, within its time limit; the handshake
-            // within the header limit.
+            // The whole connection, handshake included, within its time limit and the grace
+            // after it; the handshake within the header limit.
             let deadline = tokio::time::Instant::now() + CONNECTION_TIMEOUT;
             let _ = tokio::time::timeout(CONNECTION_TIMEOUT + CONNECTION_GRACE, async move {
                 match acceptor {
