@@ -254,7 +254,16 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     }
     // The tick's histogram before the first bot asks, for the tick during the rush.
     let before_rush = stats(&agent, &url).unwrap_or_default();
-    let bots_child = cmd.spawn().expect("the bots start");
+    let mut bots_child = cmd.spawn().expect("the bots start");
+    // Their standard output, read as it comes (a full pipe would stop them mid-run).
+    let bots_said = bots_child.stdout.take().map(|mut o| {
+        std::thread::spawn(move || {
+            let mut said = String::new();
+            let _ = o.read_to_string(&mut said);
+            said
+        })
+    });
+    let bots_said = move || bots_said.and_then(|t| t.join().ok()).unwrap_or_default();
     let bots_end = Instant::now() + Duration::from_secs(bots_secs);
     let mut run = Run {
         server,
@@ -280,16 +289,12 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
                  enter) |",
                 last["waiting_to_enter"]
             );
-            // Why, as the logs tell it: the bots' (their log goes to their standard output,
-            // read once they are stopped; a panic to their standard error) and the server's.
+            // Why, as the logs tell it: the bots' (their log goes to their standard output, a
+            // panic to their standard error) and the server's.
             let _ = run.bots.kill();
             let _ = run.bots.wait();
-            let mut said = String::new();
-            if let Some(mut o) = run.bots.stdout.take() {
-                let _ = o.read_to_string(&mut said);
-            }
             let logs = [
-                ("bots", said),
+                ("bots", bots_said()),
                 (
                     "bots' stderr",
                     std::fs::read_to_string(run.data.join("bots.log")).unwrap_or_default(),
@@ -358,10 +363,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    let mut out = String::new();
-    if let Some(mut o) = run.bots.stdout.take() {
-        let _ = o.read_to_string(&mut out);
-    }
+    let out = bots_said();
     let latency = out
         .lines()
         .find(|l| l.starts_with("move-to-seen"))

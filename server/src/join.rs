@@ -934,12 +934,11 @@ mod tests {
             .expect("another address has its own limit");
     }
 
-    /// A connection kept alive is served until its deadline: a request under way then is still
-    /// answered (its body arrives after the deadline), and the connection closes after it; one
-    /// idle at the deadline is closed.
-    #[test]
-    fn a_connection_past_its_deadline_answers_what_it_was_asked_then_closes() {
-        use std::io::{Read, Write};
+    /// A local port and a thread that runs `serve` on its listener, in a current-thread
+    /// runtime as [`start`] makes one.
+    fn on_a_port<F: std::future::Future<Output = ()>>(
+        serve: impl FnOnce(tokio::net::TcpListener) -> F + Send + 'static,
+    ) -> (SocketAddr, std::thread::JoinHandle<()>) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -947,16 +946,28 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
         let addr = listener.local_addr().expect("an address");
         listener.set_nonblocking(true).expect("non-blocking");
-        let served = std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listens");
-                let app = router(Arc::new(ctx()));
-                for _ in 0..2 {
-                    let (stream, from) = listener.accept().await.expect("a connection");
-                    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
-                    serve_connection(stream, app.clone(), from, deadline).await;
-                }
+                serve(listener).await;
             })
+        });
+        (addr, thread)
+    }
+
+    /// A connection kept alive is served until its deadline: a request under way then is still
+    /// answered (its body arrives after the deadline), and the connection closes after it; one
+    /// idle at the deadline is closed.
+    #[test]
+    fn a_connection_past_its_deadline_answers_what_it_was_asked_then_closes() {
+        use std::io::{Read, Write};
+        let (addr, served) = on_a_port(|listener| async move {
+            let app = router(Arc::new(ctx()));
+            for _ in 0..2 {
+                let (stream, from) = listener.accept().await.expect("a connection");
+                let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+                serve_connection(stream, app.clone(), from, deadline).await;
+            }
         });
         // Reads one answer's head (the bodies here are short and come with it).
         let answer = |c: &mut std::net::TcpStream| {
@@ -1007,22 +1018,12 @@ mod tests {
     #[test]
     fn a_connection_over_the_address_cap_waits_a_moment_for_a_place() {
         use std::io::{Read, Write};
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-        let addr = listener.local_addr().expect("an address");
-        listener.set_nonblocking(true).expect("non-blocking");
         let stop = Arc::new(AtomicBool::new(false));
-        let served = {
+        let (addr, served) = {
             let stop = stop.clone();
-            std::thread::spawn(move || {
-                runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener).expect("listens");
-                    let ctx = Arc::new(ctx());
-                    serve(listener, router(ctx.clone()), ctx, None, stop).await;
-                })
+            on_a_port(|listener| async move {
+                let ctx = Arc::new(ctx());
+                serve(listener, router(ctx.clone()), ctx, None, stop).await;
             })
         };
         let connect = || {
