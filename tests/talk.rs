@@ -105,6 +105,34 @@ fn bubbles_form_from_positions_and_chat_keeps_to_its_scope() {
     server.stop();
 }
 
+/// A room line needs no conversation: someone who writes in the room chat the moment they
+/// are in (before the conversations are next formed, every second tick) is answered, not
+/// refused as just arrived. Six newcomers one after another, each writing at once: before, one
+/// whose arrival fell between two formings was refused (the chance of six passing was 1 in 64).
+#[test]
+fn a_newcomer_may_write_in_the_room_chat_at_once() {
+    let server = start_server();
+    let mut listener = join(&server, "듣는 사람", "lobby", "entrance");
+    ready(&mut listener);
+    for n in 1..=6 {
+        let mut s = join(&server, &format!("새로 온 사람 {n}"), "lobby", "entrance");
+        ready(&mut s);
+        let text = format!("막 왔어요 {n}");
+        let req = s.chat(ChatScope::Room, &text);
+        let mut answer = None;
+        assert!(
+            pump_until(&mut [&mut s, &mut listener], WAIT, |ss| {
+                answer = answer.take().or_else(|| ss[0].take_answer(req));
+                answer.is_some() && heard(ss[1], &text)
+            }) || answer.is_some(),
+            "newcomer {n}: no answer"
+        );
+        assert_eq!(answer, Some(Ok(())), "newcomer {n}'s first line");
+        assert!(heard(&listener, &text), "the room heard newcomer {n}");
+        s.disconnect();
+    }
+}
+
 #[test]
 fn chat_limits_and_muting_give_clear_answers() {
     let server = madang_server::spawn(madang_server::Settings {

@@ -445,15 +445,22 @@ fn take_requests(
                 let (Some(h), Some(map)) = (talks.halls.get(hall as usize), halls.get(hall)) else {
                     continue;
                 };
-                let Some(&i) = h.index.get(&id) else {
-                    out.refuse(client, req, Refusal::JustArrived);
-                    continue;
-                };
-                let recipients = match h.conv.chat_recipients(i, *scope) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        out.refuse(client, req, e);
+                // A room line goes to everyone in the hall once it is saved (finish_room_chat),
+                // whatever their conversations: someone who arrived since they were last
+                // formed (up to FORM_EVERY ticks ago) may write in it at once.
+                let recipients = if *scope == ChatScope::Room {
+                    Vec::new()
+                } else {
+                    let Some(&i) = h.index.get(&id) else {
+                        out.refuse(client, req, Refusal::JustArrived);
                         continue;
+                    };
+                    match h.conv.chat_recipients(i, *scope) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            out.refuse(client, req, e);
+                            continue;
+                        }
                     }
                 };
                 let line = ChatLine {
