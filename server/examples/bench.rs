@@ -332,11 +332,13 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     let (s0, b0, t0) = (cpu_secs(spid, clk), cpu_secs(bpid, clk), Instant::now());
     let mut held = u64::MAX;
     let mut bytes = Vec::new();
+    let mut between = Vec::new();
     while t0.elapsed() < Duration::from_secs(args.secs) {
         std::thread::sleep(Duration::from_secs(1));
         if let Some(v) = stats(&agent, &url) {
             held = held.min(v["clients"].as_u64().unwrap_or(0));
             bytes.push(v["bytes_sent_per_sec"].as_f64().unwrap_or(0.0));
+            between.push(v["read_between_ticks_ms_mean"].as_f64().unwrap_or(0.0));
         }
     }
     let secs = t0.elapsed().as_secs_f64();
@@ -344,6 +346,8 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     let (s1, b1) = (cpu_secs(spid, clk), cpu_secs(bpid, clk));
     let rss = peak_rss_mb(spid);
     let (p50, p99, max) = tick_quantiles(&histogram(&a), &histogram(&b));
+    // The game thread's reading between ticks, per tick (outside the tick's own work).
+    let between = between.iter().sum::<f64>() / between.len().max(1) as f64;
     let per_bot = bytes.iter().sum::<f64>() / bytes.len().max(1) as f64 / want as f64;
     let drops = format!(
         "{} + {}",
@@ -406,7 +410,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         held.min(want) - 2.min(held)
     };
     println!(
-        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {rush_p99:.1} / {rush_max:.1} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {latency} | {newcomer} | {drops} |",
+        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {rush_p99:.1} / {rush_max:.1} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {between:.1} | {latency} | {newcomer} | {drops} |",
         join_secs,
         (s1 - s0) / secs,
         (b1 - b0) / secs,
@@ -438,9 +442,11 @@ fn main() {
         }
     );
     println!(
-        "| bots | room | joined / held / cut | join s | rush tick ms p99 / max | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
+        "| bots | room | joined / held / cut | join s | rush tick ms p99 / max | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | read between ticks ms | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
     for room in &args.rooms {
         for &n in &args.bots {
             run_one(&bin, &root, n, room, &args, clk);

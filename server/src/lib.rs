@@ -283,6 +283,8 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let tick = Duration::from_secs_f64(1.0 / settings.tick_hz as f64);
     let mut app = App::new();
     app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(tick)));
+    // The same loop, reading the socket between ticks (net::run_loop).
+    app.set_runner(net::run_loop(tick));
     // One thread runs the tick's systems in order. Most of them are short and depend on each
     // other's results; on the two cores the server is sized for, a worker pool buys no
     // parallelism and its threads park and wake between systems (seen in the profile with

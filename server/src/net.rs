@@ -10,10 +10,8 @@ use std::time::Duration;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy_renet::netcode::{
-    NetcodeServerPlugin, NetcodeServerTransport, ServerAuthentication, ServerConfig,
-};
-use bevy_renet::{RenetServer, RenetServerPlugin};
+use bevy_renet::netcode::{NetcodeServerTransport, ServerAuthentication, ServerConfig};
+use bevy_renet::{RenetReceive, RenetSend, RenetServer, RenetServerPlugin};
 use madang_shared::protocol::{
     ClientMsg, PROTOCOL_ID, SERVER_RELIABLE_BUDGET, ServerMsg, channel, connection_config, encode,
 };
@@ -33,9 +31,29 @@ pub const OFFENCE_WINDOW_SECS: u32 = 10;
 pub const MAX_MESSAGES_PER_TICK: usize = 64;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((RenetServerPlugin, NetcodeServerPlugin));
+    app.add_plugins(RenetServerPlugin);
     app.insert_resource(RenetServer::new(connection_config()));
     app.init_resource::<NetStats>();
+    app.init_resource::<NetClock>();
+    // bevy_renet's `NetcodeServerPlugin`, but reading with the real time since the last read:
+    // the runner also reads between ticks ([`read_between_ticks`]).
+    let transport_ready =
+        resource_exists::<NetcodeServerTransport>.and_eager(resource_exists::<RenetServer>);
+    app.add_systems(
+        PreUpdate,
+        read_transport
+            .in_set(RenetReceive)
+            .run_if(transport_ready.clone())
+            .after(RenetServerPlugin::update_system)
+            .before(RenetServerPlugin::emit_server_events_system),
+    );
+    app.add_systems(
+        PostUpdate,
+        send_transport
+            .in_set(RenetSend)
+            .run_if(transport_ready.clone()),
+    );
+    app.add_systems(Last, disconnect_on_exit.run_if(transport_ready));
     app.add_message::<ClientRequest>();
     app.add_message::<Expression>();
     app.add_systems(
@@ -85,6 +103,134 @@ pub fn make_transport(
         },
         socket,
     )
+}
+
+/// When the transport last read, and what reading between ticks cost.
+#[derive(Resource, Debug)]
+pub struct NetClock {
+    last_read: std::time::Instant,
+    /// Time spent reading between ticks since the stats last took it.
+    pub between_ticks: Duration,
+    /// Whether a failed read has been logged (the reader thread stopping is logged once).
+    failed_logged: bool,
+}
+
+impl Default for NetClock {
+    fn default() -> Self {
+        NetClock {
+            last_read: std::time::Instant::now(),
+            between_ticks: Duration::ZERO,
+            failed_logged: false,
+        }
+    }
+}
+
+/// Hands what the socket reader received to netcode and renet (opening, acknowledgements,
+/// messages into their channels, new connections), with netcode's clock moved on by the real
+/// time since the last read. In the tick (`upkeep`) also netcode's per-client work: keep-alives,
+/// timeouts, disconnections.
+fn read(
+    clock: &mut NetClock,
+    transport: &mut NetcodeServerTransport,
+    server: &mut RenetServer,
+    upkeep: bool,
+) {
+    let now = std::time::Instant::now();
+    let elapsed = now - clock.last_read;
+    clock.last_read = now;
+    let read = if upkeep {
+        transport.update(elapsed, server)
+    } else {
+        transport.receive(elapsed, server)
+    };
+    if let Err(e) = read {
+        if !clock.failed_logged {
+            tracing::error!("the game socket cannot be read: {e}");
+            clock.failed_logged = true;
+        }
+    }
+}
+
+fn read_transport(
+    mut clock: ResMut<NetClock>,
+    mut transport: ResMut<NetcodeServerTransport>,
+    mut server: ResMut<RenetServer>,
+) {
+    read(&mut clock, &mut transport, &mut server, true);
+}
+
+fn send_transport(mut transport: ResMut<NetcodeServerTransport>, mut server: ResMut<RenetServer>) {
+    transport.send_packets(&mut server);
+}
+
+fn disconnect_on_exit(
+    exit: MessageReader<AppExit>,
+    mut transport: ResMut<NetcodeServerTransport>,
+    mut server: ResMut<RenetServer>,
+) {
+    if !exit.is_empty() {
+        transport.disconnect_all(&mut server);
+    }
+}
+
+/// Reads what arrived while the tick waits for its time, so that the tick itself finds little
+/// left to read: the packets are opened and their messages put in renet's channels as they come
+/// (a thousand clients' packets were a fifth of the tick's work when read at its start). Only
+/// netcode and renet's own state moves; the game reads the messages in the tick, as before.
+pub fn read_between_ticks(world: &mut World) {
+    let started = std::time::Instant::now();
+    world.resource_scope(|world, mut transport: Mut<NetcodeServerTransport>| {
+        world.resource_scope(|world, mut server: Mut<RenetServer>| {
+            if let Some(mut clock) = world.get_resource_mut::<NetClock>() {
+                read(&mut clock, &mut transport, &mut server, false);
+                clock.between_ticks += started.elapsed();
+            }
+        });
+    });
+}
+
+/// How often the runner reads between ticks.
+pub const READ_EVERY: Duration = Duration::from_millis(4);
+
+/// The server's loop: a tick every `tick`, and between ticks a read of the socket every
+/// [`READ_EVERY`] (bevy's `ScheduleRunnerPlugin` loop otherwise).
+pub fn run_loop(tick: Duration) -> impl FnOnce(App) -> AppExit + 'static {
+    move |mut app: App| {
+        use bevy::app::PluginsState;
+        if app.plugins_state() != PluginsState::Cleaned {
+            while app.plugins_state() == PluginsState::Adding {
+                bevy::tasks::tick_global_task_pools_on_main_thread();
+            }
+            app.finish();
+            app.cleanup();
+        }
+        loop {
+            let start = std::time::Instant::now();
+            app.update();
+            if let Some(exit) = app.should_exit() {
+                return exit;
+            }
+            let next = start + tick;
+            loop {
+                let left = next.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::sleep(left.min(READ_EVERY));
+                // Not when the tick is about to start: it reads anyway.
+                if next.saturating_duration_since(std::time::Instant::now())
+                    > Duration::from_millis(1)
+                {
+                    let world = app.world_mut();
+                    if world.contains_resource::<NetcodeServerTransport>()
+                        && world.contains_resource::<RenetServer>()
+                    {
+                        read_between_ticks(world);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A decoded, validated request from a client other than movement, for the feature that

@@ -29,6 +29,9 @@ pub struct StatsReport {
     /// Mean and worst time spent in a tick's work, in milliseconds.
     pub tick_ms_mean: f64,
     pub tick_ms_max: f64,
+    /// Mean time per tick spent reading the socket between ticks (see `net::run_loop`), in
+    /// milliseconds: work of the game thread outside the tick's own.
+    pub read_between_ticks_ms_mean: f64,
     /// Payload bytes sent per second (before renet's and netcode's headers).
     pub bytes_sent_per_sec: f64,
     pub messages_sent_per_sec: f64,
@@ -139,6 +142,7 @@ fn report_stats(
     shared: Res<SharedStats>,
     socket: Option<Res<GameSocket>>,
     transport: Option<Res<bevy_renet::netcode::NetcodeServerTransport>>,
+    clock: Option<ResMut<crate::net::NetClock>>,
 ) {
     let spent = timer.started.elapsed();
     timer.busy += spent;
@@ -174,6 +178,12 @@ fn report_stats(
             .collect(),
         tick_ms_mean: timer.busy.as_secs_f64() * 1000.0 / timer.ticks.max(1) as f64,
         tick_ms_max: timer.worst.as_secs_f64() * 1000.0,
+        read_between_ticks_ms_mean: clock
+            .map(|mut c| std::mem::take(&mut c.between_ticks))
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1000.0
+            / timer.ticks.max(1) as f64,
         bytes_sent_per_sec: (sent - timer.last_sent.0) as f64 / secs,
         messages_sent_per_sec: (msgs - timer.last_sent.1) as f64 / secs,
         bytes_received_per_sec: (received - timer.last_sent.2) as f64 / secs,

@@ -350,3 +350,107 @@ fn netcode_finds_each_of_many_clients_as_they_come_and_go() {
     assert_eq!(server.connected_clients(), 0);
     assert!(!server.is_client_connected(999));
 }
+
+/// Between ticks the server hands what arrived to netcode and renet (`receive`, vendor/
+/// PATCHES.md, renet_netcode): a client's messages wait in renet's channels, in order, for the
+/// tick to read, and the tick's own `update` still runs the connection's upkeep.
+#[test]
+fn messages_read_between_ticks_wait_in_their_channels_for_the_tick() {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant, SystemTime};
+
+    use renet::{RenetClient, RenetServer};
+    use renet_netcode::{
+        ClientAuthentication, NetcodeClientTransport, NetcodeServerTransport, ServerAuthentication,
+        ServerConfig,
+    };
+
+    let now = || {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970")
+    };
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("binds");
+    let addr = socket.local_addr().expect("an address");
+    let protocol_id = madang_shared::protocol::PROTOCOL_ID;
+    let mut transport = NetcodeServerTransport::new(
+        ServerConfig {
+            current_time: now(),
+            max_clients: 8,
+            protocol_id,
+            public_addresses: vec![addr],
+            authentication: ServerAuthentication::Unsecure,
+        },
+        socket,
+    )
+    .expect("a transport");
+    let config = madang_shared::protocol::connection_config();
+    let mut server = RenetServer::new(config.clone());
+    let mut client = RenetClient::new(config);
+    let mut client_transport = NetcodeClientTransport::new(
+        now(),
+        ClientAuthentication::Unsecure {
+            protocol_id,
+            client_id: 42,
+            server_addr: addr,
+            user_data: None,
+        },
+        UdpSocket::bind("127.0.0.1:0").expect("binds"),
+    )
+    .expect("a client transport");
+    let step = Duration::from_millis(10);
+    // Ticks until the client is connected.
+    let start = Instant::now();
+    while !client.is_connected() {
+        assert!(start.elapsed() < Duration::from_secs(10), "never connected");
+        client_transport
+            .update(step, &mut client)
+            .expect("client update");
+        client_transport
+            .send_packets(&mut client)
+            .expect("client sends");
+        std::thread::sleep(step);
+        server.update(step);
+        transport.update(step, &mut server).expect("server update");
+        transport.send_packets(&mut server);
+    }
+    let id = 42;
+    assert!(server.clients_id().contains(&id));
+    // The client sends; the server only reads between ticks, a few times.
+    for i in 0..20u8 {
+        client.send_message(madang_shared::protocol::channel::RELIABLE, vec![i; 30]);
+    }
+    client_transport
+        .send_packets(&mut client)
+        .expect("client sends");
+    // Reads between ticks for a while, taking nothing out of the channels…
+    for _ in 0..75 {
+        std::thread::sleep(Duration::from_millis(4));
+        transport
+            .receive(Duration::from_millis(4), &mut server)
+            .expect("the read between ticks runs");
+    }
+    // …then the tick reads the channel (on a machine too busy to have delivered them all by
+    // now, the rest as they come).
+    let mut received = Vec::new();
+    let start = Instant::now();
+    loop {
+        while let Some(m) = server.receive_message(id, madang_shared::protocol::channel::RELIABLE) {
+            received.push(m[0]);
+        }
+        if received.len() >= 20 || start.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(4));
+        transport
+            .receive(Duration::from_millis(4), &mut server)
+            .expect("the read between ticks runs");
+    }
+    assert_eq!(received, (0..20).collect::<Vec<u8>>(), "all, in order");
+    // The tick's update still runs, and the connection stays.
+    server.update(step);
+    transport.update(step, &mut server).expect("server update");
+    transport.send_packets(&mut server);
+    assert!(server.is_connected(id));
+    assert_eq!(transport.connected_clients(), 1);
+}

@@ -1225,12 +1225,16 @@ pub fn varint_len(v: u32) -> usize {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u32) {
+/// Writes `v` as a varint at `out[*at..]`, moving `at` past it (`out` holds it: the length was
+/// counted with [`varint_len`]).
+fn put_varint_at(out: &mut [u8], at: &mut usize, mut v: u32) {
     while v >= 0x80 {
-        out.push((v as u8) | 0x80);
+        out[*at] = (v as u8) | 0x80;
+        *at += 1;
         v >>= 7;
     }
-    out.push(v as u8);
+    out[*at] = v as u8;
+    *at += 1;
 }
 
 /// The bytes one [`Moved`] takes in a snapshot.
@@ -1263,20 +1267,23 @@ pub fn encode_snapshot(tick: u32, hall: u16, ack: u32, pos: Vec2, moved: &[Moved
         + 8
         + varint_len(moved.len() as u32)
         + moved.iter().map(moved_len).sum::<usize>();
-    let mut out = Vec::with_capacity(len);
-    out.extend_from_slice(tag);
-    put_varint(&mut out, tick);
-    put_varint(&mut out, hall as u32);
-    put_varint(&mut out, ack);
-    out.extend_from_slice(&pos.x.to_le_bytes());
-    out.extend_from_slice(&pos.y.to_le_bytes());
-    put_varint(&mut out, moved.len() as u32);
+    // Written into place, not pushed byte by byte (a capacity check each).
+    let mut out = vec![0u8; len];
+    out[..tag.len()].copy_from_slice(tag);
+    let mut at = tag.len();
+    put_varint_at(&mut out, &mut at, tick);
+    put_varint_at(&mut out, &mut at, hall as u32);
+    put_varint_at(&mut out, &mut at, ack);
+    out[at..at + 4].copy_from_slice(&pos.x.to_le_bytes());
+    out[at + 4..at + 8].copy_from_slice(&pos.y.to_le_bytes());
+    at += 8;
+    put_varint_at(&mut out, &mut at, moved.len() as u32);
     for m in moved {
-        put_varint(&mut out, m.id.0);
-        put_varint(&mut out, m.pos.x as u32);
-        put_varint(&mut out, m.pos.y as u32);
+        put_varint_at(&mut out, &mut at, m.id.0);
+        put_varint_at(&mut out, &mut at, m.pos.x as u32);
+        put_varint_at(&mut out, &mut at, m.pos.y as u32);
     }
-    debug_assert_eq!(out.len(), len);
+    debug_assert_eq!(at, len);
     out
 }
 

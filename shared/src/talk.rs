@@ -132,24 +132,25 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
     let run_of: HashMap<CellKey, (usize, usize), foldhash::fast::FixedState> =
         runs.iter().map(|&(k, s, e)| (k, (s, e))).collect();
     // Links between people within reach: each pair once, from the cells around one of them;
-    // at most 25 cells of at most `dense` people each, so linear in the crowd.
+    // at most 25 cells of at most `dense` people each, so linear in the crowd. A cell looks at
+    // itself and at the half of the cells around it that come after it (the other half look at
+    // it), so each pair of cells is read once.
     let mut links: Vec<(f32, usize, usize)> = Vec::new();
     for &((lock, (cx, cy)), s, e) in &runs {
-        for dx in -2..=2 {
-            for dy in -2..=2 {
-                let Some(&(os, oe)) = run_of.get(&(lock, (cx + dx, cy + dy))) else {
-                    continue;
-                };
-                for &(_, i) in &sorted[s..e] {
-                    let pos = people[i].pos;
-                    for &(_, j) in &sorted[os..oe] {
-                        if j <= i {
-                            continue;
-                        }
-                        let d = pos.distance(people[j].pos);
-                        if d <= reach {
-                            links.push((d, i, j));
-                        }
+        for (dx, dy) in FORWARD_CELLS {
+            let Some(&(os, oe)) = run_of.get(&(lock, (cx + dx, cy + dy))) else {
+                continue;
+            };
+            let same = (dx, dy) == (0, 0);
+            for &(_, i) in &sorted[s..e] {
+                let pos = people[i].pos;
+                for &(_, j) in &sorted[os..oe] {
+                    if same && j <= i {
+                        continue;
+                    }
+                    let d = pos.distance(people[j].pos);
+                    if d <= reach {
+                        links.push((d, i.min(j), i.max(j)));
                     }
                 }
             }
@@ -185,6 +186,24 @@ pub fn form_bubbles(people: &[Talker], rules: BubbleRules) -> Vec<Vec<usize>> {
     }
     bubbles
 }
+
+/// A cell itself and the 12 of the 24 cells within two of it that come after it (by row, then
+/// column): every pair of cells within two of each other is one of these from one of them.
+const FORWARD_CELLS: [(i32, i32); 13] = [
+    (0, 0),
+    (1, 0),
+    (2, 0),
+    (-2, 1),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+    (2, 1),
+    (-2, 2),
+    (-1, 2),
+    (0, 2),
+    (1, 2),
+    (2, 2),
+];
 
 /// A grid cell of the bubbles, with the lock its people share (people under different locks
 /// never share a bubble).

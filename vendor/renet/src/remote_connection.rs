@@ -7,11 +7,42 @@ use crate::packet::{Packet, Payload, SerializationError};
 use bytes::Bytes;
 use octets::OctetsMut;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-// PATCH(madang): the channel maps (looked up for every message sent and received) hash their
-// one-byte keys with foldhash, not SipHash. See vendor/PATCHES.md.
-type ChannelMap<V> = HashMap<u8, V, foldhash::fast::FixedState>;
+/// PATCH(madang): a connection's channels by id, looked up for every message sent and received:
+/// a vector indexed by the one-byte id, where a `HashMap` (SipHash, then foldhash) probed its
+/// table each time. An id no channel has (a peer may send any) finds nothing, as before. See
+/// vendor/PATCHES.md.
+#[derive(Debug)]
+struct ChannelMap<V>(Vec<Option<V>>);
+
+impl<V> Default for ChannelMap<V> {
+    fn default() -> Self {
+        ChannelMap(Vec::new())
+    }
+}
+
+impl<V> ChannelMap<V> {
+    fn insert(&mut self, id: u8, channel: V) -> Option<V> {
+        let i = id as usize;
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i].replace(channel)
+    }
+
+    fn get(&self, id: &u8) -> Option<&V> {
+        self.0.get(*id as usize)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: &u8) -> Option<&mut V> {
+        self.0.get_mut(*id as usize)?.as_mut()
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.0.iter_mut().flatten()
+    }
+}
 use std::ops::Range;
 use std::time::Duration;
 
@@ -589,9 +620,27 @@ impl RenetClient {
     /// <strong>Note:</strong> This should only be called by the transport layer.
     /// </p>
     pub fn get_packets_to_send(&mut self) -> Vec<Payload> {
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        self.write_packets_to_send(&mut bytes, &mut ends);
+        let mut start = 0;
+        ends.iter()
+            .map(|&end| {
+                let payload = bytes[start..end].to_vec();
+                start = end;
+                payload
+            })
+            .collect()
+    }
+
+    /// PATCH(madang): `get_packets_to_send`, written into `out` instead of a vector of its own
+    /// per payload: the payloads are appended back to back and each one's end (an index into
+    /// `out`) pushed to `ends`. The server's transport writes every client's payloads into one
+    /// batch for its sender thread, where each payload was allocated (and grown, to bundle),
+    /// copied into the batch and freed. See vendor/PATCHES.md.
+    pub fn write_packets_to_send(&mut self, out: &mut Vec<u8>, ends: &mut Vec<usize>) {
         let mut packets: Vec<Packet> = vec![];
         if self.is_disconnected() {
-            return vec![];
+            return;
         }
 
         let mut available_bytes = self.available_bytes_per_tick;
@@ -690,7 +739,9 @@ impl RenetClient {
         // its acknowledgement. `process_packet` reads them back one after another. A packet that
         // does not fit with the others goes in a payload of its own, as before.
         let mut buffer = [0u8; 1400];
-        let mut serialized_packets: Vec<Payload> = Vec::with_capacity(packets.len());
+        let (out_at_start, ends_at_start) = (out.len(), ends.len());
+        // Where the payload being filled starts, once there is one.
+        let mut payload_start = None;
         let mut bytes_sent: u64 = 0;
         // The stats count packets, as acknowledgements do, not payloads.
         let packets_sent = packets.len() as u64;
@@ -699,21 +750,30 @@ impl RenetClient {
             let len = match packet.to_bytes(&mut oct) {
                 Err(err) => {
                     self.disconnect_with_reason(DisconnectReason::PacketSerialization(err));
-                    return vec![];
+                    out.truncate(out_at_start);
+                    ends.truncate(ends_at_start);
+                    return;
                 }
                 Ok(len) => len,
             };
 
             bytes_sent += len as u64;
-            match serialized_packets.last_mut() {
-                Some(last) if last.len() + len <= BUNDLE_BYTES => last.extend_from_slice(&buffer[..len]),
-                _ => serialized_packets.push(buffer[..len].to_vec()),
+            match payload_start {
+                Some(start) if out.len() - start + len <= BUNDLE_BYTES => {
+                    out.extend_from_slice(&buffer[..len]);
+                    if let Some(end) = ends.last_mut() {
+                        *end = out.len();
+                    }
+                }
+                _ => {
+                    payload_start = Some(out.len());
+                    out.extend_from_slice(&buffer[..len]);
+                    ends.push(out.len());
+                }
             }
         }
 
         self.stats.sent_packets(packets_sent, bytes_sent);
-
-        serialized_packets
     }
 
     fn add_pending_ack(&mut self, sequence: u64) {

@@ -257,6 +257,18 @@ impl RenetServer {
         }
     }
 
+    /// PATCH(madang): [`RenetServer::get_packets_to_send`], appended to `out` back to back with
+    /// each payload's end pushed to `ends` (see `RenetClient::write_packets_to_send`).
+    pub fn write_packets_to_send(&mut self, client_id: ClientId, out: &mut Vec<u8>, ends: &mut Vec<usize>) -> Result<(), ClientNotFound> {
+        match self.connections.get_mut(&client_id) {
+            Some(connection) => {
+                connection.write_packets_to_send(out, ends);
+                Ok(())
+            }
+            None => Err(ClientNotFound),
+        }
+    }
+
     /// Process a packet received from the client.
     /// <p style="background:rgba(77,220,255,0.16);padding:0.5em;">
     /// <strong>Note:</strong> This should only be called by the transport layer.

@@ -494,32 +494,7 @@ impl NetcodeServerTransport {
     /// Advances the transport by the duration, and receive packets from the network.
     pub fn update(&mut self, duration: Duration, server: &mut RenetServer) -> Result<(), NetcodeTransportError> {
         self.netcode_server.update(duration);
-
-        // PATCH(madang): what the reader thread received since the last update, then what
-        // arrived since it last looked.
-        let packets = match self.reader.packets.get_mut() {
-            Ok(p) => p,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        loop {
-            match packets.try_recv() {
-                Ok(mut drain) => {
-                    self.reader.queued.fetch_sub(drain.packets.len(), Ordering::Relaxed);
-                    for &(addr, start, end) in &drain.packets {
-                        let server_result = self.netcode_server.process_packet(addr, &mut drain.bytes[start..end]);
-                        handle_server_result(server_result, &self.socket, server);
-                    }
-                    drain.bytes.clear();
-                    drain.packets.clear();
-                    let _ = self.reader.spare.try_send(drain);
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    let e = self.reader.failed.lock().ok().and_then(|mut f| f.take());
-                    return Err(e.unwrap_or_else(|| io::Error::other("the socket reader stopped")).into());
-                }
-            };
-        }
+        self.take_received(server)?;
         // (Elsewhere a read would wait: the reader thread's queue is all there is.) At most a
         // queue's worth, so that a flood cannot hold the tick.
         #[cfg(unix)]
@@ -547,21 +522,65 @@ impl NetcodeServerTransport {
         Ok(())
     }
 
+    /// PATCH(madang): hands what the reader thread received to netcode and renet, and nothing
+    /// else: not the socket itself, not the per-client upkeep of `update` (keep-alives,
+    /// timeouts, disconnections). The server calls it between ticks, so that a tick finds
+    /// little left to read; see vendor/PATCHES.md.
+    pub fn receive(&mut self, duration: Duration, server: &mut RenetServer) -> Result<(), NetcodeTransportError> {
+        self.netcode_server.update(duration);
+        self.take_received(server)
+    }
+
+    /// PATCH(madang): what the reader thread received since the last call.
+    fn take_received(&mut self, server: &mut RenetServer) -> Result<(), NetcodeTransportError> {
+        let packets = match self.reader.packets.get_mut() {
+            Ok(p) => p,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        loop {
+            match packets.try_recv() {
+                Ok(mut drain) => {
+                    self.reader.queued.fetch_sub(drain.packets.len(), Ordering::Relaxed);
+                    for &(addr, start, end) in &drain.packets {
+                        let server_result = self.netcode_server.process_packet(addr, &mut drain.bytes[start..end]);
+                        handle_server_result(server_result, &self.socket, server);
+                    }
+                    drain.bytes.clear();
+                    drain.packets.clear();
+                    let _ = self.reader.spare.try_send(drain);
+                }
+                Err(TryRecvError::Empty) => return Ok(()),
+                Err(TryRecvError::Disconnected) => {
+                    let e = self.reader.failed.lock().ok().and_then(|mut f| f.take());
+                    return Err(e.unwrap_or_else(|| io::Error::other("the socket reader stopped")).into());
+                }
+            };
+        }
+    }
+
     /// Send packets to connected clients.
     pub fn send_packets(&mut self, server: &mut RenetServer) {
         // PATCH(madang): sealed here, written to the socket by the sender thread.
         let mut batch = self.sender.spare.lock().ok().and_then(|s| s.try_recv().ok()).unwrap_or_default();
+        // PATCH(madang): renet writes each client's payloads straight into the batch
+        // (`write_packets_to_send`), where each came in a vector of its own to be copied.
+        let mut ends = Vec::new();
         'clients: for client_id in server.clients_id() {
-            let packets = server.get_packets_to_send(client_id).unwrap();
-            for packet in packets {
-                match self.netcode_server.reserve_payload_packet(client_id, packet.len()) {
+            ends.clear();
+            let mut start = batch.bytes.len();
+            if server.write_packets_to_send(client_id, &mut batch.bytes, &mut ends).is_err() {
+                continue;
+            }
+            for &end in &ends {
+                match self.netcode_server.reserve_payload_packet(client_id, end - start) {
                     Ok(seal) => {
-                        let start = batch.bytes.len();
-                        batch.bytes.extend_from_slice(&packet);
-                        batch.packets.push((seal, start, batch.bytes.len()));
+                        batch.packets.push((seal, start, end));
+                        start = end;
                     }
                     Err(e) => {
                         log::error!("Failed to prepare payload packet for client {client_id}: {e}");
+                        // This payload and the client's others after it are not sent.
+                        batch.bytes.truncate(start);
                         continue 'clients;
                     }
                 }
