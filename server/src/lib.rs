@@ -282,8 +282,8 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
 
     let tick = Duration::from_secs_f64(1.0 / settings.tick_hz as f64);
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(tick)));
-    // The same loop, reading the socket between ticks (net::run_loop).
+    // bevy's loop is replaced by the same loop that also reads the socket between ticks.
+    app.add_plugins(MinimalPlugins.build().disable::<ScheduleRunnerPlugin>());
     app.set_runner(net::run_loop(tick));
     // One thread runs the tick's systems in order. Most of them are short and depend on each
     // other's results; on the two cores the server is sized for, a worker pool buys no
