@@ -229,11 +229,23 @@ pub struct Interest {
     /// Up to how many movers in view the nearest are found by reading them all
     /// ([`SCAN_MOVERS`]; tests set 0 to search always).
     scan_movers: usize,
-    /// Scratch for [`Interest::moves_for`]: the movers found so far with their key (distance
-    /// squared, then id), and the nearest's ids.
+    /// Scratch for [`Interest::moves_for`].
+    scratch: MovesScratch,
+}
+
+/// Scratch room for finding one viewer's moves ([`Interest::plan_moves`]), kept from viewer
+/// to viewer: the movers found so far with their key (distance squared, then id), and the
+/// nearest's ids.
+#[derive(Debug, Default)]
+pub struct MovesScratch {
     near: Vec<(u64, Moved)>,
     near_ids: Vec<AvatarId>,
 }
+
+/// Where a viewer's turns stand after [`Interest::plan_moves`], to be kept with
+/// [`Interest::keep_turns`].
+#[derive(Debug, Clone, Copy)]
+pub struct TurnsAfter(Turns);
 
 impl Interest {
     pub fn new(cell_tiles: u32) -> Self {
@@ -247,8 +259,7 @@ impl Interest {
             fine_scratch: Vec::new(),
             tick: 0,
             scan_movers: SCAN_MOVERS,
-            near: Vec::new(),
-            near_ids: Vec::new(),
+            scratch: MovesScratch::default(),
         }
     }
 
@@ -527,25 +538,58 @@ impl Interest {
     /// The moves `id` should be sent this tick (not its own): the `budget.near` nearest movers
     /// in its view, then others in its view in turns, as many as `budget.far_bytes` hold.
     pub fn moves_for(&mut self, id: AvatarId, budget: SnapshotBudget, out: &mut Vec<Moved>) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        if let Some(turns) = self.plan_moves(id, budget, &mut scratch, out) {
+            self.keep_turns(id, turns);
+        }
+        self.scratch = scratch;
+    }
+
+    /// [`Interest::moves_for`] without changing anything, so that many viewers' moves can be
+    /// found at once (on several threads, each with its own scratch): where the viewer's turns
+    /// then stand is returned, to be kept with [`Interest::keep_turns`] before the next tick.
+    pub fn plan_moves(
+        &self,
+        id: AvatarId,
+        budget: SnapshotBudget,
+        scratch: &mut MovesScratch,
+        out: &mut Vec<Moved>,
+    ) -> Option<TurnsAfter> {
         out.clear();
-        let Some(t) = self.tracked.get(&id) else {
-            return;
-        };
-        let (hall, cell, at) = (t.hall, t.cell, t.qpos);
-        self.nearest_movers(id, hall, cell, at, budget.near, out);
+        let t = self.tracked.get(&id)?;
+        let (hall, cell, at, mut turns) = (t.hall, t.cell, t.qpos, t.turns);
+        self.nearest_movers(id, hall, cell, at, budget.near, &mut scratch.near, out);
         if budget.far_bytes > 0 {
-            self.far_turns(id, hall, cell, budget, out);
+            self.far_turns(
+                id,
+                hall,
+                cell,
+                budget,
+                &mut turns,
+                &mut scratch.near_ids,
+                out,
+            );
+        }
+        Some(TurnsAfter(turns))
+    }
+
+    /// Keeps where a viewer's turns stand after [`Interest::plan_moves`].
+    pub fn keep_turns(&mut self, id: AvatarId, turns: TurnsAfter) {
+        if let Some(t) = self.tracked.get_mut(&id) {
+            t.turns = turns.0;
         }
     }
 
     /// The `near` nearest movers in the view of `id` (at `at` in `cell`), into `out`.
+    #[allow(clippy::too_many_arguments)]
     fn nearest_movers(
-        &mut self,
+        &self,
         id: AvatarId,
         hall: u16,
         cell: Cell,
         at: QPos,
         near: usize,
+        found: &mut Vec<(u64, Moved)>,
         out: &mut Vec<Moved>,
     ) {
         if near == 0 {
@@ -573,7 +617,6 @@ impl Interest {
             (((dx * dx + dy * dy) as u32 as u64) << 32) | m.id.0 as u64
         };
         let centre = self.fine_of(at);
-        let found = &mut self.near;
         found.clear();
         if total <= self.scan_movers {
             // A few hundred in view: reading their nine lists is cheaper than searching.
@@ -625,18 +668,18 @@ impl Interest {
     /// their turn if they moved since the round `rounds` back began; cells where nobody did are
     /// passed over whole, and a turn looks at no more than `far_bytes / 3` people, so an idle crowd
     /// costs nine lookups per viewer.
+    #[allow(clippy::too_many_arguments)]
     fn far_turns(
-        &mut self,
+        &self,
         id: AvatarId,
         hall: u16,
         cell: Cell,
         budget: SnapshotBudget,
+        turns: &mut Turns,
+        near: &mut Vec<AvatarId>,
         out: &mut Vec<Moved>,
     ) {
         let far_bytes = budget.far_bytes;
-        let Some(mut turns) = self.tracked.get(&id).map(|t| t.turns) else {
-            return;
-        };
         let empty: &[Member] = &[];
         let mut lists = [empty; 9];
         let mut changed = [0u32; 9];
@@ -657,12 +700,11 @@ impl Interest {
             t.began[ROUNDS_KEPT - 1] = tick;
         };
         if turns.cursor >= members {
-            new_round(&mut turns);
+            new_round(turns);
         }
         let back = ROUNDS_KEPT - budget.rounds.clamp(1, ROUNDS_KEPT);
         let since = |t: &Turns| t.began[back].saturating_sub(RESEND_TICKS as u32);
         // The nearest, already in `out` (a few dozen: a plain scan beats a search).
-        let near = &mut self.near_ids;
         near.clear();
         near.extend(out.iter().map(|m| m.id));
         // A filter of the nearest ids' low bits in front of the scan: most looks are at someone
@@ -689,7 +731,7 @@ impl Interest {
         }
         let mut walked = 0;
         while walked < members && looks < most_looks {
-            if changed[li] < since(&turns) {
+            if changed[li] < since(turns) {
                 // Nobody here moved lately: the whole rest of the cell at once.
                 let rest = lists[li].len() - off;
                 walked += rest;
@@ -698,7 +740,7 @@ impl Interest {
             } else {
                 let o = lists[li][off];
                 looks += 1;
-                let wanted = o.id != id && o.changed_at >= since(&turns) && !is_near(o.id);
+                let wanted = o.id != id && o.changed_at >= since(turns) && !is_near(o.id);
                 if wanted {
                     let m = Moved {
                         id: o.id,
@@ -721,12 +763,9 @@ impl Interest {
                 li += 1;
                 if li == lists.len() {
                     li = 0;
-                    new_round(&mut turns);
+                    new_round(turns);
                 }
             }
-        }
-        if let Some(t) = self.tracked.get_mut(&id) {
-            t.turns = turns;
         }
     }
 
@@ -1029,6 +1068,59 @@ mod tests {
         assert_eq!(i.cell(AvatarId(1)), Some((1, 0)));
         i.set_position(AvatarId(1), at(14.9, 2.0), &mut out);
         assert_eq!(i.cell(AvatarId(1)), Some((0, 0)));
+    }
+
+    /// The server finds every viewer's moves at once (on several threads) and keeps their
+    /// turns afterwards: tick after tick, that sends exactly what asking one viewer after another
+    /// sends, nearest and far turns alike.
+    #[test]
+    fn moves_planned_for_all_at_once_are_those_asked_one_by_one() {
+        let crowd = |i: &mut Interest| {
+            let mut out = Vec::new();
+            for k in 0..120u32 {
+                let (x, y) = ((k % 12) as f32 * 3.1, (k / 12) as f32 * 2.7);
+                put(i, k, 0, at(x, y), &mut out);
+            }
+        };
+        let (mut one_by_one, mut at_once) = (Interest::new(16), Interest::new(16));
+        crowd(&mut one_by_one);
+        crowd(&mut at_once);
+        let budget = SnapshotBudget {
+            near: 8,
+            far_bytes: 60,
+            rounds: 2,
+        };
+        let mut out = Vec::new();
+        let mut scratch = MovesScratch::default();
+        for tick in 1..40u32 {
+            for i in [&mut one_by_one, &mut at_once] {
+                // A third walk each tick, a different third each time.
+                for k in (0..120u32).filter(|k| (k + tick) % 3 == 0) {
+                    let (x, y) = ((k % 12) as f32 * 3.1, (k / 12) as f32 * 2.7);
+                    let step = tick as f32 * 0.2;
+                    i.set_position(AvatarId(k), at(x + step, y + step / 2.0), &mut out);
+                }
+                i.collect_moves(tick);
+            }
+            let mut asked = Vec::new();
+            for k in 0..120u32 {
+                let mut moves = Vec::new();
+                one_by_one.moves_for(AvatarId(k), budget, &mut moves);
+                asked.push(moves);
+            }
+            let mut planned = Vec::new();
+            let mut turns = Vec::new();
+            for k in 0..120u32 {
+                let mut moves = Vec::new();
+                let t = at_once.plan_moves(AvatarId(k), budget, &mut scratch, &mut moves);
+                turns.push(t.expect("everyone is tracked"));
+                planned.push(moves);
+            }
+            for (k, t) in turns.into_iter().enumerate() {
+                at_once.keep_turns(AvatarId(k as u32), t);
+            }
+            assert_eq!(planned, asked, "tick {tick}");
+        }
     }
 
     proptest! {

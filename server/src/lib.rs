@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use bevy::app::{AppExit, ScheduleRunnerPlugin};
+use bevy::app::{AppExit, ScheduleRunnerPlugin, TaskPoolThreadAssignmentPolicy};
 use bevy::prelude::*;
 use madang_shared::map::MapErrors;
 use tracing::info;
@@ -283,7 +283,31 @@ pub fn build_app(settings: Settings, stop: StopFlag) -> Result<(App, Addresses),
     let tick = Duration::from_secs_f64(1.0 / settings.tick_hz as f64);
     let mut app = App::new();
     // bevy's loop is replaced by the same loop that also reads the socket between ticks.
-    app.add_plugins(MinimalPlugins.build().disable::<ScheduleRunnerPlugin>());
+    // The compute threads (snapshots and packets written in parts) and the async compute
+    // thread (conversations formed off the tick) help the game thread; they never take its core
+    // from it (`renet_netcode::yield_to_the_game_thread`, vendor/PATCHES.md).
+    let helper: Option<std::sync::Arc<dyn Fn() + Send + Sync>> =
+        Some(std::sync::Arc::new(renet_netcode::yield_to_the_game_thread));
+    let defaults = TaskPoolOptions::default();
+    let pools = TaskPoolOptions {
+        compute: TaskPoolThreadAssignmentPolicy {
+            on_thread_spawn: helper.clone(),
+            ..defaults.compute
+        },
+        async_compute: TaskPoolThreadAssignmentPolicy {
+            on_thread_spawn: helper,
+            ..defaults.async_compute
+        },
+        ..defaults
+    };
+    app.add_plugins(
+        MinimalPlugins
+            .build()
+            .disable::<ScheduleRunnerPlugin>()
+            .set(TaskPoolPlugin {
+                task_pool_options: pools,
+            }),
+    );
     app.set_runner(net::run_loop(tick));
     // One thread runs the tick's systems in order. Most of them are short and depend on each
     // other's results; on the two cores the server is sized for, a worker pool buys no

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
+use bevy::tasks::{ComputeTaskPool, TaskPool};
 use bevy_renet::netcode::{NetcodeServerTransport, ServerAuthentication, ServerConfig};
 use bevy_renet::{RenetReceive, RenetSend, RenetServer, RenetServerPlugin};
 use madang_shared::protocol::{
@@ -159,8 +160,21 @@ fn read_transport(
     read(&mut clock, &mut transport, &mut server, true);
 }
 
+/// Clients' packets are written in this many shares, spread over the compute threads (more
+/// shares than threads, so that a thread held up by another process is made up for).
+pub const SEND_PARTS: usize = 8;
+
+/// Writes every client's packets of the tick (renet's channels into payloads, on the compute
+/// threads: each connection is its own) and hands them, sealed, to the sender thread.
 fn send_transport(mut transport: ResMut<NetcodeServerTransport>, mut server: ResMut<RenetServer>) {
-    transport.send_packets(&mut server);
+    let pool = ComputeTaskPool::get_or_init(TaskPool::default);
+    transport.send_packets_in_parts(&mut server, SEND_PARTS, |parts| {
+        pool.scope(|scope| {
+            for part in parts {
+                scope.spawn(async move { part.write() });
+            }
+        });
+    });
 }
 
 fn disconnect_on_exit(

@@ -2,9 +2,11 @@
 //! moves in its area of interest with its own acknowledged state (unreliable).
 
 use bevy::prelude::*;
-use madang_shared::protocol::{Moved, channel, encode_snapshot};
+use bevy::tasks::{ComputeTaskPool, TaskPool};
+use madang_shared::Vec2;
+use madang_shared::protocol::{AvatarId, Moved, channel, encode_snapshot};
 
-use crate::interest::{Interest, Notice, ROUNDS_KEPT, SnapshotBudget};
+use crate::interest::{Interest, MovesScratch, Notice, ROUNDS_KEPT, SnapshotBudget, TurnsAfter};
 use crate::movement::Inputs;
 use crate::net::{Link, Outbox};
 use crate::presence::{Avatar, Connections, InHall, Position, deliver_notices};
@@ -147,20 +149,38 @@ impl Pace {
     }
 }
 
+/// One client's snapshot to be made this tick.
+#[derive(Clone, Copy)]
+struct SnapshotJob {
+    id: AvatarId,
+    budget: SnapshotBudget,
+    hall: u16,
+    ack: u32,
+    pos: Vec2,
+    own_changed: bool,
+}
+
+/// Snapshots are made in this many parts, shared among the compute threads (more parts than
+/// threads, so that a thread another process holds up is made up for by the others).
+const SNAPSHOT_PARTS: usize = 8;
+
 fn send_snapshots(
     mut avatars: Query<(&Avatar, &Position, &InHall, &mut Inputs, &mut Pace)>,
     mut interest: ResMut<InterestRes>,
     settings: Res<SettingsRes>,
     tick: Res<Tick>,
     mut out: Outbox,
-    mut moves: Local<Vec<Moved>>,
+    mut jobs: Local<Vec<SnapshotJob>>,
 ) {
     let budget = SnapshotBudget {
         near: settings.0.near_moves_per_snapshot,
         far_bytes: settings.0.far_bytes_per_snapshot,
         rounds: 2,
     };
-    for (avatar, pos, hall, mut inputs, mut pace) in &mut avatars {
+    // Who is sent a snapshot, and with what budget (the link's pace).
+    jobs.clear();
+    let mut senders = Vec::new();
+    for (avatar, pos, hall, inputs, mut pace) in &mut avatars {
         if (tick.count as u64 + avatar.client) % Pace::LOOK_EVERY as u64 == 0
             && let Some(link) = out.link(avatar.client)
         {
@@ -169,18 +189,52 @@ fn send_snapshots(
         if !pace.sends_at(tick.count, avatar.client) {
             continue;
         }
-        interest
-            .0
-            .moves_for(avatar.id, pace.budget(budget), &mut moves);
-        let own_changed =
-            inputs.sent_ack != Some(inputs.last_applied) || inputs.sent_pos != Some(pos.0);
-        if moves.is_empty() && !own_changed {
-            continue;
+        jobs.push(SnapshotJob {
+            id: avatar.id,
+            budget: pace.budget(budget),
+            hall: hall.0,
+            ack: inputs.last_applied,
+            pos: pos.0,
+            own_changed: inputs.sent_ack != Some(inputs.last_applied)
+                || inputs.sent_pos != Some(pos.0),
+        });
+        senders.push((avatar.client, inputs));
+    }
+    // Each one's moves found and encoded, in parts on the compute threads: nothing is changed
+    // but each viewer's turns, which are kept afterwards.
+    let interest_now = &interest.0;
+    let count = tick.count;
+    let part = jobs.len().div_ceil(SNAPSHOT_PARTS).max(1);
+    let make = |chunk: &[SnapshotJob]| {
+        let mut scratch = MovesScratch::default();
+        let mut moves: Vec<Moved> = Vec::new();
+        let mut made = Vec::with_capacity(chunk.len());
+        for job in chunk {
+            let turns = interest_now.plan_moves(job.id, job.budget, &mut scratch, &mut moves);
+            let bytes = (!moves.is_empty() || job.own_changed)
+                .then(|| encode_snapshot(count, job.hall, job.ack, job.pos, &moves));
+            made.push((turns, bytes));
         }
-        inputs.sent_ack = Some(inputs.last_applied);
-        inputs.sent_pos = Some(pos.0);
-        let bytes = encode_snapshot(tick.count, hall.0, inputs.last_applied, pos.0, &moves);
-        out.send_encoded(avatar.client, channel::SNAPSHOT, bytes);
+        made
+    };
+    let made: Vec<Vec<(Option<TurnsAfter>, Option<Vec<u8>>)>> =
+        ComputeTaskPool::get_or_init(TaskPool::default).scope(|scope| {
+            for chunk in jobs.chunks(part) {
+                scope.spawn(async move { make(chunk) });
+            }
+        });
+    for ((job, (client, mut inputs)), (turns, bytes)) in
+        jobs.iter().zip(senders).zip(made.into_iter().flatten())
+    {
+        if let Some(turns) = turns {
+            interest.0.keep_turns(job.id, turns);
+        }
+        let Some(bytes) = bytes else {
+            continue;
+        };
+        inputs.sent_ack = Some(job.ack);
+        inputs.sent_pos = Some(job.pos);
+        out.send_encoded(client, channel::SNAPSHOT, bytes);
     }
 }
 

@@ -1,9 +1,9 @@
 //! Talk: conversation bubbles, discussion tables and the stage, chat in its scopes, the
 //! audience's reactions and voice forwarding.
 //!
-//! Every tick each hall's conversations are formed from positions ([`madang_shared::talk`]:
-//! a spatial grid, never all pairs), and each person whose conversation changed is told who is
-//! in it. Chat and voice are routed with the same shared functions the isolation tests check:
+//! Every second tick each hall's conversations are formed from positions
+//! ([`madang_shared::talk`]: a spatial grid, never all pairs; off the tick, on the async compute
+//! threads), and each person whose conversation changed is told who is in it. Chat and voice are routed with the same shared functions the isolation tests check:
 //! from inside a private area nothing reaches anyone outside it, bubble talk stays in the
 //! bubble, and whoever stands on a spotlight reaches the whole hall. The server forwards voice
 //! frames as they are; it never decodes, mixes or keeps audio. Reactions are counted per hall
@@ -16,6 +16,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, TaskPool, block_on};
 use madang_shared::names::clean_chat;
 use madang_shared::protocol::{
     AvatarId, ChatLine, ClientMsg, ConversationKind, FloorAction, MAX_EMOTES_PER_TICK,
@@ -46,6 +47,7 @@ pub const VOICE_PER_SEC: f32 = 55.0;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HallTalks>();
     app.init_resource::<PendingChat>();
+    app.init_resource::<Forming>();
     app.add_systems(
         Update,
         (take_requests, take_expressions, finish_room_chat)
@@ -56,6 +58,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
         (
+            start_forming.run_if(|tick: Res<Tick>| (tick.count + 1).is_multiple_of(FORM_EVERY)),
             form_conversations.run_if(|tick: Res<Tick>| tick.count.is_multiple_of(FORM_EVERY)),
             tell_arrivals,
         )
@@ -68,8 +71,9 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Conversations are formed every this many ticks (and each person told theirs one tick in
 /// [`crate::presence::NOTICE_TURNS`]): who is in whose bubble changes at a walk's pace, and
-/// forming them was a tenth of the tick with a thousand people in a room. Voice and chat go by
-/// the last forming, at most a tick old.
+/// forming them was a tenth of the tick with a thousand people in a room. They are formed off
+/// the tick from the positions of the tick before ([`start_forming`]); voice and chat go by the
+/// last forming, of positions at most two ticks old.
 pub const FORM_EVERY: u32 = 2;
 
 /// A person's part in talk: their lock, whether they are muted, their budgets, and the last
@@ -201,51 +205,139 @@ fn rules(settings: &SettingsRes) -> BubbleRules {
     }
 }
 
-/// Forms every hall's conversations and tells those whose conversation changed.
+/// Conversations being formed off the tick, on the async compute threads, from the positions
+/// of the tick before the one that uses them ([`start_forming`]).
+#[derive(Resource, Default)]
+struct Forming(Option<Gathered<Task<Vec<Conversations>>>>);
+
+/// Each hall's people as gathered for forming: their clients and where each is in the list,
+/// with what is formed of them (`T`).
+struct Gathered<T> {
+    halls: Vec<(Vec<ClientId>, HashMap<AvatarId, usize>)>,
+    formed: T,
+}
+
+/// Gathers each hall's talkers (in the query's order), their clients and index.
+fn gather<'a>(
+    avatars: impl Iterator<Item = (&'a Avatar, Vec2, u16, Option<u32>)>,
+    halls: &Halls,
+    count: usize,
+) -> Gathered<Vec<Vec<Talker>>> {
+    let mut people: Vec<Vec<Talker>> = vec![Vec::new(); count];
+    let mut out: Vec<(Vec<ClientId>, HashMap<AvatarId, usize>)> =
+        (0..count).map(|_| Default::default()).collect();
+    for (avatar, pos, hall, lock) in avatars {
+        let (Some(map), Some((clients, index)), Some(list)) = (
+            halls.get(hall),
+            out.get_mut(hall as usize),
+            people.get_mut(hall as usize),
+        ) else {
+            continue;
+        };
+        index.insert(avatar.id, list.len());
+        list.push(Talker {
+            id: avatar.id,
+            pos,
+            area: map.private_areas.iter().position(|a| a.rect.contains(pos)),
+            on_stage: map.on_spotlight(pos),
+            lock,
+            silent: map.silent_at(pos),
+        });
+        clients.push(avatar.client);
+    }
+    Gathered {
+        halls: out,
+        formed: people,
+    }
+}
+
+/// On the tick before conversations are formed, gathers everyone and forms them off the tick:
+/// forming was the most of the conversations' work (a thousand people in one room), and the
+/// tick that uses them only collects what was formed. They are a tick older for it: formed from
+/// the positions of the tick before (walking, a step of a fifth of a tile).
+fn start_forming(
+    avatars: Query<(&Avatar, &Position, &InHall, &Talk)>,
+    halls: Res<Halls>,
+    settings: Res<SettingsRes>,
+    talks: Res<HallTalks>,
+    mut forming: ResMut<Forming>,
+) {
+    let rules = rules(&settings);
+    let Gathered { halls, formed } = gather(
+        avatars
+            .iter()
+            .map(|(a, pos, hall, talk)| (a, pos.0, hall.0, talk.lock)),
+        &halls,
+        talks.halls.len(),
+    );
+    let task = AsyncComputeTaskPool::get_or_init(TaskPool::default).spawn(async move {
+        formed
+            .into_iter()
+            .map(|people| Conversations::form(people, rules))
+            .collect()
+    });
+    forming.0 = Some(Gathered {
+        halls,
+        formed: task,
+    });
+}
+
+/// Takes each hall's conversations formed off the tick ([`start_forming`]) and tells those whose
+/// conversation changed; forms them here if none were (the first forming, a reload of the maps).
+#[allow(clippy::too_many_arguments)]
 fn form_conversations(
     mut avatars: Query<(&Avatar, &Position, Ref<InHall>, &mut Talk)>,
     clock: Res<ServerClock>,
     halls: Res<Halls>,
     settings: Res<SettingsRes>,
     mut talks: ResMut<HallTalks>,
+    mut forming: ResMut<Forming>,
     tick: Res<crate::Tick>,
     mut out: Outbox,
 ) {
     let rules = rules(&settings);
-    let mut people: Vec<Vec<Talker>> = vec![Vec::new(); talks.halls.len()];
-    for h in &mut talks.halls {
-        h.clients.clear();
-        h.index.clear();
-    }
-    for (avatar, pos, hall, talk) in &avatars {
-        let (Some(map), Some(h), Some(list)) = (
-            halls.get(hall.0),
-            talks.halls.get_mut(hall.0 as usize),
-            people.get_mut(hall.0 as usize),
-        ) else {
-            continue;
-        };
-        h.index.insert(avatar.id, list.len());
-        list.push(Talker {
-            id: avatar.id,
-            pos: pos.0,
-            area: map
-                .private_areas
-                .iter()
-                .position(|a| a.rect.contains(pos.0)),
-            on_stage: map.on_spotlight(pos.0),
-            lock: talk.lock,
-            silent: map.silent_at(pos.0),
-        });
-        h.clients.push(avatar.client);
+    let count = talks.halls.len();
+    let formed = match forming.0.take() {
+        // Not after a map was reloaded in between: its areas are counted anew.
+        Some(Gathered { halls: who, formed }) if who.len() == count && !halls.is_changed() => {
+            Gathered {
+                halls: who,
+                formed: block_on(formed),
+            }
+        }
+        _ => {
+            let Gathered { halls: who, formed } = gather(
+                avatars
+                    .iter()
+                    .map(|(a, pos, hall, talk)| (a, pos.0, hall.0, talk.lock)),
+                &halls,
+                count,
+            );
+            Gathered {
+                halls: who,
+                formed: formed
+                    .into_iter()
+                    .map(|people| Conversations::form(people, rules))
+                    .collect(),
+            }
+        }
+    };
+    for (h, ((clients, index), conv)) in talks
+        .halls
+        .iter_mut()
+        .zip(formed.halls.into_iter().zip(formed.formed))
+    {
+        h.clients = clients;
+        h.index = index;
+        h.conv = conv;
     }
     // What each person is to be told: (kind, members, locked, signature), by avatar.
     // Each conversation is described once (not once per member: an area may seat hundreds),
     // and each person points at theirs.
     let mut groups: Vec<Told> = Vec::new();
-    let mut told: HashMap<AvatarId, usize> = HashMap::new();
-    for (hall, (h, list)) in talks.halls.iter_mut().zip(people).enumerate() {
-        h.conv = Conversations::form(list, rules);
+    // By avatar: their conversation in `groups`, and their lock as it was gathered.
+    let mut told: HashMap<AvatarId, (usize, Option<u32>)> = HashMap::new();
+    for (hall, h) in talks.halls.iter_mut().enumerate() {
         // Those who left a table leave its queue and its floor.
         if let Some(map) = halls.get(hall as u16) {
             // A table a map edit removed takes its floor with it.
@@ -300,9 +392,9 @@ fn form_conversations(
             let locked = b.len() > 1 && c.people[b[0]].lock.is_some();
             (b, kind, locked)
         });
-        let areas = c.areas.iter().map(|(a, members)| {
-            let kind = ConversationKind::Area(map.private_areas[*a].id.clone());
-            (members, kind, false)
+        let areas = c.areas.iter().filter_map(|(a, members)| {
+            let kind = ConversationKind::Area(map.private_areas.get(*a)?.id.clone());
+            Some((members, kind, false))
         });
         for (members, kind, locked) in bubbles.chain(areas) {
             let mut ids: Vec<AvatarId> = members.iter().map(|&j| c.people[j].id).collect();
@@ -312,7 +404,7 @@ fn form_conversations(
             let total = ids.len() as u32;
             ids.truncate(MAX_LISTED_MEMBERS);
             for &j in members {
-                told.insert(c.people[j].id, groups.len());
+                told.insert(c.people[j].id, (groups.len(), c.people[j].lock));
             }
             groups.push(Told {
                 kind,
@@ -347,12 +439,13 @@ fn form_conversations(
             }
             talk.stage_told = Some(now);
         }
-        let Some(g) = told.get(&avatar.id).map(|&g| &groups[g]) else {
+        let Some((g, gathered_lock)) = told.get(&avatar.id).map(|&(g, l)| (&groups[g], l)) else {
             continue;
         };
         let (kind, locked, sig) = (&g.kind, g.locked, g.sig);
-        // A lock lasts while its bubble has someone to share it with.
-        if talk.lock.is_some() && !locked {
+        // A lock lasts while its bubble has someone to share it with (one taken since the
+        // people were gathered waits for the next forming).
+        if talk.lock.is_some() && !locked && talk.lock == gathered_lock {
             talk.lock = None;
         }
         // Each person is told in their turn, one tick in four (the notices' turns): in a

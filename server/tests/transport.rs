@@ -454,3 +454,124 @@ fn messages_read_between_ticks_wait_in_their_channels_for_the_tick() {
     assert!(server.is_connected(id));
     assert_eq!(transport.connected_clients(), 1);
 }
+
+/// The server writes its clients' packets in shares, on several threads (`send_packets_in_parts`,
+/// vendor/PATCHES.md, renet 9): every client still gets its own messages, all of them, in order,
+/// however the clients are shared out (more shares than clients too).
+#[test]
+fn packets_written_in_shares_on_several_threads_reach_each_client_in_order() {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant, SystemTime};
+
+    use madang_shared::protocol::channel;
+    use renet::{RenetClient, RenetServer};
+    use renet_netcode::{
+        ClientAuthentication, NetcodeClientTransport, NetcodeServerTransport, ServerAuthentication,
+        ServerConfig,
+    };
+
+    let now = || {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970")
+    };
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("binds");
+    let addr = socket.local_addr().expect("an address");
+    let protocol_id = madang_shared::protocol::PROTOCOL_ID;
+    let mut transport = NetcodeServerTransport::new(
+        ServerConfig {
+            current_time: now(),
+            max_clients: 16,
+            protocol_id,
+            public_addresses: vec![addr],
+            authentication: ServerAuthentication::Unsecure,
+        },
+        socket,
+    )
+    .expect("a transport");
+    let config = madang_shared::protocol::connection_config();
+    let mut server = RenetServer::new(config.clone());
+    let mut clients: Vec<(RenetClient, NetcodeClientTransport)> = (0..5u64)
+        .map(|i| {
+            let t = NetcodeClientTransport::new(
+                now(),
+                ClientAuthentication::Unsecure {
+                    protocol_id,
+                    client_id: 100 + i,
+                    server_addr: addr,
+                    user_data: None,
+                },
+                UdpSocket::bind("127.0.0.1:0").expect("binds"),
+            )
+            .expect("a client transport");
+            (RenetClient::new(config.clone()), t)
+        })
+        .collect();
+    let step = Duration::from_millis(10);
+    let in_shares = |transport: &mut NetcodeServerTransport, server: &mut RenetServer, n| {
+        transport.send_packets_in_parts(server, n, |parts| {
+            std::thread::scope(|s| {
+                for part in parts {
+                    s.spawn(move || part.write());
+                }
+            })
+        });
+    };
+    let tick = |transport: &mut NetcodeServerTransport,
+                server: &mut RenetServer,
+                clients: &mut Vec<(RenetClient, NetcodeClientTransport)>,
+                shares: usize| {
+        for (client, t) in clients.iter_mut() {
+            t.update(step, client).expect("client update");
+            t.send_packets(client).expect("client sends");
+        }
+        std::thread::sleep(step);
+        server.update(step);
+        transport.update(step, server).expect("server update");
+        in_shares(transport, server, shares);
+    };
+    let start = Instant::now();
+    while !clients.iter().all(|(c, _)| c.is_connected()) {
+        assert!(start.elapsed() < Duration::from_secs(10), "never connected");
+        tick(&mut transport, &mut server, &mut clients, 2);
+    }
+    // Each client is sent its own ten lines, over three ticks, in 3 shares and then in 8.
+    for round in 0..10u8 {
+        for i in 0..5u64 {
+            let line = vec![i as u8, round];
+            server.send_message(100 + i, channel::RELIABLE, line.clone());
+            server.send_message(100 + i, channel::SNAPSHOT, line);
+        }
+        if round % 4 == 3 {
+            tick(
+                &mut transport,
+                &mut server,
+                &mut clients,
+                [3, 8][round as usize % 2],
+            );
+        }
+    }
+    let mut reliable: Vec<Vec<Vec<u8>>> = vec![Vec::new(); 5];
+    let mut unreliable: Vec<Vec<Vec<u8>>> = vec![Vec::new(); 5];
+    let start = Instant::now();
+    while reliable.iter().any(|r| r.len() < 10) && start.elapsed() < Duration::from_secs(10) {
+        tick(&mut transport, &mut server, &mut clients, 8);
+        for (i, (client, _)) in clients.iter_mut().enumerate() {
+            while let Some(m) = client.receive_message(channel::RELIABLE) {
+                reliable[i].push(m.to_vec());
+            }
+            while let Some(m) = client.receive_message(channel::SNAPSHOT) {
+                unreliable[i].push(m.to_vec());
+            }
+        }
+    }
+    for i in 0..5usize {
+        let want: Vec<Vec<u8>> = (0..10u8).map(|r| vec![i as u8, r]).collect();
+        assert_eq!(
+            reliable[i], want,
+            "client {i}'s reliable lines, all, in order"
+        );
+        // On one machine nothing is lost; the unreliable ones come in order too.
+        assert_eq!(unreliable[i], want, "client {i}'s unreliable lines");
+    }
+}

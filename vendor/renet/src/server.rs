@@ -257,6 +257,13 @@ impl RenetServer {
         }
     }
 
+    /// PATCH(madang): the connected clients' connections, each to have its packets written
+    /// on its own ([`RenetClient::write_packets_to_send`]), so that several threads can share
+    /// the clients of a tick.
+    pub fn connected_mut(&mut self) -> impl Iterator<Item = (ClientId, &mut RenetClient)> + '_ {
+        self.connections.iter_mut().filter(|(_, c)| c.is_connected()).map(|(id, c)| (*id, c))
+    }
+
     /// PATCH(madang): [`RenetServer::get_packets_to_send`], appended to `out` back to back with
     /// each payload's end pushed to `ends` (see `RenetClient::write_packets_to_send`).
     pub fn write_packets_to_send(&mut self, client_id: ClientId, out: &mut Vec<u8>, ends: &mut Vec<usize>) -> Result<(), ClientNotFound> {

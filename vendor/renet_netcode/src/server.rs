@@ -12,7 +12,7 @@ use std::{
 use renetcode::{NetcodeServer, PayloadSeal, ServerConfig, ServerResult, NETCODE_MAX_PACKET_BYTES, NETCODE_USER_DATA_BYTES};
 
 use renet::ClientId;
-use renet::RenetServer;
+use renet::{RenetClient, RenetServer};
 
 use super::NetcodeTransportError;
 
@@ -290,10 +290,29 @@ struct Sender {
     spare: std::sync::Mutex<Receiver<Batch>>,
 }
 
+/// PATCH(madang): the reader and sender threads are woken by the game thread (a batch handed
+/// over at the end of each tick) and by the network (datagrams, all through the tick); on a
+/// machine with few cores the kernel ran the woken thread at once on the game thread's core
+/// and left the tick waiting, up to a few milliseconds. As `SCHED_BATCH` threads (Linux) they
+/// keep their full share of the processor but never take it from a running thread on waking:
+/// they run on a free core, or when the game thread next waits. Public for the game's own
+/// helper threads; call it on the thread to change.
+pub fn yield_to_the_game_thread() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: sets the calling thread's (0) policy; `param` lives across the call.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) } != 0 {
+            log::warn!("the transport's thread keeps the normal policy: {}", std::io::Error::last_os_error());
+        }
+    }
+}
+
 fn spawn_sender(socket: UdpSocket) -> Result<Sender, std::io::Error> {
     let (tx, rx) = sync_channel::<Batch>(SEND_QUEUE_BATCHES);
     let (back, spare) = sync_channel::<Batch>(SEND_QUEUE_BATCHES + 2);
     std::thread::Builder::new().name("netcode-sender".into()).spawn(move || {
+        yield_to_the_game_thread();
         let mut out = SendScratch::new();
         // Ends when the transport (the other end) is dropped.
         while let Ok(mut batch) = rx.recv() {
@@ -334,6 +353,7 @@ fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
     };
     let target = drain_target(&socket);
     std::thread::Builder::new().name("netcode-reader".into()).spawn(move || {
+        yield_to_the_game_thread();
         let mut buffer = [0u8; NETCODE_MAX_PACKET_BYTES];
         // PATCH(madang): the thread waits for a datagram, reads every other one already there
         // without waiting, hands them to `update` in one piece, then sleeps while more arrive.
@@ -560,28 +580,49 @@ impl NetcodeServerTransport {
 
     /// Send packets to connected clients.
     pub fn send_packets(&mut self, server: &mut RenetServer) {
+        self.send_packets_in_parts(server, 1, |parts| parts.iter_mut().for_each(PacketsPart::write));
+    }
+
+    /// PATCH(madang): [`NetcodeServerTransport::send_packets`] with the clients in `parts` shares
+    /// whose packets `write` has written ([`PacketsPart::write`], on as many threads as the caller
+    /// likes); they are then sealed and handed to the sender thread, client by client, in the
+    /// order of the shares.
+    pub fn send_packets_in_parts(&mut self, server: &mut RenetServer, parts: usize, write: impl FnOnce(&mut [PacketsPart<'_>])) {
+        let mut clients: Vec<(ClientId, &mut RenetClient)> = server.connected_mut().collect();
+        let per_part = clients.len().div_ceil(parts.max(1)).max(1);
+        let mut shares = Vec::new();
+        while !clients.is_empty() {
+            let rest = clients.split_off(per_part.min(clients.len()));
+            shares.push(PacketsPart {
+                clients: std::mem::replace(&mut clients, rest),
+                bytes: Vec::new(),
+                ends: Vec::new(),
+                written: Vec::new(),
+            });
+        }
+        write(&mut shares);
         // PATCH(madang): sealed here, written to the socket by the sender thread.
         let mut batch = self.sender.spare.lock().ok().and_then(|s| s.try_recv().ok()).unwrap_or_default();
-        // PATCH(madang): renet writes each client's payloads straight into the batch
-        // (`write_packets_to_send`), where each came in a vector of its own to be copied.
-        let mut ends = Vec::new();
-        'clients: for client_id in server.clients_id() {
-            ends.clear();
-            let mut start = batch.bytes.len();
-            if server.write_packets_to_send(client_id, &mut batch.bytes, &mut ends).is_err() {
-                continue;
-            }
-            for &end in &ends {
-                match self.netcode_server.reserve_payload_packet(client_id, end - start) {
-                    Ok(seal) => {
-                        batch.packets.push((seal, start, end));
-                        start = end;
-                    }
-                    Err(e) => {
-                        log::error!("Failed to prepare payload packet for client {client_id}: {e}");
-                        // This payload and the client's others after it are not sent.
-                        batch.bytes.truncate(start);
-                        continue 'clients;
+        for share in &shares {
+            let (mut start, mut at) = (0, 0);
+            'clients: for &(client_id, payloads) in &share.written {
+                let ends = &share.ends[at..at + payloads];
+                at += payloads;
+                for &end in ends {
+                    let payload = &share.bytes[start..end];
+                    start = end;
+                    match self.netcode_server.reserve_payload_packet(client_id, payload.len()) {
+                        Ok(seal) => {
+                            let from = batch.bytes.len();
+                            batch.bytes.extend_from_slice(payload);
+                            batch.packets.push((seal, from, batch.bytes.len()));
+                        }
+                        Err(e) => {
+                            log::error!("Failed to prepare payload packet for client {client_id}: {e}");
+                            // This payload and the client's others after it are not sent.
+                            start = ends.last().copied().unwrap_or(start);
+                            continue 'clients;
+                        }
                     }
                 }
             }
@@ -596,6 +637,31 @@ impl NetcodeServerTransport {
         if let Err(std::sync::mpsc::SendError(batch)) = sent {
             // The sender thread is gone (it cannot fail otherwise): write them from here.
             write_batch(&self.socket, &batch, &mut SendScratch::new());
+        }
+    }
+}
+
+/// PATCH(madang): one share of the clients whose packets are written in a tick
+/// ([`NetcodeServerTransport::send_packets_in_parts`]); shares can be written on different
+/// threads.
+pub struct PacketsPart<'a> {
+    clients: Vec<(ClientId, &'a mut RenetClient)>,
+    /// The payloads, back to back.
+    bytes: Vec<u8>,
+    /// Where each payload ends in `bytes`.
+    ends: Vec<usize>,
+    /// Each client written, with how many payloads of `ends` are its.
+    written: Vec<(ClientId, usize)>,
+}
+
+impl PacketsPart<'_> {
+    /// Writes the share's clients' packets (renet's `write_packets_to_send`, each client's
+    /// packets bundled into payloads).
+    pub fn write(&mut self) {
+        for (client_id, connection) in &mut self.clients {
+            let before = self.ends.len();
+            connection.write_packets_to_send(&mut self.bytes, &mut self.ends);
+            self.written.push((*client_id, self.ends.len() - before));
         }
     }
 }
