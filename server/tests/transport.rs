@@ -357,35 +357,14 @@ fn netcode_finds_each_of_many_clients_as_they_come_and_go() {
 #[test]
 fn messages_read_between_ticks_wait_in_their_channels_for_the_tick() {
     use std::net::UdpSocket;
-    use std::time::{Duration, Instant, SystemTime};
+    use std::time::{Duration, Instant};
 
-    use renet::{RenetClient, RenetServer};
-    use renet_netcode::{
-        ClientAuthentication, NetcodeClientTransport, NetcodeServerTransport, ServerAuthentication,
-        ServerConfig,
-    };
+    use renet::RenetClient;
+    use renet_netcode::{ClientAuthentication, NetcodeClientTransport};
 
-    let now = || {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .expect("after 1970")
-    };
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("binds");
-    let addr = socket.local_addr().expect("an address");
-    let protocol_id = madang_shared::protocol::PROTOCOL_ID;
-    let mut transport = NetcodeServerTransport::new(
-        ServerConfig {
-            current_time: now(),
-            max_clients: 8,
-            protocol_id,
-            public_addresses: vec![addr],
-            authentication: ServerAuthentication::Unsecure,
-        },
-        socket,
-    )
-    .expect("a transport");
+    let (mut transport, mut server, addr) = loopback_server(8);
+    let (now, protocol_id) = (unix_now, madang_shared::protocol::PROTOCOL_ID);
     let config = madang_shared::protocol::connection_config();
-    let mut server = RenetServer::new(config.clone());
     let mut client = RenetClient::new(config);
     let mut client_transport = NetcodeClientTransport::new(
         now(),
@@ -461,36 +440,15 @@ fn messages_read_between_ticks_wait_in_their_channels_for_the_tick() {
 #[test]
 fn packets_written_in_shares_on_several_threads_reach_each_client_in_order() {
     use std::net::UdpSocket;
-    use std::time::{Duration, Instant, SystemTime};
+    use std::time::{Duration, Instant};
 
     use madang_shared::protocol::channel;
     use renet::{RenetClient, RenetServer};
-    use renet_netcode::{
-        ClientAuthentication, NetcodeClientTransport, NetcodeServerTransport, ServerAuthentication,
-        ServerConfig,
-    };
+    use renet_netcode::{ClientAuthentication, NetcodeClientTransport, NetcodeServerTransport};
 
-    let now = || {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .expect("after 1970")
-    };
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("binds");
-    let addr = socket.local_addr().expect("an address");
-    let protocol_id = madang_shared::protocol::PROTOCOL_ID;
-    let mut transport = NetcodeServerTransport::new(
-        ServerConfig {
-            current_time: now(),
-            max_clients: 16,
-            protocol_id,
-            public_addresses: vec![addr],
-            authentication: ServerAuthentication::Unsecure,
-        },
-        socket,
-    )
-    .expect("a transport");
+    let (mut transport, mut server, addr) = loopback_server(16);
+    let (now, protocol_id) = (unix_now, madang_shared::protocol::PROTOCOL_ID);
     let config = madang_shared::protocol::connection_config();
-    let mut server = RenetServer::new(config.clone());
     let mut clients: Vec<(RenetClient, NetcodeClientTransport)> = (0..5u64)
         .map(|i| {
             let t = NetcodeClientTransport::new(
@@ -574,4 +532,37 @@ fn packets_written_in_shares_on_several_threads_reach_each_client_in_order() {
         // On one machine nothing is lost; the unreliable ones come in order too.
         assert_eq!(unreliable[i], want, "client {i}'s unreliable lines");
     }
+}
+
+/// The time since 1970, as netcode counts it.
+fn unix_now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+}
+
+/// An unauthenticated server transport on a loopback port, renet's server with Madang's
+/// channels, and the port's address.
+fn loopback_server(
+    max_clients: usize,
+) -> (
+    renet_netcode::NetcodeServerTransport,
+    renet::RenetServer,
+    std::net::SocketAddr,
+) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("binds");
+    let addr = socket.local_addr().expect("an address");
+    let transport = renet_netcode::NetcodeServerTransport::new(
+        renet_netcode::ServerConfig {
+            current_time: unix_now(),
+            max_clients,
+            protocol_id: madang_shared::protocol::PROTOCOL_ID,
+            public_addresses: vec![addr],
+            authentication: renet_netcode::ServerAuthentication::Unsecure,
+        },
+        socket,
+    )
+    .expect("a transport");
+    let server = renet::RenetServer::new(madang_shared::protocol::connection_config());
+    (transport, server, addr)
 }
