@@ -167,6 +167,10 @@ pub const SEND_PARTS: usize = 8;
 /// Writes every client's packets of the tick (renet's channels into payloads, on the compute
 /// threads: each connection is its own) and hands them, sealed, to the sender thread.
 fn send_transport(mut transport: ResMut<NetcodeServerTransport>, mut server: ResMut<RenetServer>) {
+    if transport.connected_clients() < crate::snapshot::SHARES_FROM {
+        transport.send_packets(&mut server);
+        return;
+    }
     let pool = ComputeTaskPool::get_or_init(TaskPool::default);
     transport.send_packets_in_parts(&mut server, SEND_PARTS, |parts| {
         pool.scope(|scope| {

@@ -164,6 +164,11 @@ struct SnapshotJob {
 /// threads, so that a thread another process holds up is made up for by the others).
 const SNAPSHOT_PARTS: usize = 8;
 
+/// Below this many clients a tick's snapshots and packets are made on the game thread alone:
+/// waking the other threads cost more than they saved (`scripts/bench --quick`, 250 bots:
+/// 0.10–0.11 cores against 0.08–0.09).
+pub const SHARES_FROM: usize = 400;
+
 fn send_snapshots(
     mut avatars: Query<(&Avatar, &Position, &InHall, &mut Inputs, &mut Pace)>,
     mut interest: ResMut<InterestRes>,
@@ -217,12 +222,15 @@ fn send_snapshots(
         }
         made
     };
-    let made: Vec<Vec<(Option<TurnsAfter>, Option<Vec<u8>>)>> =
+    let made: Vec<Vec<(Option<TurnsAfter>, Option<Vec<u8>>)>> = if jobs.len() < SHARES_FROM {
+        vec![make(&jobs)]
+    } else {
         ComputeTaskPool::get_or_init(TaskPool::default).scope(|scope| {
             for chunk in jobs.chunks(part) {
                 scope.spawn(async move { make(chunk) });
             }
-        });
+        })
+    };
     for ((job, (client, mut inputs)), (turns, bytes)) in
         jobs.iter().zip(senders).zip(made.into_iter().flatten())
     {

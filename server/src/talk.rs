@@ -3,7 +3,8 @@
 //!
 //! Every second tick each hall's conversations are formed from positions
 //! ([`madang_shared::talk`]: a spatial grid, never all pairs; off the tick, on the async compute
-//! threads), and each person whose conversation changed is told who is in it. Chat and voice are routed with the same shared functions the isolation tests check:
+//! threads), and each person whose conversation changed is told who is in it. Chat and voice
+//! are routed with the same shared functions the isolation tests check:
 //! from inside a private area nothing reaches anyone outside it, bubble talk stays in the
 //! bubble, and whoever stands on a spotlight reaches the whole hall. The server forwards voice
 //! frames as they are; it never decodes, mixes or keeps audio. Reactions are counted per hall
@@ -251,6 +252,14 @@ fn gather<'a>(
     }
 }
 
+/// Forms each hall's conversations.
+fn form_all(halls: Vec<Vec<Talker>>, rules: BubbleRules) -> Vec<Conversations> {
+    halls
+        .into_iter()
+        .map(|people| Conversations::form(people, rules))
+        .collect()
+}
+
 /// On the tick before conversations are formed, gathers everyone and forms them off the tick:
 /// forming was the most of the conversations' work (a thousand people in one room), and the
 /// tick that uses them only collects what was formed. They are a tick older for it: formed from
@@ -270,12 +279,8 @@ fn start_forming(
         &halls,
         talks.halls.len(),
     );
-    let task = AsyncComputeTaskPool::get_or_init(TaskPool::default).spawn(async move {
-        formed
-            .into_iter()
-            .map(|people| Conversations::form(people, rules))
-            .collect()
-    });
+    let task = AsyncComputeTaskPool::get_or_init(TaskPool::default)
+        .spawn(async move { form_all(formed, rules) });
     forming.0 = Some(Gathered {
         halls,
         formed: task,
@@ -315,10 +320,7 @@ fn form_conversations(
             );
             Gathered {
                 halls: who,
-                formed: formed
-                    .into_iter()
-                    .map(|people| Conversations::form(people, rules))
-                    .collect(),
+                formed: form_all(formed, rules),
             }
         }
     };
