@@ -14,7 +14,7 @@
 //! sent per tick is the same whatever the crowd. The work per tick is the number of moves plus
 //! the size of what is sent, never the square of the people in the hall.
 
-use bevy::platform::collections::{HashMap, HashSet};
+use bevy::platform::collections::HashMap;
 use std::sync::Arc;
 
 use madang_shared::Vec2;
@@ -91,7 +91,6 @@ struct Tracked {
     name: Arc<str>,
     role: Role,
     look: Look,
-    knows: HashSet<AvatarId>,
     /// Ticks left during which this avatar's position is sent to those who see it.
     fresh: u8,
     /// The tick its position last changed.
@@ -288,12 +287,14 @@ impl Interest {
         self.cell_tiles
     }
 
-    /// Who `id` currently sees.
+    /// Who `id` currently sees: everyone else in the 3×3 block of cells around its own.
     pub fn known_by(&self, id: AvatarId) -> impl Iterator<Item = AvatarId> + '_ {
-        self.tracked
-            .get(&id)
-            .into_iter()
-            .flat_map(|t| t.knows.iter().copied())
+        self.tracked.get(&id).into_iter().flat_map(move |t| {
+            cells_around(t.cell)
+                .filter_map(move |c| self.cells.get(&(t.hall, c)))
+                .flat_map(|list| list.members.iter().map(|m| m.id))
+                .filter(move |&m| m != id)
+        })
     }
 
     /// What others are told about `id` when it enters their view.
@@ -330,14 +331,13 @@ impl Interest {
                 name,
                 role,
                 look,
-                knows: HashSet::new(),
                 fresh: 0,
                 changed_at: self.tick,
                 turns: Turns::default(),
                 slot,
             },
         );
-        self.refresh_view(id, out);
+        self.change_view(id, None, (hall, cell), out);
     }
 
     /// Someone leaves the hall (or the expo): everyone who saw them is told.
@@ -346,11 +346,14 @@ impl Interest {
             return;
         };
         self.remove_from_cell(t.hall, t.cell, t.slot);
-        for other in t.knows {
-            if let Some(o) = self.tracked.get_mut(&other) {
-                o.knows.remove(&id);
+        for c in cells_around(t.cell) {
+            if let Some(list) = self.cells.get(&(t.hall, c)) {
+                out.extend(
+                    list.members
+                        .iter()
+                        .map(|m| Notice::Leave { to: m.id, who: id }),
+                );
             }
-            out.push(Notice::Leave { to: other, who: id });
         }
         self.fresh.retain(|f| *f != id);
     }
@@ -388,48 +391,50 @@ impl Interest {
             if let Some(t) = self.tracked.get_mut(&id) {
                 t.slot = slot;
             }
-            self.refresh_view(id, out);
+            self.change_view(id, Some((hall, old)), (hall, cell), out);
         }
     }
 
-    /// Recomputes whom `id` sees from its current cell, symmetrically, telling both sides of
-    /// every change.
-    fn refresh_view(&mut self, id: AvatarId, out: &mut Vec<Notice>) {
-        let Some(t) = self.tracked.get(&id) else {
-            return;
+    /// Tells both sides of every change in whom `id` sees, now that it has moved from the cell
+    /// `from` (none: it just arrived) to `to` and stands in `to`'s list. A view is the 3×3 block
+    /// of cells around one's own, the same from both sides, so the changes are the people of
+    /// the cells that left the block and of those that joined it: a step to the next cell reads
+    /// five cells' lists at most, never the whole view.
+    fn change_view(
+        &mut self,
+        id: AvatarId,
+        from: Option<(u16, Cell)>,
+        to: (u16, Cell),
+        out: &mut Vec<Notice>,
+    ) {
+        let in_block = |c: (u16, Cell), centre: Option<(u16, Cell)>| {
+            centre.is_some_and(|(hall, cell)| hall == c.0 && cells_adjacent(cell, c.1))
         };
-        let (hall, cell) = (t.hall, t.cell);
-        let mut now: HashSet<AvatarId> = HashSet::new();
+        if let Some((hall, cell)) = from {
+            for c in cells_around(cell) {
+                if in_block((hall, c), Some(to)) {
+                    continue;
+                }
+                if let Some(list) = self.cells.get(&(hall, c)) {
+                    for m in list.members.iter().filter(|m| m.id != id) {
+                        out.push(Notice::Leave { to: id, who: m.id });
+                        out.push(Notice::Leave { to: m.id, who: id });
+                    }
+                }
+            }
+        }
+        let (hall, cell) = to;
         for c in cells_around(cell) {
+            if in_block((hall, c), from) {
+                continue;
+            }
             if let Some(list) = self.cells.get(&(hall, c)) {
-                now.extend(list.members.iter().map(|m| m.id).filter(|&m| m != id));
+                for m in list.members.iter().filter(|m| m.id != id) {
+                    out.push(Notice::Enter { to: id, who: m.id });
+                    out.push(Notice::Enter { to: m.id, who: id });
+                }
             }
         }
-        let before = std::mem::take(
-            &mut self
-                .tracked
-                .get_mut(&id)
-                .expect("the avatar was found above")
-                .knows,
-        );
-        for &gone in before.difference(&now) {
-            if let Some(o) = self.tracked.get_mut(&gone) {
-                o.knows.remove(&id);
-            }
-            out.push(Notice::Leave { to: id, who: gone });
-            out.push(Notice::Leave { to: gone, who: id });
-        }
-        for &new in now.difference(&before) {
-            if let Some(o) = self.tracked.get_mut(&new) {
-                o.knows.insert(id);
-            }
-            out.push(Notice::Enter { to: id, who: new });
-            out.push(Notice::Enter { to: new, who: id });
-        }
-        self.tracked
-            .get_mut(&id)
-            .expect("the avatar was found above")
-            .knows = now;
     }
 
     /// Puts `id` in a cell's list; returns its slot there.
@@ -769,17 +774,12 @@ impl Interest {
         }
     }
 
-    /// Whether `a` sees `b`, by the invariant the incremental updates keep.
-    pub fn should_see(&self, a: AvatarId, b: AvatarId) -> bool {
+    /// Whether `a`'s view holds `b`: both in one hall, in cells next to each other.
+    pub fn sees(&self, a: AvatarId, b: AvatarId) -> bool {
         match (self.tracked.get(&a), self.tracked.get(&b)) {
             (Some(x), Some(y)) => a != b && x.hall == y.hall && cells_adjacent(x.cell, y.cell),
             _ => false,
         }
-    }
-
-    /// Whether `a`'s view currently holds `b`.
-    pub fn sees(&self, a: AvatarId, b: AvatarId) -> bool {
-        self.tracked.get(&a).is_some_and(|t| t.knows.contains(&b))
     }
 
     /// People per hall.
@@ -791,6 +791,7 @@ impl Interest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bevy::platform::collections::HashSet;
     use proptest::prelude::*;
 
     #[test]
@@ -961,7 +962,7 @@ mod tests {
             .moves
             .values()
             .flatten()
-            .filter(|m| m.id != id && i.should_see(id, m.id))
+            .filter(|m| m.id != id && i.sees(id, m.id))
             .map(|m| {
                 let (dx, dy) = (m.pos.x as i32 - me.x as i32, m.pos.y as i32 - me.y as i32);
                 ((dx * dx + dy * dy) as u32, m.id)
@@ -1215,9 +1216,6 @@ mod tests {
                 prop_assert!(p.y >= lo(t.cell.1) && p.y < hi(t.cell.1), "{:?} in {:?}", p, t.cell);
             }
             for &a in &ids {
-                for &b in &ids {
-                    prop_assert_eq!(i.sees(a, b), i.should_see(a, b), "{:?} / {:?}", a, b);
-                }
                 let known: HashSet<AvatarId> = i.known_by(a).collect();
                 prop_assert_eq!(views.get(&a).cloned().unwrap_or_default(), known);
             }
