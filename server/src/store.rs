@@ -816,19 +816,23 @@ impl Job {
 /// [`GATHER_UNAWAITED`] for more (or for one someone waits for, which ends the wait).
 fn writer(mut conn: Connection, jobs: Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
-        let deadline = first
+        // Set while every job taken is unawaited.
+        let mut gather_until = first
             .unawaited()
             .then(|| std::time::Instant::now() + GATHER_UNAWAITED);
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
-            let next = match deadline {
-                Some(d) if batch.iter().all(Job::unawaited) => jobs.recv_deadline(d).ok(),
-                _ => jobs.try_recv().ok(),
+            let next = match gather_until {
+                Some(d) => jobs.recv_deadline(d).ok(),
+                None => jobs.try_recv().ok(),
             };
-            match next {
-                Some(j) => batch.push(j),
-                None => break,
+            let Some(j) = next else {
+                break;
+            };
+            if !j.unawaited() {
+                gather_until = None;
             }
+            batch.push(j);
         }
         let mut writes = Vec::new();
         for job in batch {
