@@ -317,13 +317,11 @@ fn organizer(shots: &Path, url: &str, tmx: &Path) -> Result<Steps, String> {
                 .any(|b| b.object_id == id && b.rect == moved)
         }),
     ));
-    let dragged = snap(shots, 3)?;
-    steps.push((
-        "the selection is outlined, with handles at its corners".into(),
-        outlined(&dragged, on_screen(Vec2::new(moved.x, moved.y), me)),
-    ));
 
-    // Its bottom right corner, a tile further right and down (or in, where that is a wall).
+    // Its bottom right corner, a tile further right and down (or in, where that is a wall), at
+    // once, as a quick hand does: the file is saved but the hall reaches the window only when
+    // the server's watcher next looks (within a second), and the corner is taken where the
+    // booth is drawn.
     let corner = Vec2::new(moved.x + moved.w, moved.y + moved.h);
     drag(
         on_screen(corner, me),
@@ -341,6 +339,13 @@ fn organizer(shots: &Path, url: &str, tmx: &Path) -> Result<Steps, String> {
                 .iter()
                 .any(|b| b.object_id == id && b.rect == resized)
         }),
+    ));
+
+    // The top left corner stays where the move put it.
+    let dragged = snap(shots, 3)?;
+    steps.push((
+        "the selection is outlined, with handles at its corners".into(),
+        outlined(&dragged, on_screen(Vec2::new(moved.x, moved.y), me)),
     ));
 
     // A theme chosen by a click; Ctrl+Z takes it back, Ctrl+Y makes it again.

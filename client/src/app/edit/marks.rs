@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use madang_shared::map::{Rect as TileRect, TILE_PX};
 
-use super::{Editor, mouse, objects};
+use super::{Editor, mouse};
 use crate::app::base::to_world;
 use crate::app::hall::DrawnHall;
 
@@ -61,13 +61,12 @@ pub(super) fn show(
     mut handles: Query<(&Handle, &mut Transform, &mut Visibility), Without<SelectionEdge>>,
 ) {
     let obj = match (editor.on, editor.selected, drawn.map.as_ref()) {
-        (true, Some(id), Some(map)) => objects::find(map, id),
+        (true, Some(id), Some(map)) => editor.seen_one(map, id),
         _ => None,
     };
-    // Where to draw it: being dragged, just put, or as the map has it.
-    let rect = obj.as_ref().map(|o| match (editor.drag, editor.placed) {
-        (Some(d), _) if d.id == o.id => d.rect,
-        (_, Some((id, r, _))) if id == o.id => r,
+    // Where to draw it: being dragged, else where it was just put or as the map has it.
+    let rect = obj.as_ref().map(|o| match editor.drag {
+        Some(d) if d.id == o.id => d.rect,
         _ => o.rect,
     });
     for (edge, mut sprite, mut tf, mut vis) in &mut edges {

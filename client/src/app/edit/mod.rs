@@ -14,11 +14,13 @@ mod mouse;
 mod objects;
 mod panel;
 
+use objects::Object;
+
 use bevy::input_focus::InputFocus;
 use bevy::prelude::*;
 use bevy::text::EditableText;
 use madang_shared::edit::MapEdit;
-use madang_shared::map::Rect as TileRect;
+use madang_shared::map::{HallMap, Rect as TileRect};
 use madang_shared::protocol::Role;
 
 use super::base::{ClientArgs, FrameSet, NetSet, Phase};
@@ -99,6 +101,23 @@ impl Editor {
         }
     }
 
+    /// The hall's objects as the organizer sees them: one just put by mouse stands where it
+    /// was put until the hall comes back with it, so a press or a key takes it from there.
+    fn seen(&self, map: &HallMap) -> Vec<Object> {
+        let mut all = objects::objects(map);
+        if let Some((id, rect, _)) = self.placed {
+            for o in all.iter_mut().filter(|o| o.id == id) {
+                o.rect = rect;
+            }
+        }
+        all
+    }
+
+    /// The object `id` as the organizer sees it (see [`Editor::seen`]).
+    fn seen_one(&self, map: &HallMap, id: u32) -> Option<Object> {
+        self.seen(map).into_iter().find(|o| o.id == id)
+    }
+
     fn redo(&mut self, net: &mut Net) {
         if let Some(session) = net.session.as_mut() {
             self.asked.push(session.redo_edit());
@@ -170,7 +189,7 @@ fn editor_keys(
     let (Some(id), Some(map)) = (editor.selected, drawn.map.as_ref()) else {
         return;
     };
-    let Some(obj) = objects::find(map, id) else {
+    let Some(obj) = editor.seen_one(map, id) else {
         editor.selected = None;
         return;
     };
@@ -215,12 +234,19 @@ fn take_answers(
     drawn: Res<DrawnHall>,
     args: Res<ClientArgs>,
 ) {
-    // The hall came back changed: what was put by mouse is drawn from the map again.
-    if editor
-        .placed
-        .is_some_and(|(_, _, generation)| generation != drawn.generation)
-    {
-        editor.placed = None;
+    // The hall came back with it: what was put by mouse is drawn from the map again. The
+    // server sends the hall once a second with every edit saved by then, so the first hall
+    // after the edit may come without it; the second has it (or someone else moved it since).
+    if let Some((id, rect, sent)) = editor.placed {
+        let back = drawn
+            .map
+            .as_ref()
+            .and_then(|m| objects::find(m, id))
+            .map(|o| o.rect);
+        let changed = drawn.generation.wrapping_sub(sent);
+        if changed >= 2 || (changed == 1 && back == Some(rect)) {
+            editor.placed = None;
+        }
     }
     let Some(session) = net.session.as_mut() else {
         return;

@@ -56,6 +56,16 @@ fn corner_at(obj: &Object, p: TileVec) -> Option<usize> {
         .position(|c| (c.x - p.x).abs() <= HANDLE_REACH && (c.y - p.y).abs() <= HANDLE_REACH)
 }
 
+/// What a press at `p` takes among the objects as drawn: a corner of the selection within
+/// reach, else the object under it to move.
+fn target(all: &[Object], selected: Option<u32>, p: TileVec) -> Option<(&Object, Grab)> {
+    let selected = selected.and_then(|id| all.iter().find(|o| o.id == id));
+    if let Some((o, c)) = selected.and_then(|o| Some((o, corner_at(o, p)?))) {
+        return Some((o, Grab::Corner(c)));
+    }
+    objects::pick(all, p).map(|o| (o, Grab::Move))
+}
+
 /// The rectangle a drag to `p` makes: moved by whole tiles, or the held corner snapped to the
 /// nearest tile line with the opposite corner kept, never smaller than a tile.
 pub(super) fn dragged(drag: &Drag, p: TileVec) -> TileRect {
@@ -134,14 +144,8 @@ pub(super) fn press_and_drag(
             editor.send(&mut net, placed_new(map, what, p));
             return;
         }
-        let selected = editor.selected.and_then(|id| objects::find(map, id));
-        let corner = selected.as_ref().and_then(|o| corner_at(o, p));
-        let target = match corner {
-            Some(c) => selected.map(|o| (o, Grab::Corner(c))),
-            None => objects::pick(map, p)
-                .and_then(|id| objects::find(map, id))
-                .map(|o| (o, Grab::Move)),
-        };
+        let seen = editor.seen(map);
+        let target = target(&seen, editor.selected, p);
         editor.selected = target.as_ref().map(|(o, _)| o.id);
         editor.drag = target.map(|(o, grab)| Drag {
             id: o.id,
@@ -208,6 +212,45 @@ mod tests {
             dragged(&drag(Grab::Corner(1)), TileVec::new(2.0, 2.2)),
             rect(4.0, 2.0, 1.0, 4.0)
         );
+    }
+
+    /// The server saves an edit at once but sends the hall to everyone only when its watcher
+    /// next looks (within a second): until then the booth is drawn where it was put, and a
+    /// press on its corner there resizes it (it used to miss it and let go of the selection).
+    #[test]
+    fn a_booth_just_put_is_taken_where_it_is_drawn_before_the_hall_comes_back() {
+        let map = madang_shared::map::load_hall(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/maps/hall.tmx"),
+        )
+        .expect("the demo hall loads");
+        let booth = objects::objects(&map)
+            .into_iter()
+            .find(|o| o.class == "booth")
+            .expect("the hall has a booth");
+        let put = TileRect {
+            x: booth.rect.x + 3.0,
+            ..booth.rect
+        };
+        let mut editor = Editor {
+            on: true,
+            selected: Some(booth.id),
+            placed: Some((booth.id, put, 0)),
+            ..Editor::default()
+        };
+        let corner = TileVec::new(put.x + put.w + 0.1, put.y + put.h - 0.1);
+        let seen = editor.seen(&map);
+        let (o, grab) = target(&seen, editor.selected, corner).expect("the corner is taken");
+        assert_eq!((o.id, o.rect, grab), (booth.id, put, Grab::Corner(3)));
+        // Inside where it was put (and outside where the map still has it): a move of it.
+        let inside = TileVec::new(put.x + put.w - 0.5, put.y + 0.5);
+        assert!(!booth.rect.contains(inside));
+        let (o, grab) = target(&seen, None, inside).expect("the booth is under the pointer");
+        assert_eq!((o.id, grab), (booth.id, Grab::Move));
+        // Once the hall is back, the map's place is the one.
+        editor.placed = None;
+        let seen = editor.seen(&map);
+        let moved = target(&seen, editor.selected, corner);
+        assert!(moved.is_none_or(|(o, g)| (o.id, g) != (booth.id, Grab::Corner(3))));
     }
 
     #[test]

@@ -167,22 +167,20 @@ pub(super) fn find(map: &HallMap, id: u32) -> Option<Object> {
     objects(map).into_iter().find(|o| o.id == id)
 }
 
-/// The object a click at `p` (tiles) picks: a spawn within half a tile, else the smallest
-/// object under it.
-pub(super) fn pick(map: &HallMap, p: madang_shared::Vec2) -> Option<u32> {
-    let all = objects(map);
+/// The object of `all` a click at `p` (tiles) picks: a spawn within half a tile, else the
+/// smallest object under it.
+pub(super) fn pick(all: &[Object], p: madang_shared::Vec2) -> Option<&Object> {
     let spawn = all
         .iter()
         .filter(|o| o.point)
         .map(|o| (o, (o.rect.x - p.x).powi(2) + (o.rect.y - p.y).powi(2)))
         .filter(|(_, d)| *d <= 0.25)
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(o, _)| o.id);
+        .map(|(o, _)| o);
     spawn.or_else(|| {
         all.iter()
             .filter(|o| !o.point && o.rect.contains(p))
             .min_by(|a, b| (a.rect.w * a.rect.h).total_cmp(&(b.rect.w * b.rect.h)))
-            .map(|o| o.id)
     })
 }
 
@@ -242,9 +240,10 @@ mod tests {
         assert!(spawn.point && spawn.props.is_empty());
         assert_eq!(
             pick(
-                &map,
+                &all,
                 madang_shared::Vec2::new(spawn.rect.x + 0.2, spawn.rect.y)
-            ),
+            )
+            .map(|o| o.id),
             Some(spawn.id)
         );
         let id = free_table_id(&map);
