@@ -65,6 +65,30 @@ fn claim_input(editor: Res<Editor>, mut claims: ResMut<Claims>) {
     }
 }
 
+/// An object put by mouse, drawn and taken where it was put until the hall comes back with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Placed {
+    id: u32,
+    rect: TileRect,
+    /// The hall's generation when the edit was sent, and the real time then.
+    generation: u64,
+    at: std::time::Duration,
+}
+
+impl Placed {
+    /// Whether the hall drawn (`generation`, with the object at `back`) has the edit, at real
+    /// time `now`.
+    fn is_back(&self, generation: u64, back: Option<TileRect>, now: std::time::Duration) -> bool {
+        let changed = generation.wrapping_sub(self.generation);
+        let old = now.saturating_sub(self.at) >= HALL_BACK_WITHIN;
+        changed >= 2 || (changed == 1 && (back == Some(self.rect) || old))
+    }
+}
+
+/// How long after an edit any hall that comes is taken to hold it: the server sends the hall
+/// within a second of saving it.
+const HALL_BACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The edit mode's state.
 #[derive(Resource, Default)]
 pub struct Editor {
@@ -77,8 +101,8 @@ pub struct Editor {
     /// A move or resize by mouse under way.
     drag: Option<mouse::Drag>,
     /// Where an object was just put by mouse, shown there until the hall comes back with it
-    /// (or the edit is refused): (object, rectangle, the hall's generation when sent).
-    placed: Option<(u32, TileRect, u64)>,
+    /// (or the edit is refused).
+    placed: Option<Placed>,
     /// The palette's class waiting for a click on the floor.
     armed: Option<panel::Palette>,
 }
@@ -105,9 +129,9 @@ impl Editor {
     /// was put until the hall comes back with it, so a press or a key takes it from there.
     fn seen(&self, map: &HallMap) -> Vec<Object> {
         let mut all = objects::objects(map);
-        if let Some((id, rect, _)) = self.placed {
-            for o in all.iter_mut().filter(|o| o.id == id) {
-                o.rect = rect;
+        if let Some(p) = self.placed {
+            for o in all.iter_mut().filter(|o| o.id == p.id) {
+                o.rect = p.rect;
             }
         }
         all
@@ -232,19 +256,20 @@ fn take_answers(
     mut editor: ResMut<Editor>,
     mut net: ResMut<Net>,
     drawn: Res<DrawnHall>,
+    time: Res<Time<Real>>,
     args: Res<ClientArgs>,
 ) {
     // The hall came back with it: what was put by mouse is drawn from the map again. The
     // server sends the hall once a second with every edit saved by then, so the first hall
-    // after the edit may come without it; the second has it (or someone else moved it since).
-    if let Some((id, rect, sent)) = editor.placed {
+    // after the edit may come without it: that one ends the wait only where it has the object
+    // where it was put, or once the edit is old enough that it must hold it; the second always.
+    if let Some(p) = editor.placed {
         let back = drawn
             .map
             .as_ref()
-            .and_then(|m| objects::find(m, id))
+            .and_then(|m| objects::find(m, p.id))
             .map(|o| o.rect);
-        let changed = drawn.generation.wrapping_sub(sent);
-        if changed >= 2 || (changed == 1 && back == Some(rect)) {
+        if p.is_back(drawn.generation, back, time.elapsed()) {
             editor.placed = None;
         }
     }
@@ -261,5 +286,39 @@ fn take_answers(
                 editor.notice = Some((super::i18n::refusal(args.lang, &why), true))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_put_object_waits_for_the_hall_that_has_it() {
+        let rect = |x| TileRect {
+            x,
+            y: 4.0,
+            w: 3.0,
+            h: 2.0,
+        };
+        let p = Placed {
+            id: 7,
+            rect: rect(9.0),
+            generation: 5,
+            at: Duration::from_secs(100),
+        };
+        let soon = Duration::from_millis(100_400);
+        assert!(!p.is_back(5, Some(rect(6.0)), soon), "no hall yet");
+        assert!(
+            !p.is_back(6, Some(rect(6.0)), soon),
+            "a hall sent before the edit was saved"
+        );
+        assert!(p.is_back(6, Some(rect(9.0)), soon), "the hall with it");
+        assert!(
+            p.is_back(6, Some(rect(6.0)), Duration::from_secs(103)),
+            "a hall long after the edit has it, whatever it says"
+        );
+        assert!(p.is_back(7, None, soon), "the second hall after it");
     }
 }

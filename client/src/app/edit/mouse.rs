@@ -122,6 +122,7 @@ pub(super) fn press_and_drag(
     cameras: Query<(&Camera, &GlobalTransform)>,
     ui: Query<&Interaction>,
     drawn: Res<DrawnHall>,
+    time: Res<Time<Real>>,
     mut editor: ResMut<Editor>,
     mut net: ResMut<Net>,
     mut last: Local<Option<TileVec>>,
@@ -164,7 +165,12 @@ pub(super) fn press_and_drag(
     if !mouse.pressed(MouseButton::Left) {
         editor.drag = None;
         if drag.rect != drag.from {
-            editor.placed = Some((drag.id, drag.rect, drawn.generation));
+            editor.placed = Some(super::Placed {
+                id: drag.id,
+                rect: drag.rect,
+                generation: drawn.generation,
+                at: time.elapsed(),
+            });
             editor.send(
                 &mut net,
                 MapEdit::Place {
@@ -234,7 +240,12 @@ mod tests {
         let mut editor = Editor {
             on: true,
             selected: Some(booth.id),
-            placed: Some((booth.id, put, 0)),
+            placed: Some(super::super::Placed {
+                id: booth.id,
+                rect: put,
+                generation: 0,
+                at: std::time::Duration::ZERO,
+            }),
             ..Editor::default()
         };
         let corner = TileVec::new(put.x + put.w + 0.1, put.y + put.h - 0.1);
