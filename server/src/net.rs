@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy::tasks::{ComputeTaskPool, TaskPool};
 use bevy_renet::netcode::{NetcodeServerTransport, ServerAuthentication, ServerConfig};
 use bevy_renet::{RenetReceive, RenetSend, RenetServer, RenetServerPlugin};
 use madang_shared::protocol::{
@@ -48,9 +47,10 @@ pub(super) fn plugin(app: &mut App) {
             .after(RenetServerPlugin::update_system)
             .before(RenetServerPlugin::emit_server_events_system),
     );
+    // The tick's packets, with each client's snapshot made as its packets are written.
     app.add_systems(
         PostUpdate,
-        send_transport
+        crate::snapshot::send_packets
             .in_set(RenetSend)
             .run_if(transport_ready.clone()),
     );
@@ -160,27 +160,6 @@ fn read_transport(
     read(&mut clock, &mut transport, &mut server, true);
 }
 
-/// Clients' packets are written in this many shares, spread over the compute threads (more
-/// shares than threads, so that a thread held up by another process is made up for).
-pub const SEND_PARTS: usize = 8;
-
-/// Writes every client's packets of the tick (renet's channels into payloads, on the compute
-/// threads: each connection is its own) and hands them, sealed, to the sender thread.
-fn send_transport(mut transport: ResMut<NetcodeServerTransport>, mut server: ResMut<RenetServer>) {
-    if transport.connected_clients() < crate::snapshot::SHARES_FROM {
-        transport.send_packets(&mut server);
-        return;
-    }
-    let pool = ComputeTaskPool::get_or_init(TaskPool::default);
-    transport.send_packets_in_parts(&mut server, SEND_PARTS, |parts| {
-        pool.scope(|scope| {
-            for part in parts {
-                scope.spawn(async move { part.write() });
-            }
-        });
-    });
-}
-
 fn disconnect_on_exit(
     exit: MessageReader<AppExit>,
     mut transport: ResMut<NetcodeServerTransport>,
@@ -282,6 +261,14 @@ pub struct NetStats {
     pub last_receive: Option<std::time::Instant>,
 }
 
+impl NetStats {
+    /// One message of `bytes` sent.
+    pub fn count_sent(&mut self, bytes: usize) {
+        self.bytes_sent += bytes as u64;
+        self.messages_sent += 1;
+    }
+}
+
 /// The allowance of messages per client after `elapsed` of real time at `hz` ticks a
 /// second: one tick's cap per tick's worth of time, up to 20 ticks' worth.
 pub fn message_allowance(elapsed: std::time::Duration, hz: u32) -> usize {
@@ -298,13 +285,8 @@ pub struct Outbox<'w> {
 
 impl Outbox<'_> {
     pub fn send(&mut self, client: ClientId, channel: u8, msg: &ServerMsg) {
-        self.send_encoded(client, channel, encode(msg));
-    }
-
-    /// Sends a message already encoded (a snapshot, by [`madang_shared::protocol::encode_snapshot`]).
-    pub fn send_encoded(&mut self, client: ClientId, channel: u8, bytes: Vec<u8>) {
-        self.stats.bytes_sent += bytes.len() as u64;
-        self.stats.messages_sent += 1;
+        let bytes = encode(msg);
+        self.stats.count_sent(bytes.len());
         self.server.send_message(client, channel, bytes);
     }
 

@@ -1,14 +1,19 @@
 //! What each client is sent every tick: who entered and left its view (reliable), and the
 //! moves in its area of interest with its own acknowledged state (unreliable).
 
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use bevy::tasks::{ComputeTaskPool, TaskPool};
+use bevy_renet::RenetServer;
+use bevy_renet::netcode::NetcodeServerTransport;
 use madang_shared::Vec2;
 use madang_shared::protocol::{AvatarId, Moved, channel, encode_snapshot};
+use renet::ClientId;
+use renet_netcode::PacketsPart;
 
 use crate::interest::{Interest, MovesScratch, Notice, ROUNDS_KEPT, SnapshotBudget, TurnsAfter};
 use crate::movement::Inputs;
-use crate::net::{Link, Outbox};
+use crate::net::{Link, NetStats, Outbox};
 use crate::presence::{Avatar, Connections, InHall, Position, deliver_notices};
 use crate::{ServerSet, SettingsRes, Tick};
 
@@ -20,10 +25,11 @@ pub(super) fn plugin(app: &mut App) {
         .unwrap_or(16);
     app.insert_resource(InterestRes(Interest::new(cell)));
     app.init_resource::<Notices>();
+    app.init_resource::<SnapshotsDue>();
     app.add_message::<ViewMoved>();
     app.add_systems(
         Update,
-        (track_positions, send_snapshots)
+        (track_positions, plan_snapshots)
             .chain()
             .in_set(ServerSet::Send),
     );
@@ -152,6 +158,7 @@ impl Pace {
 /// One client's snapshot to be made this tick.
 #[derive(Clone, Copy)]
 struct SnapshotJob {
+    entity: Entity,
     id: AvatarId,
     budget: SnapshotBudget,
     hall: u16,
@@ -160,33 +167,47 @@ struct SnapshotJob {
     own_changed: bool,
 }
 
-/// Snapshots are made in this many parts, shared among the compute threads (more parts than
-/// threads, so that a thread another process holds up is made up for by the others).
-const SNAPSHOT_PARTS: usize = 8;
+/// The snapshots due this tick: who is sent one and with what budget, decided in
+/// [`ServerSet::Send`]; each is made and handed to its connection as that connection's
+/// packets are written ([`send_packets`]), so that a connection is touched once a tick, on
+/// the thread that writes its packets.
+#[derive(Resource, Default)]
+pub struct SnapshotsDue {
+    jobs: Vec<SnapshotJob>,
+    /// Where each client's job is in `jobs`.
+    by_client: HashMap<ClientId, usize>,
+    tick: u32,
+}
 
 /// Below this many clients a tick's snapshots and packets are made on the game thread alone:
 /// waking the other threads cost more than they saved (`scripts/bench --quick`, 250 bots:
 /// 0.10–0.11 cores against 0.08–0.09).
 pub const SHARES_FROM: usize = 400;
 
-fn send_snapshots(
-    mut avatars: Query<(&Avatar, &Position, &InHall, &mut Inputs, &mut Pace)>,
-    mut interest: ResMut<InterestRes>,
+/// Clients' snapshots and packets are made in this many shares, spread over the compute
+/// threads (more shares than threads, so that a thread held up by another process is made up
+/// for by the others).
+pub const SEND_PARTS: usize = 8;
+
+fn plan_snapshots(
+    mut avatars: Query<(Entity, &Avatar, &Position, &InHall, &Inputs, &mut Pace)>,
     settings: Res<SettingsRes>,
     tick: Res<Tick>,
-    mut out: Outbox,
-    mut jobs: Local<Vec<SnapshotJob>>,
+    out: Outbox,
+    mut due: ResMut<SnapshotsDue>,
 ) {
     let budget = SnapshotBudget {
         near: settings.0.near_moves_per_snapshot,
         far_bytes: settings.0.far_bytes_per_snapshot,
         rounds: 2,
     };
+    let due = &mut *due;
+    due.jobs.clear();
+    due.by_client.clear();
+    due.tick = tick.count;
     // Who is sent a snapshot, and with what budget (the link's pace).
-    jobs.clear();
-    let mut senders = Vec::new();
-    for (avatar, pos, hall, inputs, mut pace) in &mut avatars {
-        if (tick.count as u64 + avatar.client) % Pace::LOOK_EVERY as u64 == 0
+    for (entity, avatar, pos, hall, inputs, mut pace) in &mut avatars {
+        if (tick.count as u64 + avatar.client).is_multiple_of(Pace::LOOK_EVERY as u64)
             && let Some(link) = out.link(avatar.client)
         {
             pace.observe(&link, tick.hz);
@@ -194,7 +215,9 @@ fn send_snapshots(
         if !pace.sends_at(tick.count, avatar.client) {
             continue;
         }
-        jobs.push(SnapshotJob {
+        due.by_client.insert(avatar.client, due.jobs.len());
+        due.jobs.push(SnapshotJob {
+            entity,
             id: avatar.id,
             budget: pace.budget(budget),
             hall: hall.0,
@@ -203,46 +226,83 @@ fn send_snapshots(
             own_changed: inputs.sent_ack != Some(inputs.last_applied)
                 || inputs.sent_pos != Some(pos.0),
         });
-        senders.push((avatar.client, inputs));
     }
-    // Each one's moves found and encoded, in parts on the compute threads: nothing is changed
-    // but each viewer's turns, which are kept afterwards.
+}
+
+/// A snapshot made: its job, the viewer's turns after it, and its size if it was sent (nothing
+/// is sent when nobody moved and the client's own state is as last sent).
+struct Made {
+    job: usize,
+    turns: Option<TurnsAfter>,
+    sent: Option<usize>,
+}
+
+/// Writes every client's packets of the tick and hands them, sealed, to the sender thread;
+/// each client's snapshot is made and sent to it just before its packets are written. With
+/// many clients this is done in shares on the compute threads: each connection is its own,
+/// and nothing else is changed but each viewer's turns, which are kept afterwards.
+pub(crate) fn send_packets(
+    mut transport: ResMut<NetcodeServerTransport>,
+    mut server: ResMut<RenetServer>,
+    mut interest: ResMut<InterestRes>,
+    due: Res<SnapshotsDue>,
+    mut inputs: Query<&mut Inputs>,
+    mut stats: ResMut<NetStats>,
+) {
     let interest_now = &interest.0;
-    let count = tick.count;
-    let part = jobs.len().div_ceil(SNAPSHOT_PARTS).max(1);
-    let make = |chunk: &[SnapshotJob]| {
+    let due_now = &*due;
+    let write = |part: &mut PacketsPart<'_>| {
         let mut scratch = MovesScratch::default();
         let mut moves: Vec<Moved> = Vec::new();
-        let mut made = Vec::with_capacity(chunk.len());
-        for job in chunk {
+        let mut made = Vec::new();
+        part.write_with(|client, connection| {
+            let Some(&at) = due_now.by_client.get(&client) else {
+                return;
+            };
+            let job = &due_now.jobs[at];
             let turns = interest_now.plan_moves(job.id, job.budget, &mut scratch, &mut moves);
-            let bytes = (!moves.is_empty() || job.own_changed)
-                .then(|| encode_snapshot(count, job.hall, job.ack, job.pos, &moves));
-            made.push((turns, bytes));
-        }
+            let mut sent = None;
+            if !moves.is_empty() || job.own_changed {
+                let bytes = encode_snapshot(due_now.tick, job.hall, job.ack, job.pos, &moves);
+                sent = Some(bytes.len());
+                connection.send_message(channel::SNAPSHOT, bytes);
+            }
+            made.push(Made {
+                job: at,
+                turns,
+                sent,
+            });
+        });
         made
     };
-    let made: Vec<Vec<(Option<TurnsAfter>, Option<Vec<u8>>)>> = if jobs.len() < SHARES_FROM {
-        vec![make(&jobs)]
+    let mut made: Vec<Vec<Made>> = Vec::new();
+    if transport.connected_clients() < SHARES_FROM {
+        transport.send_packets_in_parts(&mut server, 1, |parts| {
+            made = parts.iter_mut().map(write).collect();
+        });
     } else {
-        ComputeTaskPool::get_or_init(TaskPool::default).scope(|scope| {
-            for chunk in jobs.chunks(part) {
-                scope.spawn(async move { make(chunk) });
-            }
-        })
-    };
-    for ((job, (client, mut inputs)), (turns, bytes)) in
-        jobs.iter().zip(senders).zip(made.into_iter().flatten())
-    {
-        if let Some(turns) = turns {
+        let pool = ComputeTaskPool::get_or_init(TaskPool::default);
+        transport.send_packets_in_parts(&mut server, SEND_PARTS, |parts| {
+            made = pool.scope(|scope| {
+                for part in parts {
+                    scope.spawn(async move { write(part) });
+                }
+            });
+        });
+    }
+    for made in made.into_iter().flatten() {
+        let job = &due.jobs[made.job];
+        if let Some(turns) = made.turns {
             interest.0.keep_turns(job.id, turns);
         }
-        let Some(bytes) = bytes else {
+        let Some(len) = made.sent else {
             continue;
         };
-        inputs.sent_ack = Some(job.ack);
-        inputs.sent_pos = Some(job.pos);
-        out.send_encoded(client, channel::SNAPSHOT, bytes);
+        stats.count_sent(len);
+        if let Ok(mut inputs) = inputs.get_mut(job.entity) {
+            inputs.sent_ack = Some(job.ack);
+            inputs.sent_pos = Some(job.pos);
+        }
     }
 }
 

@@ -658,7 +658,14 @@ impl PacketsPart<'_> {
     /// Writes the share's clients' packets (renet's `write_packets_to_send`, each client's
     /// packets bundled into payloads).
     pub fn write(&mut self) {
+        self.write_with(|_, _| {});
+    }
+
+    /// [`PacketsPart::write`], with `first` given each connection just before its packets are
+    /// written (to send it the tick's last messages on the thread that writes them).
+    pub fn write_with(&mut self, mut first: impl FnMut(ClientId, &mut RenetClient)) {
         for (client_id, connection) in &mut self.clients {
+            first(*client_id, connection);
             let before = self.ends.len();
             connection.write_packets_to_send(&mut self.bytes, &mut self.ends);
             self.written.push((*client_id, self.ends.len() - before));
