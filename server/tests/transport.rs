@@ -534,6 +534,83 @@ fn packets_written_in_shares_on_several_threads_reach_each_client_in_order() {
     }
 }
 
+/// A crowd's handshakes arriving together are opened a share per read, the oldest first, and
+/// everyone still gets in (vendor/PATCHES.md, renet_netcode: a thousand connection requests
+/// opened in one read held the tick for tens of milliseconds).
+#[test]
+fn a_crowd_joining_at_once_is_let_in_a_share_of_handshakes_per_read() {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
+
+    use renet_netcode::HANDSHAKES_PER_READ;
+    use renetcode::{ClientAuthentication, NetcodeClient};
+
+    const CLIENTS: usize = 100;
+    let (mut transport, mut server, server_addr) = loopback_server(CLIENTS);
+    let mut clients: Vec<(NetcodeClient, UdpSocket)> = (0..CLIENTS)
+        .map(|i| {
+            let socket = UdpSocket::bind("127.0.0.1:0").expect("binds");
+            socket.set_nonblocking(true).expect("non-blocking");
+            let client = NetcodeClient::new(
+                unix_now(),
+                ClientAuthentication::Unsecure {
+                    protocol_id: madang_shared::protocol::PROTOCOL_ID,
+                    client_id: 1 + i as u64,
+                    server_addr,
+                    user_data: None,
+                },
+            )
+            .expect("a client");
+            (client, socket)
+        })
+        .collect();
+    let step = Duration::from_millis(10);
+    // Every client's connection request, sent at once.
+    for (client, socket) in &mut clients {
+        let (packet, to) = client.update(step).expect("a connection request");
+        socket.send_to(packet, to).expect("sent");
+    }
+    // Each client's answers so far: read and handed to it; returns how many it got.
+    let answers = |clients: &mut Vec<(NetcodeClient, UdpSocket)>| {
+        let mut got = 0;
+        let mut buffer = [0u8; 1500];
+        for (client, socket) in clients.iter_mut() {
+            while let Ok((len, _)) = socket.recv_from(&mut buffer) {
+                client.process_packet(&mut buffer[..len]);
+                got += 1;
+            }
+        }
+        got
+    };
+    // All of them are in the reader's queue before the first read.
+    let arrived = Instant::now();
+    while transport.queued_packets() < CLIENTS && arrived.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(transport.queued_packets(), CLIENTS);
+    transport.update(step, &mut server).expect("read");
+    std::thread::sleep(Duration::from_millis(50));
+    let first = answers(&mut clients);
+    assert_eq!(
+        first, HANDSHAKES_PER_READ,
+        "the first read answers its share of the requests, no more"
+    );
+    // Read after read, each client answering its challenge as it comes: all get in.
+    let started = Instant::now();
+    while transport.connected_clients() < CLIENTS && started.elapsed() < Duration::from_secs(10) {
+        transport.update(step, &mut server).expect("read");
+        std::thread::sleep(Duration::from_millis(5));
+        answers(&mut clients);
+        for (client, socket) in &mut clients {
+            if let Some((packet, to)) = client.update(step) {
+                socket.send_to(packet, to).expect("sent");
+            }
+        }
+    }
+    assert_eq!(transport.connected_clients(), CLIENTS, "everyone got in");
+    assert_eq!(transport.dropped_packets(), 0, "no handshake was dropped");
+}
+
 /// The time since 1970, as netcode counts it.
 fn unix_now() -> std::time::Duration {
     std::time::SystemTime::now()

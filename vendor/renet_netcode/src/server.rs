@@ -24,6 +24,14 @@ use super::NetcodeTransportError;
 
 /// Datagrams the reader thread may hold for `update` (at most 1,200 bytes each: about 20 MB).
 pub const RECEIVE_QUEUE_PACKETS: usize = 16_384;
+/// PATCH(madang): connection requests and challenge responses opened per read at most; the
+/// rest wait, in the order they came, for the next reads (see [`Handshakes`]).
+pub const HANDSHAKES_PER_READ: usize = 32;
+/// PATCH(madang): handshake packets that may wait for a later read (at most 1,300 bytes each:
+/// under 3 MB); past that they are dropped and counted with the queue's drops (a netcode
+/// client sends its request again until answered).
+pub const HANDSHAKES_WAITING: usize = 2048;
+
 /// How often the reader thread looks whether the transport is gone.
 const READER_WAKE: Duration = Duration::from_millis(100);
 /// PATCH(madang): the reader sleeps between one and eight milliseconds once it has read all
@@ -334,6 +342,53 @@ pub struct NetcodeServerTransport {
     netcode_server: NetcodeServer,
     reader: Reader,
     sender: Sender,
+    handshakes: Handshakes,
+}
+
+/// PATCH(madang): the handshake packets (connection requests, challenge responses) waiting for a
+/// read with room for them. Each costs the game thread far more than a payload (opening a
+/// connect token, sealing and sending the answer at once: 30–60 µs on a busy two-core
+/// machine), and a thousand clients joining together send theirs within a few milliseconds:
+/// opened in one read, they held the tick for 35–55 ms. At most [`HANDSHAKES_PER_READ`] are
+/// opened per read, the oldest first; the clients' other packets are not held back.
+#[derive(Debug, Default)]
+struct Handshakes {
+    waiting: std::collections::VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Opened in the current read.
+    opened: usize,
+}
+
+impl Handshakes {
+    /// A received datagram to netcode and renet, unless it is a handshake and this read has
+    /// opened its share of them (or older ones wait): then it waits its turn.
+    fn process_or_wait(
+        &mut self,
+        netcode_server: &mut NetcodeServer,
+        socket: &UdpSocket,
+        dropped: &AtomicU64,
+        (addr, packet): (SocketAddr, &mut [u8]),
+        server: &mut RenetServer,
+    ) {
+        if Self::is_handshake(packet) {
+            if self.opened >= HANDSHAKES_PER_READ || !self.waiting.is_empty() {
+                if self.waiting.len() < HANDSHAKES_WAITING {
+                    self.waiting.push_back((addr, packet.to_vec()));
+                } else {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                return;
+            }
+            self.opened += 1;
+        }
+        let server_result = netcode_server.process_packet(addr, packet);
+        handle_server_result(server_result, socket, server);
+    }
+
+    /// Whether a datagram is a connection request or a challenge response: netcode's first
+    /// byte holds the packet's type in its low four bits.
+    fn is_handshake(packet: &[u8]) -> bool {
+        matches!(packet.first().map(|b| b & 0x0f), Some(0) | Some(3))
+    }
 }
 
 fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
@@ -451,11 +506,17 @@ impl NetcodeServerTransport {
             netcode_server,
             reader,
             sender,
+            handshakes: Handshakes::default(),
         })
     }
 
-    /// PATCH(madang): datagrams dropped because the receive queue was full (the kernel's own
-    /// drops are in `/proc/net/udp`).
+    /// PATCH(madang): datagrams the reader thread has queued that no read has taken yet.
+    pub fn queued_packets(&self) -> usize {
+        self.reader.queued.load(Ordering::Relaxed)
+    }
+
+    /// PATCH(madang): datagrams dropped because the receive queue was full, or the queue of
+    /// handshakes waiting for a read (the kernel's own drops are in `/proc/net/udp`).
     pub fn dropped_packets(&self) -> u64 {
         self.reader.dropped.load(Ordering::Relaxed)
     }
@@ -524,8 +585,13 @@ impl NetcodeServerTransport {
                 let Ok((len, addr)) = recv_now(&self.socket, &mut buffer) else {
                     break;
                 };
-                let server_result = self.netcode_server.process_packet(addr, &mut buffer[..len]);
-                handle_server_result(server_result, &self.socket, server);
+                self.handshakes.process_or_wait(
+                    &mut self.netcode_server,
+                    &self.socket,
+                    &self.reader.dropped,
+                    (addr, &mut buffer[..len]),
+                    server,
+                );
             }
         }
 
@@ -551,8 +617,18 @@ impl NetcodeServerTransport {
         self.take_received(server)
     }
 
-    /// PATCH(madang): what the reader thread received since the last call.
+    /// PATCH(madang): what the reader thread received since the last call, the handshakes
+    /// waiting from earlier reads first.
     fn take_received(&mut self, server: &mut RenetServer) -> Result<(), NetcodeTransportError> {
+        self.handshakes.opened = 0;
+        while self.handshakes.opened < HANDSHAKES_PER_READ {
+            let Some((addr, mut packet)) = self.handshakes.waiting.pop_front() else {
+                break;
+            };
+            self.handshakes.opened += 1;
+            let server_result = self.netcode_server.process_packet(addr, &mut packet);
+            handle_server_result(server_result, &self.socket, server);
+        }
         let packets = match self.reader.packets.get_mut() {
             Ok(p) => p,
             Err(poisoned) => poisoned.into_inner(),
@@ -562,8 +638,13 @@ impl NetcodeServerTransport {
                 Ok(mut drain) => {
                     self.reader.queued.fetch_sub(drain.packets.len(), Ordering::Relaxed);
                     for &(addr, start, end) in &drain.packets {
-                        let server_result = self.netcode_server.process_packet(addr, &mut drain.bytes[start..end]);
-                        handle_server_result(server_result, &self.socket, server);
+                        self.handshakes.process_or_wait(
+                            &mut self.netcode_server,
+                            &self.socket,
+                            &self.reader.dropped,
+                            (addr, &mut drain.bytes[start..end]),
+                            server,
+                        );
                     }
                     drain.bytes.clear();
                     drain.packets.clear();
