@@ -1,6 +1,7 @@
 //! Crowds over real UDP on 127.0.0.1: a rush of joins is let in a few per tick and everyone
-//! ends up knowing everyone; a client whose link loses packets is sent less, is not cut off,
-//! and its view of the others stays true.
+//! ends up knowing everyone, and when half of them leave at once those who stay are told of
+//! each; a client whose link loses packets is sent less, is not cut off, and its view of the
+//! others stays true.
 
 mod common;
 
@@ -29,7 +30,7 @@ fn options(name: &str) -> JoinOptions {
 }
 
 #[test]
-fn a_rush_of_joins_is_let_in_a_few_per_tick_and_everyone_sees_everyone() {
+fn a_rush_of_joins_is_let_in_a_few_per_tick_and_everyone_sees_everyone_and_those_who_leave_go() {
     let server = start_server();
     const N: usize = 40;
     // Every join asked first, then every connection opened at once: the server sees them
@@ -82,6 +83,29 @@ fn a_rush_of_joins_is_let_in_a_few_per_tick_and_everyone_sees_everyone() {
     while stats(&server)["waiting_to_enter"] != 0 {
         assert!(since.elapsed() < WAIT, "nobody is left waiting");
         std::thread::sleep(Duration::from_millis(200));
+    }
+    // Half of them leave at once (the server takes them out of the views together): each who
+    // stays is told of every one of them, and of nobody else.
+    drop(all);
+    let (leaving, staying) = sessions.split_at_mut(N / 2);
+    for s in leaving.iter_mut() {
+        s.disconnect();
+    }
+    let stayers: std::collections::HashSet<_> = staying
+        .iter()
+        .map(|s| s.me.as_ref().expect("welcomed").id)
+        .collect();
+    let mut staying: Vec<&mut Session> = staying.iter_mut().collect();
+    assert!(
+        pump_until(&mut staying, WAIT, |s| s
+            .iter()
+            .all(|s| s.others.len() == N - N / 2 - 1)),
+        "each who stays sees only the {} others who stayed: {:?}",
+        N - N / 2 - 1,
+        staying.iter().map(|s| s.others.len()).collect::<Vec<_>>()
+    );
+    for s in &staying {
+        assert!(s.others.keys().all(|k| stayers.contains(k)));
     }
     server.stop();
 }

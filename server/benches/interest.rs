@@ -10,6 +10,9 @@
 //! see all). Each snapshot holds the 24 nearest movers and 180 bytes of the others, so what a
 //! person costs does not grow with what they see.
 //!
+//! Then a room that empties in one tick (everyone's link cut at once, or the bots of the crowd
+//! benchmark stopping): the notices and the time of taking them out one by one and together.
+//!
 //!     cargo bench -p madang-server --bench interest
 
 use std::sync::Arc;
@@ -88,4 +91,51 @@ fn main() {
     );
     common::table("fixed 256 × 256 hall, growing density:", |_| 256.0, run);
     common::table("everyone in one 40 × 40 room:", |_| 40.0, run);
+    println!("a 40 × 40 room that empties in one tick (notices for the tick's delivery):");
+    println!("  people  one by one: ms  notices  together: ms  notices");
+    for people in [250, 500, 1000, 2000] {
+        let (t1, n1) = empty_room(people, false);
+        let (t2, n2) = empty_room(people, true);
+        println!(
+            "  {people:>6}  {:>14.3}  {n1:>7}  {:>12.3}  {n2:>7}",
+            t1 * 1e3,
+            t2 * 1e3
+        );
+    }
+}
+
+/// Everyone in one 40 × 40 room, all having just moved, leaves: seconds and notices.
+fn empty_room(people: u32, together: bool) -> (f64, usize) {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut interest = Interest::new(16);
+    let mut notices = Vec::new();
+    let name: Arc<str> = Arc::from("bot");
+    for i in 0..people {
+        let p = Vec2::new(rng.random_range(0.0..40.0), rng.random_range(0.0..40.0));
+        let look = madang_shared::protocol::Look::default();
+        interest.insert(
+            AvatarId(i),
+            0,
+            p,
+            name.clone(),
+            Role::Visitor,
+            look,
+            &mut notices,
+        );
+    }
+    for i in 0..people {
+        let p = Vec2::new(rng.random_range(0.0..40.0), rng.random_range(0.0..40.0));
+        interest.set_position(AvatarId(i), p, &mut notices);
+    }
+    notices.clear();
+    let ids: Vec<AvatarId> = (0..people).map(AvatarId).collect();
+    let start = Instant::now();
+    if together {
+        interest.remove_many(&ids, &mut notices);
+    } else {
+        for id in &ids {
+            interest.remove(*id, &mut notices);
+        }
+    }
+    (start.elapsed().as_secs_f64(), notices.len())
 }

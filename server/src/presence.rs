@@ -163,6 +163,9 @@ pub(crate) fn admit_and_remove(
         }
     }
     pending.0 = waiting;
+    // Those leaving are taken out of the views together, after the loop, so that they are not
+    // told of one another (see `Interest::remove_many`).
+    let mut leaving = Vec::new();
     for event in now {
         match event {
             ServerEvent::ClientConnected { client_id } => {
@@ -305,7 +308,7 @@ pub(crate) fn admit_and_remove(
                 };
                 if let Ok(avatar) = avatars.get(entity) {
                     connections.avatars.remove(&avatar.id);
-                    interest.0.remove(avatar.id, &mut notices.0);
+                    leaving.push(avatar.id);
                     info!(
                         client = client_id,
                         avatar = avatar.id.0,
@@ -318,6 +321,7 @@ pub(crate) fn admit_and_remove(
             }
         }
     }
+    interest.0.remove_many(&leaving, &mut notices.0);
 }
 
 /// Tells each notice's recipient who entered or left their view: one message per recipient
