@@ -10,11 +10,13 @@
 //! work p99 / max while they did (from before the first asked until all were in: the rush),
 //! the server's cores and the bots' (CPU time from `/proc/PID/stat` over the window), the
 //! server's peak resident memory (`VmHWM`), payload bytes sent per bot per second, tick work
-//! p50 / p99 / max over the window (the server's tick histogram), move-to-seen latency p50 /
-//! p99 (a mover and an observer of the bots' own, `madang-bots --probe`), how long the probes
-//! waited from asking to join to being welcomed while the bots walked, and the datagrams
-//! dropped at the server's socket (by the kernel and by the reader's queue). The window starts
-//! once every bot is connected.
+//! p50 / p99 / max over the window (the server's tick histogram), the rush's slowest tick and
+//! the window's p99 / max less the time the game thread waited for a core (the cores busy with
+//! the bots, the server's other threads or anything else), move-to-seen latency p50 / p99 (a
+//! mover and an observer of the bots' own, `madang-bots --probe`), how long the probes waited
+//! from asking to join to being welcomed while the bots walked, and the datagrams dropped at
+//! the server's socket (by the kernel and by the reader's queue). The window starts once every
+//! bot is connected.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -126,8 +128,17 @@ fn stats(agent: &ureq::Agent, url: &str) -> Option<serde_json::Value> {
 
 /// The histogram of a `/stats` reading: ticks per 0.1 ms bucket.
 fn histogram(v: &serde_json::Value) -> Vec<u64> {
+    histogram_of(v, "tick_histogram")
+}
+
+/// The ticks less the game thread's waits for a core (see `StatsReport`).
+fn unwaited(v: &serde_json::Value) -> Vec<u64> {
+    histogram_of(v, "tick_unwaited_histogram")
+}
+
+fn histogram_of(v: &serde_json::Value, key: &str) -> Vec<u64> {
     let mut h = vec![0u64; 1000];
-    for pair in v["tick_histogram"].as_array().into_iter().flatten() {
+    for pair in v[key].as_array().into_iter().flatten() {
         if let (Some(b), Some(n)) = (pair[0].as_u64(), pair[1].as_u64())
             && let Some(slot) = h.get_mut(b as usize)
         {
@@ -326,6 +337,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     let join_secs = joining.elapsed().as_secs_f64();
     let all_in = stats(&agent, &url).unwrap_or_default();
     let (_, rush_p99, rush_max) = tick_quantiles(&histogram(&before_rush), &histogram(&all_in));
+    let (_, _, rush_own_max) = tick_quantiles(&unwaited(&before_rush), &unwaited(&all_in));
     std::thread::sleep(Duration::from_secs(2));
     let (spid, bpid) = (run.server.id(), run.bots.id());
     let a = stats(&agent, &url).unwrap_or_default();
@@ -346,6 +358,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
     let (s1, b1) = (cpu_secs(spid, clk), cpu_secs(bpid, clk));
     let rss = peak_rss_mb(spid);
     let (p50, p99, max) = tick_quantiles(&histogram(&a), &histogram(&b));
+    let (_, own_p99, own_max) = tick_quantiles(&unwaited(&a), &unwaited(&b));
     // The game thread's reading between ticks, per tick (outside the tick's own work).
     let between = between.iter().sum::<f64>() / between.len().max(1) as f64;
     let per_bot = bytes.iter().sum::<f64>() / bytes.len().max(1) as f64 / want as f64;
@@ -410,7 +423,7 @@ fn run_one(bin: &Path, root: &Path, bots: usize, room: &str, args: &Args, clk: f
         held.min(want) - 2.min(held)
     };
     println!(
-        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {rush_p99:.1} / {rush_max:.1} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {between:.1} | {latency} | {newcomer} | {drops} |",
+        "| {bots} | {room} | {joined} / {held} / {lost} | {:.0} | {rush_p99:.1} / {rush_max:.1} | {:.2} | {:.2} | {rss:.0} | {:.1} k | {p50:.1} / {p99:.1} / {max:.1} | {rush_own_max:.1}; {own_p99:.1} / {own_max:.1} | {between:.1} | {latency} | {newcomer} | {drops} |",
         join_secs,
         (s1 - s0) / secs,
         (b1 - b0) / secs,
@@ -442,10 +455,10 @@ fn main() {
         }
     );
     println!(
-        "| bots | room | joined / held / cut | join s | rush tick ms p99 / max | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | read between ticks ms | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
+        "| bots | room | joined / held / cut | join s | rush tick ms p99 / max | server cores | bots cores | peak RSS MB | bytes/bot/s | tick ms p50 / p99 / max | less waits for a core: rush max; p99 / max | read between ticks ms | move-to-seen p50 / p99 | newcomer welcomed ms | socket drops (kernel + queue) |"
     );
     println!(
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for room in &args.rooms {
         for &n in &args.bots {

@@ -45,6 +45,12 @@ pub struct StatsReport {
     /// Every tick's work since the start: (bucket of 0.1 ms, ticks), the buckets that have any;
     /// the difference of two readings gives the percentiles of the time between them.
     pub tick_histogram: Vec<(u32, u64)>,
+    /// The same ticks less the time the game thread waited for a core (ready to run, but the
+    /// cores busy with other threads or processes; Linux's `/proc/thread-self/schedstat`):
+    /// what the tick would have taken on a machine of its own. Empty where that is not known.
+    pub tick_unwaited_histogram: Vec<(u32, u64)>,
+    /// The most the game thread waited for a core in one tick of the interval, in milliseconds.
+    pub tick_wait_ms_max: f64,
     /// Clients sent less because their link loses packets or lags (by level 1, 2).
     pub clients_behind: [usize; 2],
     /// Newcomers connected and waiting their turn to be placed in a hall.
@@ -105,6 +111,43 @@ struct TickTimer {
     last_log: Instant,
     /// Every tick's work since the start, in buckets of 0.1 ms (the last: 100 ms or more).
     histogram: Box<[u64; TICK_BUCKETS]>,
+    /// The game thread's scheduler figures, kept open (`None` where there are none).
+    schedstat: Option<Schedstat>,
+    schedstat_tried: bool,
+    /// The game thread's time spent waiting for a core, at the tick's start (ns).
+    waited_at_start: Option<u64>,
+    /// Every tick's work less its waits for a core, as `histogram`.
+    unwaited: Box<[u64; TICK_BUCKETS]>,
+    worst_wait: Duration,
+}
+
+/// `/proc/thread-self/schedstat` of the thread that opened it: time on a core, time waiting
+/// for one (both in ns), and time slices. Read again from the start each time.
+#[derive(Debug)]
+struct Schedstat(std::fs::File);
+
+impl Schedstat {
+    fn open() -> Option<Self> {
+        std::fs::File::open("/proc/thread-self/schedstat")
+            .ok()
+            .map(Schedstat)
+    }
+
+    /// Nanoseconds this thread has waited for a core since it started.
+    fn waited_ns(&self) -> Option<u64> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let mut buf = [0u8; 96];
+            let n = self.0.read_at(&mut buf, 0).ok()?;
+            let text = std::str::from_utf8(&buf[..n]).ok()?;
+            text.split_whitespace().nth(1)?.parse().ok()
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
 }
 
 /// Buckets of the tick histogram, 0.1 ms each.
@@ -121,11 +164,27 @@ impl Default for TickTimer {
             last_sent: (0, 0, 0),
             last_log: Instant::now(),
             histogram: Box::new([0; TICK_BUCKETS]),
+            schedstat: None,
+            schedstat_tried: false,
+            waited_at_start: None,
+            unwaited: Box::new([0; TICK_BUCKETS]),
+            worst_wait: Duration::ZERO,
         }
     }
 }
 
+/// The bucket of a tick that took `spent`.
+fn bucket(spent: Duration) -> usize {
+    ((spent.as_secs_f64() * 10_000.0) as usize).min(TICK_BUCKETS - 1)
+}
+
 fn start_tick_timer(mut timer: ResMut<TickTimer>) {
+    // Opened once, here, on the thread that runs the ticks (the file is that thread's own).
+    if !timer.schedstat_tried {
+        timer.schedstat_tried = true;
+        timer.schedstat = Schedstat::open();
+    }
+    timer.waited_at_start = timer.schedstat.as_ref().and_then(Schedstat::waited_ns);
     timer.started = Instant::now();
 }
 
@@ -148,8 +207,15 @@ fn report_stats(
     timer.busy += spent;
     timer.worst = timer.worst.max(spent);
     timer.ticks += 1;
-    let bucket = ((spent.as_secs_f64() * 10_000.0) as usize).min(TICK_BUCKETS - 1);
-    timer.histogram[bucket] += 1;
+    timer.histogram[bucket(spent)] += 1;
+    let waited = timer
+        .waited_at_start
+        .zip(timer.schedstat.as_ref().and_then(Schedstat::waited_ns))
+        .map(|(a, b)| Duration::from_nanos(b.saturating_sub(a)));
+    if let Some(waited) = waited {
+        timer.worst_wait = timer.worst_wait.max(waited);
+        timer.unwaited[bucket(spent.saturating_sub(waited))] += 1;
+    }
     let elapsed = timer.interval_start.elapsed();
     // The shared report is refreshed every second; the log line at the configured interval.
     if elapsed < Duration::from_secs(1) {
@@ -199,6 +265,14 @@ fn report_stats(
             .filter(|(_, n)| **n > 0)
             .map(|(b, n)| (b as u32, *n))
             .collect(),
+        tick_unwaited_histogram: timer
+            .unwaited
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(b, n)| (b as u32, *n))
+            .collect(),
+        tick_wait_ms_max: timer.worst_wait.as_secs_f64() * 1000.0,
         clients_behind: behind,
         waiting_to_enter: waiting.arrivals(),
     };
@@ -229,12 +303,50 @@ fn report_stats(
     timer.ticks = 0;
     timer.busy = Duration::ZERO;
     timer.worst = Duration::ZERO;
+    timer.worst_wait = Duration::ZERO;
     timer.last_sent = (sent, msgs, received);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_kept_from_the_cores_is_seen_waiting() {
+        let Some(own) = Schedstat::open() else {
+            return; // not Linux
+        };
+        let before = own.waited_ns().expect("the figures read");
+        // Three busy threads per core for 300 ms, this one among them: it waits for a core
+        // most of that time.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let spin = |stop: &std::sync::atomic::AtomicBool| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        };
+        let others: Vec<_> = (0..cores * 3)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || spin(&stop))
+            })
+            .collect();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(300) {
+            std::hint::spin_loop();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in others {
+            t.join().expect("a busy thread ends");
+        }
+        let waited = own.waited_ns().expect("the figures read") - before;
+        assert!(
+            waited > 20_000_000,
+            "waited {waited} ns in 300 ms among {} busy threads",
+            cores * 3
+        );
+    }
 
     #[test]
     fn the_kernel_counts_what_a_full_socket_drops() {
