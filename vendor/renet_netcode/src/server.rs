@@ -343,6 +343,20 @@ pub struct NetcodeServerTransport {
     reader: Reader,
     sender: Sender,
     handshakes: Handshakes,
+    /// PATCH(madang): the shares' buffers of the last tick, kept for the next (see
+    /// [`PartBuffers`]).
+    part_buffers: Vec<PartBuffers>,
+}
+
+/// PATCH(madang): what a [`PacketsPart`] writes into, kept from tick to tick. Made anew each
+/// tick, each share's payload buffer grew by doubling to some tens of kilobytes (a copy at
+/// each step), and the allocator gave the freed pages back between ticks, so every tick also
+/// faulted them in again: 3 % of the server's CPU at 1,000 clients.
+#[derive(Debug, Default)]
+struct PartBuffers {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    written: Vec<(ClientId, usize)>,
 }
 
 /// PATCH(madang): the handshake packets (connection requests, challenge responses) waiting for a
@@ -507,6 +521,7 @@ impl NetcodeServerTransport {
             reader,
             sender,
             handshakes: Handshakes::default(),
+            part_buffers: Vec::new(),
         })
     }
 
@@ -674,11 +689,12 @@ impl NetcodeServerTransport {
         let mut shares = Vec::new();
         while !clients.is_empty() {
             let rest = clients.split_off(per_part.min(clients.len()));
+            let PartBuffers { bytes, ends, written } = self.part_buffers.pop().unwrap_or_default();
             shares.push(PacketsPart {
                 clients: std::mem::replace(&mut clients, rest),
-                bytes: Vec::new(),
-                ends: Vec::new(),
-                written: Vec::new(),
+                bytes,
+                ends,
+                written,
             });
         }
         write(&mut shares);
@@ -707,6 +723,14 @@ impl NetcodeServerTransport {
                     }
                 }
             }
+        }
+        // The buffers, emptied, for the next tick's shares.
+        for share in shares {
+            let PacketsPart { mut bytes, mut ends, mut written, .. } = share;
+            bytes.clear();
+            ends.clear();
+            written.clear();
+            self.part_buffers.push(PartBuffers { bytes, ends, written });
         }
         if batch.packets.is_empty() {
             return;
