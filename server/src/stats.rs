@@ -173,6 +173,16 @@ impl Default for TickTimer {
     }
 }
 
+/// A histogram as reported: (bucket, ticks) for the buckets that have any.
+fn buckets_with_ticks(histogram: &[u64; TICK_BUCKETS]) -> Vec<(u32, u64)> {
+    histogram
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(b, n)| (b as u32, *n))
+        .collect()
+}
+
 /// The bucket of a tick that took `spent`.
 fn bucket(spent: Duration) -> usize {
     ((spent.as_secs_f64() * 10_000.0) as usize).min(TICK_BUCKETS - 1)
@@ -258,20 +268,8 @@ fn report_stats(
         // every second on the game thread.
         udp_kernel_drops: None,
         udp_queue_drops: transport.map(|t| t.dropped_packets()).unwrap_or(0),
-        tick_histogram: timer
-            .histogram
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(b, n)| (b as u32, *n))
-            .collect(),
-        tick_unwaited_histogram: timer
-            .unwaited
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(b, n)| (b as u32, *n))
-            .collect(),
+        tick_histogram: buckets_with_ticks(&timer.histogram),
+        tick_unwaited_histogram: buckets_with_ticks(&timer.unwaited),
         tick_wait_ms_max: timer.worst_wait.as_secs_f64() * 1000.0,
         clients_behind: behind,
         waiting_to_enter: waiting.arrivals(),

@@ -629,6 +629,12 @@ fn loopback_server(
 ) {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("binds");
     let addr = socket.local_addr().expect("an address");
+    // The receive buffer the server asks for (`net::make_transport`): a hundred connection
+    // requests sent at once (some 2.3 kB each in the kernel's count) overflow the default one
+    // when the reader thread is not scheduled for a moment, as on a CI machine's busy cores.
+    socket2::SockRef::from(&socket)
+        .set_recv_buffer_size(madang_server::RECEIVE_BUFFER_BYTES)
+        .expect("a larger receive buffer");
     let transport = renet_netcode::NetcodeServerTransport::new(
         renet_netcode::ServerConfig {
             current_time: unix_now(),
