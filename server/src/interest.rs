@@ -368,14 +368,10 @@ impl Interest {
                 }
             }
         }
-        match gone.as_slice() {
-            [] => {}
-            [(one, ..)] => self.fresh.retain(|f| f != one),
-            _ => {
-                let mut ids: Vec<AvatarId> = gone.iter().map(|g| g.0).collect();
-                ids.sort_unstable();
-                self.fresh.retain(|f| ids.binary_search(f).is_err());
-            }
+        if !gone.is_empty() {
+            let mut ids: Vec<AvatarId> = gone.iter().map(|g| g.0).collect();
+            ids.sort_unstable();
+            self.fresh.retain(|f| ids.binary_search(f).is_err());
         }
     }
 

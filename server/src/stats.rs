@@ -111,9 +111,9 @@ struct TickTimer {
     last_log: Instant,
     /// Every tick's work since the start, in buckets of 0.1 ms (the last: 100 ms or more).
     histogram: Box<[u64; TICK_BUCKETS]>,
-    /// The game thread's scheduler figures, kept open (`None` where there are none).
-    schedstat: Option<Schedstat>,
-    schedstat_tried: bool,
+    /// The game thread's scheduler figures, opened at its first tick and kept open (`None`
+    /// where there are none).
+    schedstat: std::sync::OnceLock<Option<Schedstat>>,
     /// The game thread's time spent waiting for a core, at the tick's start (ns).
     waited_at_start: Option<u64>,
     /// Every tick's work less its waits for a core, as `histogram`.
@@ -164,8 +164,7 @@ impl Default for TickTimer {
             last_sent: (0, 0, 0),
             last_log: Instant::now(),
             histogram: Box::new([0; TICK_BUCKETS]),
-            schedstat: None,
-            schedstat_tried: false,
+            schedstat: std::sync::OnceLock::new(),
             waited_at_start: None,
             unwaited: Box::new([0; TICK_BUCKETS]),
             worst_wait: Duration::ZERO,
@@ -189,12 +188,12 @@ fn bucket(spent: Duration) -> usize {
 }
 
 fn start_tick_timer(mut timer: ResMut<TickTimer>) {
-    // Opened once, here, on the thread that runs the ticks (the file is that thread's own).
-    if !timer.schedstat_tried {
-        timer.schedstat_tried = true;
-        timer.schedstat = Schedstat::open();
-    }
-    timer.waited_at_start = timer.schedstat.as_ref().and_then(Schedstat::waited_ns);
+    // Opened here, on the thread that runs the ticks (the file is that thread's own).
+    timer.waited_at_start = timer
+        .schedstat
+        .get_or_init(Schedstat::open)
+        .as_ref()
+        .and_then(Schedstat::waited_ns);
     timer.started = Instant::now();
 }
 
@@ -220,7 +219,7 @@ fn report_stats(
     timer.histogram[bucket(spent)] += 1;
     let waited = timer
         .waited_at_start
-        .zip(timer.schedstat.as_ref().and_then(Schedstat::waited_ns))
+        .zip(timer.schedstat.get().and_then(|s| s.as_ref()?.waited_ns()))
         .map(|(a, b)| Duration::from_nanos(b.saturating_sub(a)));
     if let Some(waited) = waited {
         timer.worst_wait = timer.worst_wait.max(waited);

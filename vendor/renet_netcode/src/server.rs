@@ -354,9 +354,20 @@ pub struct NetcodeServerTransport {
 /// faulted them in again: 3 % of the server's CPU at 1,000 clients.
 #[derive(Debug, Default)]
 struct PartBuffers {
+    /// The payloads, back to back.
     bytes: Vec<u8>,
+    /// Where each payload ends in `bytes`.
     ends: Vec<usize>,
+    /// Each client written, with how many payloads of `ends` are its.
     written: Vec<(ClientId, usize)>,
+}
+
+impl PartBuffers {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.written.clear();
+    }
 }
 
 /// PATCH(madang): the handshake packets (connection requests, challenge responses) waiting for a
@@ -689,12 +700,9 @@ impl NetcodeServerTransport {
         let mut shares = Vec::new();
         while !clients.is_empty() {
             let rest = clients.split_off(per_part.min(clients.len()));
-            let PartBuffers { bytes, ends, written } = self.part_buffers.pop().unwrap_or_default();
             shares.push(PacketsPart {
                 clients: std::mem::replace(&mut clients, rest),
-                bytes,
-                ends,
-                written,
+                out: self.part_buffers.pop().unwrap_or_default(),
             });
         }
         write(&mut shares);
@@ -702,11 +710,11 @@ impl NetcodeServerTransport {
         let mut batch = self.sender.spare.lock().ok().and_then(|s| s.try_recv().ok()).unwrap_or_default();
         for share in &shares {
             let (mut start, mut at) = (0, 0);
-            'clients: for &(client_id, payloads) in &share.written {
-                let ends = &share.ends[at..at + payloads];
+            'clients: for &(client_id, payloads) in &share.out.written {
+                let ends = &share.out.ends[at..at + payloads];
                 at += payloads;
                 for &end in ends {
-                    let payload = &share.bytes[start..end];
+                    let payload = &share.out.bytes[start..end];
                     start = end;
                     match self.netcode_server.reserve_payload_packet(client_id, payload.len()) {
                         Ok(seal) => {
@@ -726,11 +734,9 @@ impl NetcodeServerTransport {
         }
         // The buffers, emptied, for the next tick's shares.
         for share in shares {
-            let PacketsPart { mut bytes, mut ends, mut written, .. } = share;
-            bytes.clear();
-            ends.clear();
-            written.clear();
-            self.part_buffers.push(PartBuffers { bytes, ends, written });
+            let mut out = share.out;
+            out.clear();
+            self.part_buffers.push(out);
         }
         if batch.packets.is_empty() {
             return;
@@ -751,12 +757,7 @@ impl NetcodeServerTransport {
 /// threads.
 pub struct PacketsPart<'a> {
     clients: Vec<(ClientId, &'a mut RenetClient)>,
-    /// The payloads, back to back.
-    bytes: Vec<u8>,
-    /// Where each payload ends in `bytes`.
-    ends: Vec<usize>,
-    /// Each client written, with how many payloads of `ends` are its.
-    written: Vec<(ClientId, usize)>,
+    out: PartBuffers,
 }
 
 impl PacketsPart<'_> {
@@ -771,9 +772,10 @@ impl PacketsPart<'_> {
     pub fn write_with(&mut self, mut first: impl FnMut(ClientId, &mut RenetClient)) {
         for (client_id, connection) in &mut self.clients {
             first(*client_id, connection);
-            let before = self.ends.len();
-            connection.write_packets_to_send(&mut self.bytes, &mut self.ends);
-            self.written.push((*client_id, self.ends.len() - before));
+            let out = &mut self.out;
+            let before = out.ends.len();
+            connection.write_packets_to_send(&mut out.bytes, &mut out.ends);
+            out.written.push((*client_id, out.ends.len() - before));
         }
     }
 }
