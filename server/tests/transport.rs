@@ -434,6 +434,87 @@ fn messages_read_between_ticks_wait_in_their_channels_for_the_tick() {
     assert_eq!(transport.connected_clients(), 1);
 }
 
+/// The reader thread takes the datagrams already there many to a system call (`recvmmsg`,
+/// vendor/PATCHES.md, renet_netcode): a burst from several clients, far more than one call
+/// takes, reaches the server whole, each datagram from its own client, in order.
+#[test]
+fn a_burst_from_many_clients_read_many_at_a_time_keeps_each_datagram_and_its_sender() {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
+
+    use madang_shared::protocol::channel;
+    use renet::RenetClient;
+    use renet_netcode::{ClientAuthentication, NetcodeClientTransport};
+
+    let (mut transport, mut server, addr) = loopback_server(16);
+    let (now, protocol_id) = (unix_now, madang_shared::protocol::PROTOCOL_ID);
+    let config = madang_shared::protocol::connection_config();
+    let mut clients: Vec<(RenetClient, NetcodeClientTransport)> = (0..8u64)
+        .map(|i| {
+            let t = NetcodeClientTransport::new(
+                now(),
+                ClientAuthentication::Unsecure {
+                    protocol_id,
+                    client_id: 200 + i,
+                    server_addr: addr,
+                    user_data: None,
+                },
+                UdpSocket::bind("127.0.0.1:0").expect("binds"),
+            )
+            .expect("a client transport");
+            (RenetClient::new(config.clone()), t)
+        })
+        .collect();
+    let step = Duration::from_millis(10);
+    let start = Instant::now();
+    while !clients.iter().all(|(c, _)| c.is_connected()) {
+        assert!(start.elapsed() < Duration::from_secs(10), "never connected");
+        for (client, t) in clients.iter_mut() {
+            t.update(step, client).expect("client update");
+            t.send_packets(client).expect("client sends");
+        }
+        std::thread::sleep(step);
+        server.update(step);
+        transport.update(step, &mut server).expect("server update");
+        transport.send_packets(&mut server);
+    }
+    // Each client sends 60 messages, one datagram each, the clients taking turns: 480
+    // datagrams in the socket at once, interleaved, where one `recvmmsg` takes 64.
+    const EACH: u8 = 60;
+    for k in 0..EACH {
+        for (i, (client, t)) in clients.iter_mut().enumerate() {
+            client.send_message(channel::RELIABLE, vec![i as u8, k, 0x5A, 0xC3]);
+            t.send_packets(client).expect("client sends");
+        }
+    }
+    let mut received: Vec<Vec<u8>> = vec![Vec::new(); clients.len()];
+    let start = Instant::now();
+    while received.iter().any(|r| r.len() < EACH as usize) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "not all arrived: {:?}",
+            received.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(4));
+        transport
+            .receive(Duration::from_millis(4), &mut server)
+            .expect("the read between ticks runs");
+        for (i, got) in received.iter_mut().enumerate() {
+            while let Some(m) = server.receive_message(200 + i as u64, channel::RELIABLE) {
+                assert_eq!(m.len(), 4, "a message whole");
+                assert_eq!(m[0] as usize, i, "from the client that sent it");
+                assert_eq!(&m[2..], &[0x5A, 0xC3]);
+                got.push(m[1]);
+            }
+        }
+    }
+    for got in &received {
+        assert_eq!(got, &(0..EACH).collect::<Vec<u8>>(), "all, in order");
+    }
+    assert_eq!(transport.dropped_packets(), 0);
+    assert_eq!(transport.connected_clients(), clients.len());
+}
+
 /// The server writes its clients' packets in shares, on several threads (`send_packets_in_parts`,
 /// vendor/PATCHES.md, renet 9): every client still gets its own messages, all of them, in order,
 /// however the clients are shared out (more shares than clients too).

@@ -48,7 +48,8 @@ fn drain_target(socket: &UdpSocket) -> usize {
 }
 
 /// PATCH(madang): reads a datagram only if one is there (`WouldBlock` otherwise), on a socket
-/// that is blocking for everyone else.
+/// that is blocking for everyone else (on Linux the reader thread reads several at once,
+/// `recv_many`).
 #[cfg(unix)]
 fn recv_now(socket: &UdpSocket, buffer: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
     let sock = socket2::SockRef::from(socket);
@@ -65,6 +66,108 @@ fn recv_now(socket: &UdpSocket, buffer: &mut [u8]) -> io::Result<(usize, SocketA
 #[cfg(not(unix))]
 fn recv_now(socket: &UdpSocket, buffer: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
     socket.recv_from(buffer)
+}
+
+// PATCH(madang): on Linux the reader takes the datagrams already there `RECV_CHUNK` to a
+// `recvmmsg` call instead of one `recvfrom` each: with a thousand clients most of the reader
+// thread was those calls' own cost. See vendor/PATCHES.md.
+
+/// Datagrams read by one `recvmmsg`.
+#[cfg(target_os = "linux")]
+const RECV_CHUNK: usize = 64;
+
+/// Where one `recvmmsg` puts its datagrams and their sources.
+#[cfg(target_os = "linux")]
+struct RecvScratch {
+    bufs: Vec<[u8; NETCODE_MAX_PACKET_BYTES]>,
+    addrs: Vec<libc::sockaddr_storage>,
+}
+
+#[cfg(target_os = "linux")]
+impl RecvScratch {
+    fn new() -> Self {
+        // SAFETY: sockaddr_storage is plain old data; all zeros is a valid (empty) value.
+        let empty: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        RecvScratch {
+            bufs: vec![[0; NETCODE_MAX_PACKET_BYTES]; RECV_CHUNK],
+            addrs: vec![empty; RECV_CHUNK],
+        }
+    }
+}
+
+/// `addr` as Rust takes it, if it is an IP address.
+#[cfg(target_os = "linux")]
+fn rust_addr(addr: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+    let len = len as usize;
+    match addr.ss_family as libc::c_int {
+        libc::AF_INET if len >= std::mem::size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the kernel wrote a sockaddr_in here (its family and length say so), and
+            // sockaddr_storage is larger than and aligned for it.
+            let a = unsafe { &*(addr as *const _ as *const libc::sockaddr_in) };
+            let ip = Ipv4Addr::from(a.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(a.sin_port))))
+        }
+        libc::AF_INET6 if len >= std::mem::size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: as above, for sockaddr_in6.
+            let a = unsafe { &*(addr as *const _ as *const libc::sockaddr_in6) };
+            let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(a.sin6_port),
+                a.sin6_flowinfo,
+                a.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// Reads the datagrams already there, up to `RECV_CHUNK`, without waiting, onto the end of
+/// `drain`; how many it read (`WouldBlock` if none were there). A source that is not an IP
+/// address (it cannot happen on an IP socket) is skipped, as `recv_now`'s caller skips it.
+#[cfg(target_os = "linux")]
+fn recv_many(socket: &UdpSocket, scratch: &mut RecvScratch, drain: &mut Received) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let mut iovs: [libc::iovec; RECV_CHUNK] = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; RECV_CHUNK];
+    // SAFETY: mmsghdr is plain old data; the fields that matter are set below.
+    let mut msgs: [libc::mmsghdr; RECV_CHUNK] = unsafe { std::mem::zeroed() };
+    for i in 0..RECV_CHUNK {
+        iovs[i].iov_base = scratch.bufs[i].as_mut_ptr() as *mut libc::c_void;
+        iovs[i].iov_len = NETCODE_MAX_PACKET_BYTES;
+        msgs[i].msg_hdr.msg_name = &mut scratch.addrs[i] as *mut _ as *mut libc::c_void;
+        msgs[i].msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        msgs[i].msg_hdr.msg_iov = &mut iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    // SAFETY: `msgs` are valid headers pointing into `iovs`, `scratch.bufs` and
+    // `scratch.addrs`, all alive and unmoved for the call, each buffer as long as its iovec says.
+    let r = unsafe {
+        libc::recvmmsg(
+            socket.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            RECV_CHUNK as libc::c_uint,
+            libc::MSG_DONTWAIT,
+            std::ptr::null_mut(),
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = r as usize;
+    for i in 0..n {
+        let len = (msgs[i].msg_len as usize).min(NETCODE_MAX_PACKET_BYTES);
+        let Some(addr) = rust_addr(&scratch.addrs[i], msgs[i].msg_hdr.msg_namelen) else {
+            continue;
+        };
+        let start = drain.bytes.len();
+        drain.bytes.extend_from_slice(&scratch.bufs[i][..len]);
+        drain.packets.push((addr, start, start + len));
+    }
+    Ok(n)
 }
 
 /// PATCH(madang): datagrams read in one drain, back to back, with their sources: one
@@ -460,14 +563,29 @@ fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
             let next = spare_rx.try_recv().unwrap_or_default();
             tx.send(std::mem::replace(drain, next)).is_ok()
         };
+        #[cfg(target_os = "linux")]
+        let mut scratch = RecvScratch::new();
         while !stop.load(Ordering::Relaxed) {
-            let got = if wait { socket.recv_from(&mut buffer) } else { recv_now(&socket, &mut buffer) };
-            match got {
-                Ok((len, addr)) => {
-                    wait = false;
+            let got = if wait {
+                socket.recv_from(&mut buffer).map(|(len, addr)| {
                     let start = drain.bytes.len();
                     drain.bytes.extend_from_slice(&buffer[..len]);
                     drain.packets.push((addr, start, start + len));
+                })
+            } else {
+                #[cfg(target_os = "linux")]
+                let read = recv_many(&socket, &mut scratch, &mut drain).map(|_| ());
+                #[cfg(not(target_os = "linux"))]
+                let read = recv_now(&socket, &mut buffer).map(|(len, addr)| {
+                    let start = drain.bytes.len();
+                    drain.bytes.extend_from_slice(&buffer[..len]);
+                    drain.packets.push((addr, start, start + len));
+                });
+                read
+            };
+            match got {
+                Ok(()) => {
+                    wait = false;
                     if drain.packets.len() >= 4 * target && !flush(&mut drain) {
                         return;
                     }
