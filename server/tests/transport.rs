@@ -439,32 +439,12 @@ fn messages_read_between_ticks_wait_in_their_channels_for_the_tick() {
 /// takes, reaches the server whole, each datagram from its own client, in order.
 #[test]
 fn a_burst_from_many_clients_read_many_at_a_time_keeps_each_datagram_and_its_sender() {
-    use std::net::UdpSocket;
     use std::time::{Duration, Instant};
 
     use madang_shared::protocol::channel;
-    use renet::RenetClient;
-    use renet_netcode::{ClientAuthentication, NetcodeClientTransport};
 
     let (mut transport, mut server, addr) = loopback_server(16);
-    let (now, protocol_id) = (unix_now, madang_shared::protocol::PROTOCOL_ID);
-    let config = madang_shared::protocol::connection_config();
-    let mut clients: Vec<(RenetClient, NetcodeClientTransport)> = (0..8u64)
-        .map(|i| {
-            let t = NetcodeClientTransport::new(
-                now(),
-                ClientAuthentication::Unsecure {
-                    protocol_id,
-                    client_id: 200 + i,
-                    server_addr: addr,
-                    user_data: None,
-                },
-                UdpSocket::bind("127.0.0.1:0").expect("binds"),
-            )
-            .expect("a client transport");
-            (RenetClient::new(config.clone()), t)
-        })
-        .collect();
+    let mut clients = loopback_clients(addr, 200, 8);
     let step = Duration::from_millis(10);
     let start = Instant::now();
     while !clients.iter().all(|(c, _)| c.is_connected()) {
@@ -520,32 +500,14 @@ fn a_burst_from_many_clients_read_many_at_a_time_keeps_each_datagram_and_its_sen
 /// however the clients are shared out (more shares than clients too).
 #[test]
 fn packets_written_in_shares_on_several_threads_reach_each_client_in_order() {
-    use std::net::UdpSocket;
     use std::time::{Duration, Instant};
 
     use madang_shared::protocol::channel;
     use renet::{RenetClient, RenetServer};
-    use renet_netcode::{ClientAuthentication, NetcodeClientTransport, NetcodeServerTransport};
+    use renet_netcode::{NetcodeClientTransport, NetcodeServerTransport};
 
     let (mut transport, mut server, addr) = loopback_server(16);
-    let (now, protocol_id) = (unix_now, madang_shared::protocol::PROTOCOL_ID);
-    let config = madang_shared::protocol::connection_config();
-    let mut clients: Vec<(RenetClient, NetcodeClientTransport)> = (0..5u64)
-        .map(|i| {
-            let t = NetcodeClientTransport::new(
-                now(),
-                ClientAuthentication::Unsecure {
-                    protocol_id,
-                    client_id: 100 + i,
-                    server_addr: addr,
-                    user_data: None,
-                },
-                UdpSocket::bind("127.0.0.1:0").expect("binds"),
-            )
-            .expect("a client transport");
-            (RenetClient::new(config.clone()), t)
-        })
-        .collect();
+    let mut clients = loopback_clients(addr, 100, 5);
     let step = Duration::from_millis(10);
     let in_shares = |transport: &mut NetcodeServerTransport, server: &mut RenetServer, n| {
         transport.send_packets_in_parts(server, n, |parts| {
@@ -729,4 +691,30 @@ fn loopback_server(
     .expect("a transport");
     let server = renet::RenetServer::new(madang_shared::protocol::connection_config());
     (transport, server, addr)
+}
+
+/// `n` unsecured clients of a [`loopback_server`] at `addr`, with ids from `first`, not yet
+/// connected.
+fn loopback_clients(
+    addr: std::net::SocketAddr,
+    first: u64,
+    n: u64,
+) -> Vec<(renet::RenetClient, renet_netcode::NetcodeClientTransport)> {
+    let config = madang_shared::protocol::connection_config();
+    (0..n)
+        .map(|i| {
+            let t = renet_netcode::NetcodeClientTransport::new(
+                unix_now(),
+                renet_netcode::ClientAuthentication::Unsecure {
+                    protocol_id: madang_shared::protocol::PROTOCOL_ID,
+                    client_id: first + i,
+                    server_addr: addr,
+                    user_data: None,
+                },
+                std::net::UdpSocket::bind("127.0.0.1:0").expect("binds"),
+            )
+            .expect("a client transport");
+            (renet::RenetClient::new(config.clone()), t)
+        })
+        .collect()
 }
