@@ -124,10 +124,10 @@ fn rust_addr(addr: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<Sock
 }
 
 /// Reads the datagrams already there, up to `RECV_CHUNK`, without waiting, onto the end of
-/// `drain`; how many it read (`WouldBlock` if none were there). A source that is not an IP
+/// `drain` (`WouldBlock` if none were there). A source that is not an IP
 /// address (it cannot happen on an IP socket) is skipped, as `recv_now`'s caller skips it.
 #[cfg(target_os = "linux")]
-fn recv_many(socket: &UdpSocket, scratch: &mut RecvScratch, drain: &mut Received) -> io::Result<usize> {
+fn recv_many(socket: &UdpSocket, scratch: &mut RecvScratch, drain: &mut Received) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let mut iovs: [libc::iovec; RECV_CHUNK] = [libc::iovec {
         iov_base: std::ptr::null_mut(),
@@ -157,17 +157,14 @@ fn recv_many(socket: &UdpSocket, scratch: &mut RecvScratch, drain: &mut Received
     if r < 0 {
         return Err(io::Error::last_os_error());
     }
-    let n = r as usize;
-    for i in 0..n {
+    for i in 0..r as usize {
         let len = (msgs[i].msg_len as usize).min(NETCODE_MAX_PACKET_BYTES);
         let Some(addr) = rust_addr(&scratch.addrs[i], msgs[i].msg_hdr.msg_namelen) else {
             continue;
         };
-        let start = drain.bytes.len();
-        drain.bytes.extend_from_slice(&scratch.bufs[i][..len]);
-        drain.packets.push((addr, start, start + len));
+        drain.push(addr, &scratch.bufs[i][..len]);
     }
-    Ok(n)
+    Ok(())
 }
 
 /// PATCH(madang): datagrams read in one drain, back to back, with their sources: one
@@ -176,6 +173,15 @@ fn recv_many(socket: &UdpSocket, scratch: &mut RecvScratch, drain: &mut Received
 struct Received {
     bytes: Vec<u8>,
     packets: Vec<(SocketAddr, usize, usize)>,
+}
+
+impl Received {
+    /// One more datagram, from `addr`.
+    fn push(&mut self, addr: SocketAddr, datagram: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(datagram);
+        self.packets.push((addr, start, start + datagram.len()));
+    }
 }
 
 #[derive(Debug)]
@@ -567,20 +573,12 @@ fn spawn_reader(socket: UdpSocket) -> Result<Reader, std::io::Error> {
         let mut scratch = RecvScratch::new();
         while !stop.load(Ordering::Relaxed) {
             let got = if wait {
-                socket.recv_from(&mut buffer).map(|(len, addr)| {
-                    let start = drain.bytes.len();
-                    drain.bytes.extend_from_slice(&buffer[..len]);
-                    drain.packets.push((addr, start, start + len));
-                })
+                socket.recv_from(&mut buffer).map(|(len, addr)| drain.push(addr, &buffer[..len]))
             } else {
                 #[cfg(target_os = "linux")]
-                let read = recv_many(&socket, &mut scratch, &mut drain).map(|_| ());
+                let read = recv_many(&socket, &mut scratch, &mut drain);
                 #[cfg(not(target_os = "linux"))]
-                let read = recv_now(&socket, &mut buffer).map(|(len, addr)| {
-                    let start = drain.bytes.len();
-                    drain.bytes.extend_from_slice(&buffer[..len]);
-                    drain.packets.push((addr, start, start + len));
-                });
+                let read = recv_now(&socket, &mut buffer).map(|(len, addr)| drain.push(addr, &buffer[..len]));
                 read
             };
             match got {
